@@ -1,0 +1,29 @@
+# The two set-up commands of the README. Each installs what it needs on first use.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install test-deps
+
+run: $(VENV)/.installed
+	$(BIN)/explorer build
+	$(BIN)/explorer related "Gemma 2: Improving Open Language Models at a Practical Size" -k 5
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+install: $(VENV)/.installed
+
+# torch first, pinned: its CPU wheel is on disk here; a bare `torch` pulls a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build).
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } || echo "chromium not installed: browser tests will be skipped"
+	touch $@

@@ -1,0 +1,27 @@
+"""explorer: find related papers and map the landscape of a corpus, offline on a CPU.
+
+The whole public API::
+
+    from explorer import Explorer
+    ex = Explorer.build("papers.jsonl")          # read, embed (cached), index
+    ex.related("Gemma 2", k=5)                   # → list[Hit]
+    ex.search("toxic comments in conversations")
+"""
+
+__version__ = "0.1.0"
+
+from explorer.embedding import Embedder
+from explorer.papers import Corpus, ExplorerError, Hit, Paper
+from explorer.readers import read_corpus
+from explorer.workspace import Explorer
+
+__all__ = [
+    "Corpus",
+    "Embedder",
+    "Explorer",
+    "ExplorerError",
+    "Hit",
+    "Paper",
+    "read_corpus",
+    "__version__",
+]

@@ -1,0 +1,90 @@
+"""Atomic writes: a reader sees the old file or the new one, never half of one.
+
+Every artefact explorer saves goes through here (temporary file in the same folder, flushed
+and fsynced, then `os.replace`), so a process killed mid-write loses nothing already built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[BinaryIO]:
+    """Open a temporary file beside `path` for binary writing; it becomes `path` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    with atomic_open(path) as f:
+        f.write(data)
+    return Path(path)
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: Path, obj: Any) -> Path:
+    return write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def write_npy(path: Path, array: np.ndarray) -> Path:
+    with atomic_open(path) as f:
+        np.save(f, array, allow_pickle=False)
+    return Path(path)
+
+
+def replace_dir(path: Path, fill: Callable[[Path], None]) -> Path:
+    """Build a folder with `fill(tmp_dir)` and swap it in place of `path` in one step.
+
+    The old folder is moved aside before the new one is renamed in, and removed after; a crash
+    in that instant leaves `.NAME.old-*` beside it, which `recover_dir` puts back.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    try:
+        fill(tmp)
+        old = None
+        if path.exists():
+            old = path.parent / f".{path.name}.old-{os.getpid()}"
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def recover_dir(path: Path) -> Path:
+    """If a swap by `replace_dir` was cut between its two renames, put the old folder back."""
+    path = Path(path)
+    if not path.exists():
+        olds = sorted(path.parent.glob(f".{path.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if olds:
+            os.replace(olds[-1], path)
+    return path

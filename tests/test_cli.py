@@ -1,0 +1,95 @@
+"""The real `explorer` command, run as a subprocess on the real seed corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GEMMA2 = "Gemma 2: Improving Open Language Models at a Practical Size"
+GEMMA = "Gemma: Open Models Based on Gemini Research and Technology"
+
+
+def explorer(*args: str, cache: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, EXPLORER_CACHE=str(cache))
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *args],
+        capture_output=True, text=True, env=env, input=stdin, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """A cache with the seed corpus built once by the real command."""
+    cache = tmp_path_factory.mktemp("cli") / "cache"
+    out = explorer("build", cache=cache)
+    assert out.returncode == 0, out.stderr
+    assert "seeds: 41 papers; embedded 41, reused 0 cached" in out.stderr
+    assert out.stdout.strip() == str(cache / "seeds")
+    return cache
+
+
+def test_second_build_embeds_nothing(built):
+    out = explorer("build", cache=built)
+    assert out.returncode == 0, out.stderr
+    assert "seeds: 41 papers; already up to date" in out.stderr
+
+
+def test_related_by_title_prefix_as_json(built):
+    out = explorer("related", "Gemma 2", "-k", "3", "--json", cache=built)
+    assert out.returncode == 0, out.stderr
+    assert f"matched short title: {GEMMA2} [gemma-2-improving-open-language-models]" in out.stderr
+    hits = json.loads(out.stdout)
+    assert len(hits) == 3
+    assert {"id", "title", "score", "rank"} <= set(hits[0])
+    assert hits[0]["title"] == GEMMA
+    assert hits[0]["score"] >= hits[1]["score"] >= hits[2]["score"]
+    assert all(h["title"] != GEMMA2 for h in hits)
+
+
+def test_related_table_is_readable(built):
+    out = explorer("related", "toxicity-detection-does-context-really-matter", "-k", "2", cache=built)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].split() == ["#", "score", "year", "id", "title"]
+    assert "Toxicity Detection can be Sensitive to the Conversational Context" in lines[1]
+    assert len(lines) == 3
+
+
+def test_search_free_text_and_stdin(built):
+    out = explorer("search", "toxic comments in online conversations", "-k", "5", "--json", cache=built)
+    assert out.returncode == 0, out.stderr
+    titles = [h["title"] for h in json.loads(out.stdout)]
+    assert any("Toxic" in t for t in titles[:3]), titles
+    out = explorer("search", "-", "--json", "-k", "1", cache=built, stdin="mixture of experts scaling")
+    assert json.loads(out.stdout)[0]["title"].startswith("GLaM")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["related", "no such paper at all xyz"], "Error: no paper has the id or title 'no such paper at all xyz'; for free text use `explorer search`"),
+        (["related", "Gemma 2", "-k", "0"], "Error: k must be a positive integer, got 0"),
+        (["search", "   "], "Error: empty query: give a phrase or an abstract to search for"),
+        (["related", "Gemma", "--corpus", "nope"], "Error: corpus 'nope' is not built in"),
+        (["build", "missing.jsonl"], "missing.jsonl"),
+        (["build", "--column", "abstract"], "Error: --column takes FIELD=COLUMN, got 'abstract'"),
+    ],
+)
+def test_user_mistakes_get_one_line_errors(built, args, message):
+    out = explorer(*args, cache=built)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_k_larger_than_the_corpus_returns_every_other_paper(built):
+    out = explorer("related", "Gemma 2", "-k", "100", "--json", cache=built)
+    assert out.returncode == 0
+    assert len(json.loads(out.stdout)) == 40
+    assert "note: asked for 100, but there are only 40 other papers in the corpus" in out.stderr
