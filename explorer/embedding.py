@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,9 @@ class TorchBackend:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # "Loading weights" on every start is noise to users
         try:
             self.model = SentenceTransformer(
                 str(spec.path or spec.name),
@@ -156,6 +159,7 @@ class Embedder:
         self.progress = progress
         self._backend: Backend | None = None
         self.calls = 0  # texts sent to the model: lets tests and summaries see cache hits
+        self.seconds = 0.0  # time spent in the model, for throughput reports
 
     @property
     def model_id(self) -> str:
@@ -199,7 +203,9 @@ class Embedder:
         try:
             for start in range(0, n, chunk):
                 rows = order[start : start + chunk]
+                t0 = time.perf_counter()
                 vecs = self.backend.encode([texts[i] for i in rows], self.batch_size)
+                self.seconds += time.perf_counter() - t0
                 out[rows] = vecs
                 self.calls += len(rows)
                 if on_chunk is not None:
