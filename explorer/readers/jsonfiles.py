@@ -1,0 +1,179 @@
+"""Readers for JSON Lines (`.jsonl`, `.ndjson`, arXiv's metadata dump) and JSON (`.json`).
+
+JSON Lines is streamed line by line, so the line of a bad record is known exactly. A `.json`
+file (an array of objects, or an object with the list under `"papers"`) is walked element by
+element with `JSONDecoder.raw_decode`, so that its errors can name a line too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Generator, Mapping
+from pathlib import Path
+from typing import Any
+
+from explorer.papers import Paper, ReadStats
+from explorer.readers.common import fail, iter_lines, read_text
+from explorer.readers.records import RecordMapper
+
+_WS = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+Walk = Generator[tuple[int, Any], None, int]
+
+
+def _kind(value: Any) -> str:
+    """How JSON calls the type of `value`, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {list: "a list", str: "a string", dict: "an object"}.get(type(value), "a value")
+
+
+def _collect(
+    records: Any, source: str, columns: Mapping[str, str], per: str
+) -> tuple[list[Paper], ReadStats]:
+    """Map `(line, record)` pairs to Papers, then check that the needed columns occurred."""
+    papers: list[Paper] = []
+    stats = ReadStats()
+    mapper = RecordMapper(source, columns)
+    for line, rec in records:
+        if not isinstance(rec, dict):
+            hint = " (a JSON array belongs in a .json file)" if isinstance(rec, list) else ""
+            raise fail(source, line, f"expected a JSON object {per}, got {_kind(rec)}{hint}")
+        stats.rows += 1
+        paper = mapper.to_paper(rec, line)
+        if paper is None:
+            stats.skipped_no_abstract += 1
+        else:
+            papers.append(paper)
+    if stats.rows:
+        mapper.check_columns()
+    return papers, stats
+
+
+def read_jsonl(
+    path: Path, source: str, columns: Mapping[str, str]
+) -> tuple[list[Paper], ReadStats]:
+    """One JSON object per line; blank lines are ignored."""
+
+    def records():
+        for n, text in iter_lines(path, source):
+            if not text.strip():
+                continue
+            try:
+                yield n, json.loads(text.rstrip("\r\n"))
+            except json.JSONDecodeError as e:
+                hint = ""
+                if text.strip() in ("[", "{"):
+                    hint = "; is this a pretty-printed .json file? name it .json or pass fmt='json'"
+                message = f"not valid JSON ({e.msg} at column {e.colno}){hint}"
+                raise fail(source, n, message) from None
+
+    papers, stats = _collect(records(), source, columns, "per line")
+    if stats.rows == 0:
+        raise fail(source, None, "no papers (empty file)")
+    return papers, stats
+
+
+def _skip(text: str, i: int) -> int:
+    return _WS.match(text, i).end()  # type: ignore[union-attr]
+
+
+def _syntax(text: str, i: int, msg: str) -> json.JSONDecodeError:
+    return json.JSONDecodeError(msg, text, i)
+
+
+class _Lines:
+    """Line number of a position in `text`, counted incrementally (positions only increase)."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos, self.line = text, 0, 1
+
+    def at(self, i: int) -> int:
+        self.line += self.text.count("\n", self.pos, i)
+        self.pos = i
+        return self.line
+
+
+def _walk_array(text: str, i: int, lines: _Lines) -> Walk:
+    """Yield `(line, element)` of the array that starts at `text[i] == '['`; return its end."""
+    i = _skip(text, i + 1)
+    if text.startswith("]", i):
+        return i + 1
+    while True:
+        line = lines.at(i)
+        value, i = _DECODER.raw_decode(text, i)
+        yield line, value
+        i = _skip(text, i)
+        if text.startswith(",", i):
+            i = _skip(text, i + 1)
+        elif text.startswith("]", i):
+            return i + 1
+        else:
+            raise _syntax(text, i, "Expecting ',' delimiter")
+
+
+def _walk_object(text: str, i: int, lines: _Lines, source: str) -> Walk:
+    """Yield the papers listed under the `"papers"` key of the object at `text[i] == '{'`."""
+    keys: list[str] = []
+    found = False
+    i = _skip(text, i + 1)
+    while not text.startswith("}", i):
+        if not text.startswith('"', i):
+            raise _syntax(text, i, "Expecting property name enclosed in double quotes")
+        key, i = _DECODER.raw_decode(text, i)
+        keys.append(key)
+        i = _skip(text, i)
+        if not text.startswith(":", i):
+            raise _syntax(text, i, "Expecting ':' delimiter")
+        i = _skip(text, i + 1)
+        if key == "papers" and text.startswith("[", i):
+            i = yield from _walk_array(text, i, lines)
+            found = True
+        else:
+            _, i = _DECODER.raw_decode(text, i)
+        i = _skip(text, i)
+        if text.startswith(",", i):
+            i = _skip(text, i + 1)
+        elif not text.startswith("}", i):
+            raise _syntax(text, i, "Expecting ',' delimiter")
+    if not found:
+        raise fail(
+            source, None,
+            "expected a JSON array of papers or an object with a \"papers\" list "
+            f"(keys: {', '.join(keys) or 'none'})",
+        )
+    return i + 1
+
+
+def read_json(path: Path, source: str, columns: Mapping[str, str]) -> tuple[list[Paper], ReadStats]:
+    """A JSON array of paper objects, or `{"papers": [...], ...}`."""
+    text = read_text(path, source)
+    start = _skip(text, 0)
+    if start == len(text):
+        raise fail(source, None, "no papers (empty file)")
+
+    def records():
+        lines = _Lines(text)
+        if text.startswith("[", start):
+            end = yield from _walk_array(text, start, lines)
+        elif text.startswith("{", start):
+            end = yield from _walk_object(text, start, lines, source)
+        else:
+            raise fail(source, lines.at(start), "expected a JSON array of papers or an object with "
+                       "a \"papers\" list")
+        end = _skip(text, end)
+        if end != len(text):
+            raise _syntax(text, end, "Extra data")
+
+    try:
+        papers, stats = _collect(records(), source, columns, "for each paper")
+    except json.JSONDecodeError as e:
+        raise fail(source, e.lineno, f"not valid JSON ({e.msg} at column {e.colno})") from None
+    if stats.rows == 0:
+        raise fail(source, None, "no papers (the list is empty)")
+    return papers, stats
