@@ -86,9 +86,11 @@ def main() -> None:
 @click.option("--listing-year", type=int, default=None, help="Year for year-less dates in seed listings.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="Map a field to your column name, e.g. --column abstract=summary.")
+@click.option("--format", "fmt", default=None, metavar="FORMAT",
+              help="seed, jsonl, json, csv, tsv or arxiv (default: from the file suffix).")
 @_errors
 def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
-          listing_year: int | None, columns: tuple[str, ...]) -> None:
+          listing_year: int | None, columns: tuple[str, ...], fmt: str | None) -> None:
     """Read FILES (default: the seed corpus), embed what is new, and index them."""
     from explorer.workspace import Explorer
 
@@ -99,38 +101,175 @@ def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
             raise ExplorerError(f"--column takes FIELD=COLUMN, got {c!r}")
         mapping[field.strip()] = col.strip()
     ex = Explorer.build(list(files), name=corpus, model=model, listing_year=listing_year,
-                        columns=mapping or None)
+                        columns=mapping or None, fmt=fmt)
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
     click.echo(str(ex.report.path))
 
 
+def _ranking_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Mode, filters, diversity and explanations: the same on `related` and `search`."""
+    from explorer.search import MODES
+
+    opts = [
+        click.option("--mode", type=click.Choice(MODES), default=None,
+                     help="Ranking: dense vectors, lexical BM25 or both fused (default: hybrid, "
+                          "measured best; see docs/quality.md)."),
+        click.option("--year", "years", default=None, metavar="FROM-TO",
+                     help="Only papers of these years: 2020-2024, 2020-, -2024 or 2024."),
+        click.option("--category", "categories", multiple=True, metavar="CAT",
+                     help="Only papers in CAT, primary or cross-listed (cs.CL; 'cs' = all cs.*). Repeatable."),
+        click.option("--author", default=None, metavar="TEXT",
+                     help="Only papers with an author whose name contains TEXT (any case)."),
+        click.option("--ids", "ids", multiple=True, metavar="ID,ID…|@FILE",
+                     help="Only these papers: comma-separated ids, or @FILE with one id a line."),
+        click.option("--diverse", type=click.FloatRange(0.0, 1.0), default=None, metavar="LAMBDA",
+                     help="Re-rank for diversity (MMR): 1 = plain ranking, 0.7 = some variety."),
+        click.option("--explain", is_flag=True,
+                     help="Say why each paper is related: shared terms, most similar sentences."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def _ids(values: tuple[str, ...]) -> list[str] | None:
+    if not values:
+        return None
+    out: list[str] = []
+    for v in values:
+        if v.startswith("@"):
+            try:
+                out += [x.strip() for x in Path(v[1:]).read_text("utf-8").splitlines() if x.strip()]
+            except OSError as e:
+                raise ExplorerError(f"cannot read ids from {v[1:]}: {e.strerror}") from None
+        else:
+            out += [x.strip() for x in v.split(",") if x.strip()]
+    return out
+
+
+def _print_why(hits: list[Hit]) -> None:
+    """Two indented lines under a hit: shared terms, then the most similar sentence pair."""
+    width = shutil.get_terminal_size((100, 20)).columns - 8 if sys.stdout.isatty() else None
+
+    def cut(s: str) -> str:
+        return s if width is None or len(s) <= width else s[: width - 1] + "…"
+
+    for h in hits:
+        w = h.why or {}
+        ex = w.get("example", {})
+        click.echo(f"{h.rank:>3}  {h.paper.title}")
+        click.echo(cut(f"       like: {ex.get('title') or ex.get('text', '')} (cosine {w.get('similarity', 0):.3f})"))
+        terms = ", ".join(t["term"] for t in w.get("shared_terms", [])) or "(no distinctive term)"
+        click.echo(cut(f"       shared terms: {terms}"))
+        pair = w.get("sentences")
+        if pair:
+            click.echo(cut(f"       closest sentences ({pair['similarity']:.3f}):"))
+            click.echo(cut(f"         « {pair['a']} »"))
+            click.echo(cut(f"         « {pair['b']} »"))
+
+
+def _show(hits: list[Hit], as_json: bool, k: int, pool: str, explain: bool) -> None:
+    _print_hits(hits, as_json, k, pool)
+    if explain and not as_json:
+        click.echo("")
+        _print_why(hits)
+
+
+_FILTERED = "papers pass the filters"
+
+
 @main.command()
-@click.argument("query")
+@click.argument("queries", nargs=-1, required=False, metavar="ID_OR_TITLE…")
+@click.option("--not", "negatives", multiple=True, metavar="ID_OR_TITLE",
+              help="A paper unlike what you want: its neighbours move down. Repeatable.")
+@click.option("--text", "texts", multiple=True, metavar="TEXT",
+              help="Free text as one more positive example. Repeatable.")
+@click.option("--not-text", "negative_texts", multiple=True, metavar="TEXT",
+              help="Free text as a negative example. Repeatable.")
 @_corpus_option
+@_ranking_options
 @_output_options
 @_errors
-def related(query: str, corpus: str | None, k: int, as_json: bool) -> None:
-    """Papers related to a paper of the corpus, given by ID or (partial) TITLE."""
+def related(queries: tuple[str, ...], negatives: tuple[str, ...], texts: tuple[str, ...],
+            negative_texts: tuple[str, ...], corpus: str | None, mode: str | None,
+            years: str | None, categories: tuple[str, ...], author: str | None,
+            ids: tuple[str, ...], diverse: float | None, explain: bool, k: int,
+            as_json: bool) -> None:
+    """Papers related to one or more papers of the corpus, given by ID or (partial) TITLE.
+
+    Several examples are combined (Rocchio: their mean, minus 0.15 × the mean of the --not
+    ones); the examples themselves are never returned.
+    """
     check_k(k)
+    if not queries and not texts:
+        raise ExplorerError("give at least one paper (id or title) or --text")
     ex = _open(corpus)
-    match = ex.find(query)
-    click.echo(match.describe(), err=True)
-    _print_hits(ex.related(match.paper.id, k=k), as_json, k, "other papers in the corpus")
+    pos = [ex.find(q) for q in queries]
+    neg = [ex.find(q) for q in negatives]
+    hits = ex.related(*[m.paper.id for m in pos], negatives=[m.paper.id for m in neg],
+                      texts=texts, negative_texts=negative_texts, k=k, mode=mode, years=years,
+                      categories=categories, author=author, ids=_ids(ids), diverse=diverse,
+                      explain=explain)
+    # After ranking, so that a mistake in any option is the only line a user sees.
+    for m in pos:
+        click.echo(m.describe(), err=True)
+    for m in neg:
+        click.echo("not: " + m.describe(), err=True)
+    filtered = bool(years or categories or author or ids)
+    _show(hits, as_json, k, _FILTERED if filtered else "other papers in the corpus", explain)
 
 
 @main.command()
 @click.argument("text")
 @_corpus_option
+@_ranking_options
 @_output_options
 @_errors
-def search(text: str, corpus: str | None, k: int, as_json: bool) -> None:
+def search(text: str, corpus: str | None, mode: str | None, years: str | None,
+           categories: tuple[str, ...], author: str | None, ids: tuple[str, ...],
+           diverse: float | None, explain: bool, k: int, as_json: bool) -> None:
     """Papers related to free TEXT: a phrase or a whole draft abstract ('-' reads stdin)."""
     check_k(k)
     if text == "-":
         text = sys.stdin.read()
     ex = _open(corpus)
-    _print_hits(ex.search(text, k=k), as_json, k, "papers in the corpus")
+    hits = ex.search(text, k=k, mode=mode, years=years, categories=categories, author=author,
+                     ids=_ids(ids), diverse=diverse, explain=explain)
+    filtered = bool(years or categories or author or ids)
+    _show(hits, as_json, k, _FILTERED if filtered else "papers in the corpus", explain)
+
+
+@main.command("eval")
+@click.argument("judgements", required=False, type=click.Path(path_type=Path))
+@click.option("--label", default=None, metavar="FIELD",
+              help="Relevance proxy instead of a file: papers sharing FIELD ('category' = primary "
+                   "category, or an extra field such as 'label') are relevant to each other.")
+@_corpus_option
+@click.option("-k", "k", type=int, default=10, show_default=True, help="Cut-off of R@k, P@k, nDCG@k.")
+@click.option("--depth", type=int, default=100, show_default=True, help="Ranked list length for MRR and MAP.")
+@click.option("--queries", type=int, default=1000, show_default=True,
+              help="At most this many query papers (a seeded sample when there are more).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that sample.")
+@click.option("--diverse", type=click.FloatRange(0.0, 1.0), default=0.7, show_default=True,
+              metavar="LAMBDA", help="λ of the 'with diversity' rows.")
+@click.option("--clusters/--no-clusters", default=True, show_default=True,
+              help="With --label, also V-measure and ARI of the topic clusters.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_errors
+def eval_(judgements: Path | None, label: str | None, corpus: str | None, k: int, depth: int,
+          queries: int, seed: int, diverse: float, clusters: bool, as_json: bool) -> None:
+    """Ranking quality per mode on your corpus, from JUDGEMENTS (query id, relevant id, grade;
+    CSV, TSV, TREC qrels or JSONL) or from a --label shared by related papers."""
+    ex = _open(corpus)
+    report = ex.evaluate(judgements, label=label, k=k, depth=depth, queries=queries, seed=seed,
+                         diverse=diverse, clusters=clusters)
+    click.echo(f"{ex.name}: {report.queries} queries, relevant = {report.relevance}; "
+               f"{report.seconds:.1f}s", err=True)
+    if report.skipped_unknown:
+        click.echo(f"note: {report.skipped_unknown} judgements name papers not in the corpus; "
+                   "skipped", err=True)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +29,12 @@ from explorer import atomic
 from explorer.embedding import Embedder
 from explorer.index import VectorIndex, library_versions
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
-from explorer.search import Match, check_k, find_paper, nearest
+from explorer.ranking import Filters
+from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
+
+if TYPE_CHECKING:
+    from explorer.evaluate import EvalReport
+    from explorer.lexical import LexicalIndex
 
 SEED_NAME = "seeds"
 SEED_LISTING_YEAR = 2026  # the seed listing was made in 2026: its year-less dates are 2026's
@@ -144,6 +149,7 @@ class Explorer:
         model: str | None = None,
         listing_year: int | None = None,
         columns: Mapping[str, str] | None = None,
+        fmt: str | None = None,
         embedder: Embedder | None = None,
         root: Path | None = None,
     ) -> Explorer:
@@ -163,7 +169,7 @@ class Explorer:
         name = check_name(name or corpus_name_for(files))
         root = root or cache_root()
         layout = Layout(root / name)
-        corpus = read_corpus(files, listing_year=listing_year, columns=columns)
+        corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
         if len(corpus) == 0:
             raise ExplorerError(f"{files[0]}: no papers with an abstract")
         embedder = embedder or Embedder(model)
@@ -207,6 +213,7 @@ class Explorer:
             "sources": [str(Path(f).resolve()) for f in files],
             "listing_year": listing_year,
             "columns": dict(columns or {}),
+            "format": fmt,
             "versions": library_versions(),
         }
         if not up_to_date or old != manifest:
@@ -276,19 +283,98 @@ class Explorer:
         """Which paper an id or (partial) title names; raises ExplorerError if none."""
         return find_paper(self.corpus, id_or_title)
 
-    def related(self, id_or_title: str, k: int = 10) -> list[Hit]:
-        """The k papers most similar to a paper of the corpus, the paper itself excluded."""
-        row = self.corpus.position(self.find(id_or_title).paper.id)
-        query = np.asarray(self.vectors[row], dtype=np.float32)
-        return nearest(self.corpus, self.index, query, k, exclude=[row])
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index, loaded from `<corpus>/bm25/` or built there on first use (no model)."""
+        lex = getattr(self, "_lexical", None)
+        if lex is None:
+            from explorer.lexical import load_or_build
 
-    def search(self, text: str, k: int = 10) -> list[Hit]:
-        """The k papers most similar to free text: a phrase or a whole draft abstract."""
+            lex = load_or_build(self.layout.root / "bm25", [p.text for p in self.corpus],
+                                self.corpus.content_hash)
+            self._lexical = lex
+        return lex
+
+    def related(
+        self, *examples: str, negatives: Sequence[str] = (), texts: Sequence[str] = (),
+        negative_texts: Sequence[str] = (), k: int = 10, mode: str | None = None,
+        years: str | tuple[int | None, int | None] | None = None,
+        categories: str | Sequence[str] = (), author: str | None = None,
+        ids: Sequence[str] | None = None, diverse: float | None = None, explain: bool = False,
+    ) -> list[Hit]:
+        """The k papers most like the examples (ids or titles, and/or free `texts`), least like
+        the `negatives`; the examples themselves excluded. See `search` for the other options.
+        """
+        check_k(k)
+        bad = [e for e in (*examples, *negatives) if not isinstance(e, str)]
+        if bad:
+            raise ExplorerError(f"examples are ids or titles, got {bad[0]!r}; pass k=… by name")
+        pos = [self.corpus.position(self.find(e).paper.id) for e in examples]
+        neg = [self.corpus.position(self.find(e).paper.id) for e in negatives]
+        if not pos and not texts:
+            raise ExplorerError("give at least one example paper (id or title) or text")
+        if set(pos) & set(neg):
+            raise ExplorerError("a paper cannot be both a positive and a negative example")
+        return self._rank(pos, neg, list(texts), list(negative_texts), k, mode,
+                          Filters.make(years, categories, author, ids), diverse, explain)
+
+    def search(
+        self, text: str, k: int = 10, *, mode: str | None = None,
+        years: str | tuple[int | None, int | None] | None = None,
+        categories: str | Sequence[str] = (), author: str | None = None,
+        ids: Sequence[str] | None = None, diverse: float | None = None, explain: bool = False,
+    ) -> list[Hit]:
+        """The k papers most similar to free text: a phrase or a whole draft abstract.
+
+        mode: "dense", "lexical" or "hybrid" (default: the measured best, `DEFAULT_MODE`).
+        Filters, applied before ranking (k results whenever k papers pass): `years` ("2020-2024",
+        "2020-", "-2024", "2024"), `categories` (any of a paper's categories; "cs" = all cs.*),
+        `author` (substring), `ids`. `diverse`: MMR's λ in [0, 1] (1 = plain ranking).
+        `explain`: each hit's `why` holds shared terms and the most similar sentence pair.
+        """
         check_k(k)
         if not text or not text.strip():
             raise ExplorerError("empty query: give a phrase or an abstract to search for")
-        query = self.embedder.embed([text])[0]
-        return nearest(self.corpus, self.index, query, k)
+        return self._rank([], [], [text], [], k, mode,
+                          Filters.make(years, categories, author, ids), diverse, explain)
+
+    def _rank(self, pos: list[int], neg: list[int], texts: list[str], neg_texts: list[str],
+              k: int, mode: str | None, filters: Filters, diverse: float | None,
+              explain: bool) -> list[Hit]:
+        mode = check_mode(mode)
+        tv = self.embedder.embed(texts) if texts else None  # free text needs the model
+        nv = self.embedder.embed(neg_texts) if neg_texts else None
+        lex = self.lexical if mode != "dense" or explain else None
+        query = make_query(self.vectors, lex if mode != "dense" else None, self.corpus,
+                           positives=pos, negatives=neg, pos_vectors=tv, neg_vectors=nv,
+                           pos_texts=texts, neg_texts=neg_texts)
+        allowed = filters.mask(self.corpus) if filters.active else None
+        hits = ranked(self.corpus, self.index, self.vectors, lex, query, k,
+                      mode=mode, allowed=allowed, diverse=diverse)
+        if explain and hits:
+            from dataclasses import replace
+
+            from explorer.explain import Explainer
+
+            exs: list[int | str] = [*pos, *texts]
+            d = self.vectors.shape[1]
+            ev = np.concatenate([np.asarray(self.vectors[pos], np.float32).reshape(len(pos), d),
+                                 *([tv] if tv is not None else [])])
+            why = Explainer(self.corpus, self.vectors, self.lexical, self.embedder).hits(
+                exs, ev, [self.corpus.position(h.paper.id) for h in hits])
+            hits = [replace(h, why=w) for h, w in zip(hits, why)]
+        return hits
+
+    def evaluate(self, judgements: str | Path | None = None, *, label: str | None = None,
+                 **options: Any) -> EvalReport:
+        """Ranking quality on this corpus, per mode: see `explorer.evaluate.evaluate`.
+
+        Relevance comes from a judgements file (query id, relevant id, optional grade) or from
+        a `label` ("category" for the primary category, or a key of `Paper.extra`).
+        """
+        from explorer.evaluate import evaluate
+
+        return evaluate(self, judgements=judgements, label=label, **options)
 
 
 def _read_manifest(layout: Layout) -> dict[str, Any] | None:

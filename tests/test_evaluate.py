@@ -1,0 +1,165 @@
+"""IR metrics against hand-computed values; judgement files; the per-mode evaluation loop."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from explorer import Explorer, ExplorerError
+from explorer.evaluate import (
+    average_precision,
+    dcg,
+    ndcg_at_k,
+    precision_at_k,
+    read_judgements,
+    recall_at_k,
+    reciprocal_rank,
+)
+from explorer.papers import Corpus, Paper
+
+# A ranked list of 5 with relevant papers at ranks 1 and 3; the query has 3 relevant in all.
+G = np.array([1, 0, 1, 0, 0], dtype=float)
+
+
+def test_binary_metrics_by_hand():
+    assert recall_at_k(G, 3, 5) == 2 / 3
+    assert recall_at_k(G, 3, 2) == 1 / 3
+    assert precision_at_k(G, 5) == 2 / 5
+    assert precision_at_k(G, 2) == 1 / 2
+    assert reciprocal_rank(G) == 1.0
+    assert reciprocal_rank(np.array([0, 0, 1.0])) == 1 / 3
+    assert reciprocal_rank(np.zeros(4)) == 0.0
+    # AP: precision at ranks 1 and 3 = 1 and 2/3, over min(3 relevant, 5 ranked)
+    assert average_precision(G, 3) == pytest.approx((1 + 2 / 3) / 3)
+    # only 2 ranked, 3 relevant: normalised by 2 (a perfect list of 2 scores 1)
+    assert average_precision(np.array([1.0, 1.0]), 3) == 1.0
+    assert average_precision(np.zeros(3), 3) == 0.0
+
+
+def test_ndcg_by_hand_binary_and_graded():
+    # DCG = 1/log2(2) + 1/log2(4) = 1.5; ideal (3 relevant) = 1 + 1/log2(3) + 1/log2(4)
+    assert dcg(G, 5) == pytest.approx(1.5)
+    assert ndcg_at_k(G, np.ones(3), 5) == pytest.approx(1.5 / (1.5 + 1 / math.log2(3)))
+    # graded: ranked gains 1, 3, 0 against ideal 3, 1 (gain = grade, as trec_eval)
+    got = ndcg_at_k(np.array([1.0, 3.0, 0.0]), np.array([1.0, 3.0]), 3)
+    assert got == pytest.approx((1 + 3 / math.log2(3)) / (3 + 1 / math.log2(3)))
+    assert ndcg_at_k(np.array([3.0, 1.0]), np.array([1.0, 3.0]), 2) == 1.0
+    assert ndcg_at_k(G, np.zeros(0), 5) == 0.0
+
+
+@pytest.fixture
+def corpus() -> Corpus:
+    return Corpus(Paper(i, f"title {i}", "abstract") for i in ("a", "b", "c", "d"))
+
+
+def write(tmp_path, name: str, text: str):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("j.csv", "query_id,doc_id,grade\na,b,2\na,c,1\nd,a,1\n"),
+        ("j.tsv", "a\tb\t2\na\tc\t1\nd\ta\t1\n"),
+        ("j.qrels", "a 0 b 2\na 0 c 1\nd 0 a 1\n"),  # TREC qrels, space separated
+        ("j.tsv", "query-id\tcorpus-id\tscore\na\tb\t2\na\tc\t1\nd\ta\t1\n"),  # BEIR's header
+        (
+            "j.jsonl",
+            '{"query": "a", "relevant": "b", "grade": 2}\n{"query": "a", "relevant": "c"}\n\n{"qid": "d", "doc_id": "a"}\n',
+        ),
+    ],
+)
+def test_judgement_files_in_every_format(tmp_path, corpus, name, text):
+    j = read_judgements(write(tmp_path, name, text), corpus)
+    assert j.relevant == {"a": {"b": 2.0, "c": 1.0}, "d": {"a": 1.0}}
+    assert j.skipped_unknown == 0
+
+
+def test_judgements_skip_unknown_papers_and_zero_grades(tmp_path, corpus):
+    j = read_judgements(write(tmp_path, "j.csv", "a,b\na,zz\nyy,b\na,c,0\nb,b\n"), corpus)
+    assert j.relevant == {"a": {"b": 1.0}}
+    assert j.skipped_unknown == 2
+
+
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("j.csv", "query,doc,grade\na,b,high\n", r"j\.csv:2: grade 'high' is not a number"),
+        ("j.jsonl", '{"query": "a", "relevant": "b"}\n{oops\n', r"j\.jsonl:2: invalid JSON"),
+        ("j.jsonl", '{"query": "a"}\n', r"j\.jsonl:1: needs a query id"),
+        ("j.tsv", "a\tb\nc\n", r"j\.tsv:2: expected a query id and a relevant id, got 1 column"),
+        ("j.csv", "", r"j\.csv: no judgements"),
+    ],
+)
+def test_bad_judgement_files_name_file_and_line(tmp_path, corpus, name, text, message):
+    with pytest.raises(ExplorerError, match=message):
+        read_judgements(write(tmp_path, name, text), corpus)
+
+
+def test_missing_judgement_file(tmp_path):
+    with pytest.raises(ExplorerError, match="does not exist"):
+        read_judgements(tmp_path / "nope.csv")
+
+
+# -- the loop on the real seed corpus ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ex(tmp_path_factory, embedder) -> Explorer:
+    return Explorer.build(root=tmp_path_factory.mktemp("eval") / "cache", embedder=embedder)
+
+
+def test_judgements_made_from_dense_top_hits_score_dense_perfectly(ex, tmp_path):
+    lines = ["query,relevant"]
+    for p in list(ex.corpus)[:10]:
+        top = ex.related(p.id, k=1, mode="dense")[0]
+        lines.append(f"{p.id},{top.paper.id}")
+    path = write(tmp_path, "j.csv", "\n".join(lines) + "\n")
+    r = ex.evaluate(path, k=1, depth=5, diverse=None)
+    rows = {row["mode"]: row for row in r.rows}
+    assert r.queries == 10 and set(rows) == {"dense", "lexical", "hybrid"}
+    assert (
+        rows["dense"]["mrr"] == 1.0
+        and rows["dense"]["recall"] == 1.0
+        and rows["dense"]["ndcg"] == 1.0
+    )
+    assert rows["lexical"]["mrr"] <= 1.0
+
+
+def test_category_proxy_gives_every_mode_with_and_without_diversity(ex):
+    r = ex.evaluate(label="category", k=5, clusters=False)
+    assert [row["mode"] for row in r.rows] == [
+        "dense",
+        "lexical",
+        "hybrid",
+        "dense+mmr0.7",
+        "lexical+mmr0.7",
+        "hybrid+mmr0.7",
+    ]
+    for row in r.rows:
+        for key in ("recall", "precision", "ndcg", "mrr", "map"):
+            assert 0.0 <= row[key] <= 1.0
+    # singleton categories (cs.IR, cs.NI, stat.ML: one paper each) have nothing to find
+    assert r.queries == 41 - 3
+    assert r.table().splitlines()[0].split() == ["mode", "R@5", "P@5", "nDCG@5", "MRR", "MAP@100"]
+
+
+def test_clusters_are_scored_against_labels(ex):
+    r = ex.evaluate(label="category", k=5, queries=5, modes=("dense",), diverse=None)
+    assert r.clusters is not None and r.clusters["clusters"] >= 1
+    assert -1.0 <= r.clusters["ari"] <= 1.0 and 0.0 <= r.clusters["v_measure"] <= 1.0
+
+
+def test_evaluation_mistakes_are_one_line_errors(ex, tmp_path):
+    with pytest.raises(ExplorerError, match="either a judgements file or a label"):
+        ex.evaluate()
+    with pytest.raises(ExplorerError, match="no paper has the label 'nope'; use 'category'"):
+        ex.evaluate(label="nope")
+    with pytest.raises(ExplorerError, match="no judgement names two papers of corpus 'seeds'"):
+        ex.evaluate(write(tmp_path, "j.csv", "x,y\n"))
+    with pytest.raises(ExplorerError, match="queries must be a positive integer, got 0"):
+        ex.evaluate(label="category", queries=0)

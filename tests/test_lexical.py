@@ -1,0 +1,124 @@
+"""BM25 lexical index: tokenizer, exact filtered top-k, a pickle-free folder, the lazy cache."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from explorer import Explorer, ExplorerError
+from explorer.lexical import LexicalIndex, load_or_build, stem, strip_latex, tokenize
+
+
+def test_tokenizer_strips_latex_and_stop_words_and_keeps_model_names():
+    text = r"We scale \emph{Mixture-of-Experts} to $10^{12}$ parameters, beating GPT-4 (see https://x.org/a)."
+    toks = tokenize(text)
+    assert "mixture-of-expert" in toks and "mixture" in toks and "expert" in toks
+    assert "gpt-4" in toks and "gpt" in toks
+    assert "parameter" in toks and "beating" in toks and "scale" in toks
+    for gone in ("we", "to", "10", "12", "emph", "https", "org"):
+        assert gone not in toks
+    assert "10" not in strip_latex(text) and "emph" not in strip_latex(text)
+
+
+@pytest.mark.parametrize(
+    "word, want",
+    [
+        ("models", "model"),
+        ("studies", "study"),
+        ("classes", "classe"),
+        ("analysis", "analysis"),
+        ("loss", "loss"),
+        ("corpus", "corpus"),
+        ("gas", "gas"),
+        ("bias", "bias"),
+        ("series", "series"),
+    ],
+)
+def test_s_stemmer_only_folds_plurals(word, want):
+    assert stem(word) == want
+
+
+@pytest.fixture(scope="module")
+def lex(seed_corpus) -> LexicalIndex:
+    return LexicalIndex.build([p.text for p in seed_corpus], corpus_hash=seed_corpus.content_hash)
+
+
+def test_an_acronym_finds_its_paper(lex, seed_corpus):
+    _, rows = lex.search("GLaM", 1)
+    assert seed_corpus[int(rows[0])].title.startswith("GLaM")
+    _, rows = lex.search("Patchscopes", 3)
+    assert seed_corpus[int(rows[0])].title.startswith("Patchscopes")
+
+
+@pytest.mark.parametrize(
+    "query", ["toxic comments in conversations", "language models", "zzzz unseen"]
+)
+def test_filtered_top_k_equals_a_brute_force_oracle(lex, query):
+    s = lex.scores(query)
+    rng = np.random.default_rng(3)
+    allowed = rng.random(len(s)) < 0.4
+    got_s, got_r = lex.search(query, 7, allowed=allowed)
+    rows = np.flatnonzero(allowed)
+    want = rows[np.lexsort((rows, -s[rows]))][:7]
+    assert got_r.tolist() == want.tolist()
+    np.testing.assert_allclose(got_s, s[want])
+    assert len(got_r) == min(7, allowed.sum())
+
+
+def test_scores_rank_as_bm25s_does(lex, tmp_path):
+    import bm25s
+
+    lex.save(tmp_path / "bm25")
+    model = bm25s.BM25.load(tmp_path / "bm25", allow_pickle=False)
+    q = tokenize("toxicity detection in online conversations")
+    theirs = model.get_scores(q)
+    ours = lex.scores("toxicity detection in online conversations")
+    # Ours divides by the norm of the query's term counts: same order, one common factor.
+    np.testing.assert_allclose(ours * np.linalg.norm([1.0] * len(set(q))), theirs, rtol=1e-5)
+
+
+def test_saved_folder_has_no_pickle_and_round_trips(lex, tmp_path, seed_corpus):
+    folder = lex.save(tmp_path / "bm25")
+    for npy in folder.glob("*.npy"):
+        arr = np.load(npy, allow_pickle=False)  # an object array would raise here
+        assert arr.dtype != object
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["corpus_hash"] == seed_corpus.content_hash and meta["count"] == 41
+    again = LexicalIndex.load(folder, corpus_hash=seed_corpus.content_hash)
+    np.testing.assert_array_equal(
+        again.scores("gemma open models"), lex.scores("gemma open models")
+    )
+    with pytest.raises(ExplorerError, match="built from another corpus"):
+        LexicalIndex.load(folder, corpus_hash="0" * 64)
+    with pytest.raises(ExplorerError, match="no lexical index"):
+        LexicalIndex.load(tmp_path / "nowhere")
+
+
+def test_load_or_build_rebuilds_a_stale_index(tmp_path, seed_corpus):
+    texts = [p.text for p in seed_corpus]
+    load_or_build(tmp_path / "bm25", texts[:10], "old")
+    fresh = load_or_build(tmp_path / "bm25", texts, seed_corpus.content_hash)
+    assert len(fresh) == 41
+    assert LexicalIndex.load(tmp_path / "bm25").meta["corpus_hash"] == seed_corpus.content_hash
+
+
+def test_row_weights_and_idf(lex, seed_corpus):
+    row = next(i for i, p in enumerate(seed_corpus) if p.title.startswith("GLaM"))
+    w = lex.row_weights(row)
+    assert w["glam"] == max(w.values())  # a rare word repeated in its abstract weighs most
+    idf = lex.idf(["glam", "model", "not-a-word"])
+    assert set(idf) == {"glam", "model"} and idf["glam"] > idf["model"] > 0
+
+
+def test_explorer_builds_the_index_once_and_then_loads_it(tmp_path, embedder):
+    ex = Explorer.build(root=tmp_path / "c", embedder=embedder)
+    assert not (ex.layout.root / "bm25").exists()  # built lazily, not by `build`
+    ex.related("Gemma 2", k=3, mode="lexical")
+    meta = ex.layout.root / "bm25" / "meta.json"
+    stamp = meta.stat().st_mtime_ns
+    again = Explorer.open("seeds", root=tmp_path / "c")
+    hits = again.related("Gemma 2", k=3, mode="lexical")
+    assert meta.stat().st_mtime_ns == stamp
+    assert hits[0].paper.title.startswith("Gemma:")
