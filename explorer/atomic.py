@@ -18,6 +18,12 @@ from typing import Any, BinaryIO
 import numpy as np
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_open(path: Path) -> Iterator[BinaryIO]:
     """Open a temporary file beside `path` for binary writing; it becomes `path` on success."""
@@ -29,6 +35,7 @@ def atomic_open(path: Path) -> Iterator[BinaryIO]:
             yield f
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a saved map is for sharing
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -67,6 +74,7 @@ def replace_dir(path: Path, fill: Callable[[Path], None]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
         fill(tmp)
+        os.chmod(tmp, 0o777 & ~_umask())
         old = None
         if path.exists():
             old = path.parent / f".{path.name}.old-{os.getpid()}"

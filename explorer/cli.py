@@ -45,7 +45,8 @@ def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _open(corpus: str | None):
-    from explorer.workspace import SEED_NAME, Explorer
+    from explorer.storage import SEED_NAME
+    from explorer.workspace import Explorer
 
     if corpus is None or corpus == SEED_NAME:
         return Explorer.open_or_build_seeds()
@@ -88,10 +89,14 @@ def main() -> None:
               help="Map a field to your column name, e.g. --column abstract=summary.")
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
               help="seed, jsonl, json, csv, tsv or arxiv (default: from the file suffix).")
+@click.option("--no-map", is_flag=True, help="Skip the map and topics (index only).")
 @_errors
 def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
-          listing_year: int | None, columns: tuple[str, ...], fmt: str | None) -> None:
-    """Read FILES (default: the seed corpus), embed what is new, and index them."""
+          listing_year: int | None, columns: tuple[str, ...], fmt: str | None,
+          no_map: bool) -> None:
+    """Read FILES (default: the seed corpus), embed what is new, index them, write the map.
+
+    Prints the map's path (or, with --no-map, the corpus folder) on stdout."""
     from explorer.workspace import Explorer
 
     mapping = {}
@@ -101,10 +106,10 @@ def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
             raise ExplorerError(f"--column takes FIELD=COLUMN, got {c!r}")
         mapping[field.strip()] = col.strip()
     ex = Explorer.build(list(files), name=corpus, model=model, listing_year=listing_year,
-                        columns=mapping or None, fmt=fmt)
+                        columns=mapping or None, fmt=fmt, with_map=not no_map)
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
-    click.echo(str(ex.report.path))
+    click.echo(str(ex.report.output))
 
 
 def _ranking_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -270,6 +275,80 @@ def eval_(judgements: Path | None, label: str | None, corpus: str | None, k: int
         click.echo(f"note: {report.skipped_unknown} judgements name papers not in the corpus; "
                    "skipped", err=True)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
+
+
+def _landscape_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--seed", type=int, default=None, help="Random seed of the layout (default 42).")(f)
+    f = click.option("--min-cluster-size", type=int, default=None,
+                     help="Smallest topic (default: from the corpus size).")(f)
+    f = click.option("--assign-noise/--keep-noise", default=None,
+                     help="Put would-be outliers in their nearest topic.")(f)
+    return f
+
+
+def _settings(seed: int | None, min_cluster_size: int | None, assign_noise: bool | None):
+    """Settings from options; None when no option was given (the corpus's last settings stay)."""
+    from dataclasses import replace
+
+    from explorer.landscape import Settings
+
+    if seed is None and min_cluster_size is None and assign_noise is None:
+        return None
+    if min_cluster_size is not None and min_cluster_size < 2:
+        raise ExplorerError(f"--min-cluster-size must be at least 2, got {min_cluster_size}")
+    changes = {"seed": seed, "min_cluster_size": min_cluster_size, "assign_noise": assign_noise}
+    return replace(Settings(), **{k: v for k, v in changes.items() if v is not None})
+
+
+@main.command(name="map")
+@_corpus_option
+@click.option("--color-by", type=click.Choice(["cluster", "year", "category"]), default="cluster",
+              show_default=True)
+@click.option("--highlight", metavar="QUERY", default=None,
+              help="Mark a paper (id or title) or free text, and its k related papers.")
+@click.option("-k", "k", type=int, default=10, show_default=True, help="How many to highlight.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the HTML (default: <corpus>/map.html).")
+@_landscape_options
+@_errors
+def map_(corpus: str | None, color_by: str, highlight: str | None, k: int, out: Path | None,
+         seed: int | None, min_cluster_size: int | None, assign_noise: bool | None) -> None:
+    """Write the corpus's interactive map as one self-contained HTML file; print its path."""
+    check_k(k)
+    ex = _open(corpus)
+    settings = _settings(seed, min_cluster_size, assign_noise)
+    path = ex.write_map(out, color_by=color_by, highlight=highlight, k=k, settings=settings)
+    click.echo(str(path))
+
+
+@main.command()
+@_corpus_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("-n", "n_titles", type=int, default=3, show_default=True,
+              help="Representative titles per topic.")
+@_landscape_options
+@_errors
+def topics(corpus: str | None, as_json: bool, n_titles: int, seed: int | None,
+           min_cluster_size: int | None, assign_noise: bool | None) -> None:
+    """The corpus's topics: label, size and the papers closest to each topic's centre."""
+    ex = _open(corpus)
+    land = ex.landscape(_settings(seed, min_cluster_size, assign_noise))
+    found = [
+        {"id": t.id, "label": t.label, "size": t.size,
+         "papers": [{"id": ex.corpus[r].id, "title": ex.corpus[r].title} for r in t.rows[:n_titles]]}
+        for t in land.topics
+    ]
+    noise = int((land.clusters < 0).sum())
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+        return
+    for t in found:
+        click.echo(f"{t['id']:>3}  {t['size']:>6}  {t['label']}")
+        for p in t["papers"]:
+            click.echo(f"             · {p['title']}")
+    if noise:
+        click.echo(f"({noise} of {len(ex.corpus)} papers belong to no topic; --assign-noise places them)",
+                   err=True)
 
 
 if __name__ == "__main__":

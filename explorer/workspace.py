@@ -1,20 +1,12 @@
-"""One corpus and its artefacts on disk, and the `Explorer` facade that wires the stages.
+"""The `Explorer` facade: one built corpus and the questions you can ask of it.
 
-Every path explorer reads or writes is decided here::
-
-    cache/                       (EXPLORER_CACHE, default ./cache)
-      vectors/<model>.sqlite     vectors shared by every corpus, keyed by text hash
-      <corpus>/manifest.json     corpus hash, model, sources, counts, versions (written last)
-               papers.jsonl      the corpus as read
-               vectors.npy       (n, d) float32, rows in corpus order
-               index/            FAISS index + row→id map + meta.json
+It wires the stages (read → embed → index → search; project → cluster → map) and keeps their
+artefacts where `storage.py` says. Every method is a thin call into a stage module.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -25,74 +17,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import atomic
+from explorer import atomic, landscape, topics
+from explorer.landscape import Landscape, Settings
+from explorer.topics import Topic
 from explorer.embedding import Embedder
 from explorer.index import VectorIndex, library_versions
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
 from explorer.ranking import Filters
 from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
+from explorer.storage import (
+    MANIFEST_VERSION, SEED_LISTING_YEAR, SEED_NAME, Layout, cache_root, check_name,
+    corpus_name_for, read_lines, read_manifest, seed_file,
+)
 
 if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
     from explorer.evaluate import EvalReport
     from explorer.lexical import LexicalIndex
-
-SEED_NAME = "seeds"
-SEED_LISTING_YEAR = 2026  # the seed listing was made in 2026: its year-less dates are 2026's
-MANIFEST_VERSION = 1
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("EXPLORER_CACHE") or "cache")
-
-
-def seed_file() -> Path:
-    """The bundled seed corpus: in the wheel (explorer/_seeds) or in a source checkout (seeds/)."""
-    here = Path(__file__).resolve().parent
-    for folder in (here / "_seeds", here.parent / "seeds"):
-        files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
-        if files:
-            return files[0]
-    raise ExplorerError("the seed corpus is missing: expected seeds/*.txt beside the package")
-
-
-def corpus_name_for(paths: Sequence[Path]) -> str:
-    """A corpus is named after its first file (`papers.jsonl.gz` → `papers`) unless told."""
-    stem = Path(paths[0]).name.split(".")[0]
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "corpus"
-    return name[:64]
-
-
-def check_name(name: str) -> str:
-    if not _NAME.match(name):
-        raise ExplorerError(
-            f"corpus name {name!r} is not allowed: use letters, digits, '.', '_' or '-'"
-        )
-    return name
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Paths of one corpus's artefacts."""
-
-    root: Path
-
-    @property
-    def manifest(self) -> Path:
-        return self.root / "manifest.json"
-
-    @property
-    def papers(self) -> Path:
-        return self.root / "papers.jsonl"
-
-    @property
-    def vectors(self) -> Path:
-        return self.root / "vectors.npy"
-
-    @property
-    def index(self) -> Path:
-        return self.root / "index"
-
 
 @dataclass
 class BuildReport:
@@ -108,6 +50,7 @@ class BuildReport:
     up_to_date: bool
     seconds: float
     path: Path
+    map_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -120,6 +63,11 @@ class BuildReport:
         if self.up_to_date:
             return s + f"; already up to date ({self.seconds:.1f}s)"
         return s + f"; embedded {self.embedded}, reused {self.reused} cached; {self.seconds:.1f}s"
+
+    @property
+    def output(self) -> Path:
+        """What `explorer build` prints on stdout: the map if one was made, else the folder."""
+        return self.map_path or self.path
 
 
 class Explorer:
@@ -152,10 +100,13 @@ class Explorer:
         fmt: str | None = None,
         embedder: Embedder | None = None,
         root: Path | None = None,
+        with_map: bool = True,
     ) -> Explorer:
-        """Read `paths` (default: the seed corpus), embed what is not cached, index, save.
+        """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
+        then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
 
-        The report of what was done is `explorer.report`.
+        Each stage reuses what an earlier build made when its inputs are unchanged. The report
+        of what was done is `explorer.report`.
         """
         from explorer.readers import read_corpus
 
@@ -174,7 +125,7 @@ class Explorer:
             raise ExplorerError(f"{files[0]}: no papers with an abstract")
         embedder = embedder or Embedder(model)
         corpus_hash = corpus.content_hash
-        old = _read_manifest(layout)
+        old = read_manifest(layout)
         up_to_date = (
             old is not None
             and old.get("corpus_hash") == corpus_hash
@@ -224,8 +175,15 @@ class Explorer:
             corpus=name, papers=len(corpus), rows=stats.rows,
             skipped_no_abstract=stats.skipped_no_abstract, duplicate_ids=stats.duplicate_ids,
             embedded=embedded, reused=0 if up_to_date else len(corpus) - embedded,
-            up_to_date=up_to_date, seconds=time.perf_counter() - t0, path=layout.root,
+            up_to_date=up_to_date, seconds=0.0, path=layout.root,
         )
+        if with_map:
+            fresh = ex._ensure_landscape(None)[1]
+            if fresh or not layout.map_html.exists():
+                ex.write_map()
+                ex.report.up_to_date = False
+            ex.report.map_path = layout.map_html
+        ex.report.seconds = time.perf_counter() - t0
         return ex
 
     @classmethod
@@ -233,14 +191,14 @@ class Explorer:
         """Open a built corpus without loading any model."""
         root = root or cache_root()
         layout = Layout(root / check_name(name))
-        manifest = _read_manifest(layout)
+        manifest = read_manifest(layout)
         if manifest is None:
             built = sorted(p.parent.name for p in root.glob("*/manifest.json"))
             hint = f" (built: {', '.join(built)})" if built else ""
             raise ExplorerError(
                 f"corpus {name!r} is not built in {root}{hint}; run `explorer build FILE --corpus {name}`"
             )
-        corpus = Corpus(Paper.from_dict(json.loads(line)) for line in _lines(layout.papers))
+        corpus = Corpus(Paper.from_dict(json.loads(line)) for line in read_lines(layout.papers))
         index = VectorIndex.load(
             layout.index, model_id=manifest["model_id"], corpus_hash=manifest["corpus_hash"]
         )
@@ -252,7 +210,7 @@ class Explorer:
     def open_or_build_seeds(cls, root: Path | None = None) -> Explorer:
         """The default corpus is built on first use, so `explorer related X` just works."""
         root = root or cache_root()
-        if _read_manifest(Layout(root / SEED_NAME)) is None:
+        if read_manifest(Layout(root / SEED_NAME)) is None:
             print("building the seed corpus first…", file=sys.stderr)
             return cls.build(root=root)
         return cls.open(SEED_NAME, root=root)
@@ -290,7 +248,7 @@ class Explorer:
         if lex is None:
             from explorer.lexical import load_or_build
 
-            lex = load_or_build(self.layout.root / "bm25", [p.text for p in self.corpus],
+            lex = load_or_build(self.layout.bm25, [p.text for p in self.corpus],
                                 self.corpus.content_hash)
             self._lexical = lex
         return lex
@@ -376,16 +334,64 @@ class Explorer:
 
         return evaluate(self, judgements=judgements, label=label, **options)
 
+    # -- the landscape --------------------------------------------------------------------
 
-def _read_manifest(layout: Layout) -> dict[str, Any] | None:
-    try:
-        return json.loads(layout.manifest.read_text("utf-8"))
-    except FileNotFoundError:
-        return None
-    except json.JSONDecodeError:
-        raise ExplorerError(f"{layout.manifest} is damaged; rebuild the corpus") from None
+    def _ensure_landscape(self, settings: Settings | None) -> tuple[Landscape, bool]:
+        """(landscape, whether it was computed now). No settings: the ones last used here."""
+        settings = settings or landscape.saved_settings(self.layout.landscape) or Settings()
+        land = landscape.load(self.layout.landscape, settings, self.corpus.content_hash)
+        if land is not None:
+            return land, False
+        texts = [p.text for p in self.corpus]
+        land = landscape.compute(np.asarray(self.vectors), texts, settings, self.corpus.content_hash)
+        landscape.save(self.layout.landscape, land)
+        return land, True
 
+    def landscape(self, settings: Settings | None = None) -> Landscape:
+        """Map coordinates (n, 2), clusters (n,) and topics; computed once per corpus and settings."""
+        return self._ensure_landscape(settings)[0]
 
-def _lines(path: Path):
-    with open(path, encoding="utf-8") as f:
-        yield from (line for line in f if line.strip())
+    def topics(self, settings: Settings | None = None) -> list[Topic]:
+        """The corpus's topics, biggest first: label, size and the rows of its central papers."""
+        return self.landscape(settings).topics
+
+    def figure(
+        self, *, color_by: str = "cluster", highlight: str | None = None, k: int = 10,
+        settings: Settings | None = None, title: str | None = None,
+    ) -> go.Figure:
+        """The interactive map as a Plotly figure; `highlight` (an id, a title or free text)
+        marks the query and its k related papers."""
+        from explorer import maps
+
+        land = self.landscape(settings)
+        marks, point, label = None, None, None
+        if highlight is not None:
+            hits, point, label = self._highlight(highlight, k, land)
+            marks = {self.corpus.position(h.paper.id): h.score for h in hits}
+        return maps.map_figure(
+            land.coords, self.corpus, land.clusters, land.label_names, color_by=color_by,
+            highlight=marks, query_point=point, query_label=label,
+            title=title or f"{self.name}: {len(self.corpus):,} papers",
+        )
+
+    def write_map(self, path: str | Path | None = None, **options: Any) -> Path:
+        """Write the map as one self-contained, offline HTML file (default `<corpus>/map.html`)."""
+        from explorer import maps
+
+        return maps.write_html(self.figure(**options), Path(path) if path else self.layout.map_html)
+
+    def _highlight(
+        self, query: str, k: int, land: Landscape
+    ) -> tuple[list[Hit], tuple[float, float], str]:
+        """A paper of the corpus (by id or title) or else free text: its hits, point and label."""
+        try:
+            match = self.find(query)
+        except ExplorerError:
+            match = None
+        if match is not None:
+            row = self.corpus.position(match.paper.id)
+            x, y = land.coords[row]
+            return self.related(match.paper.id, k=k), (float(x), float(y)), match.paper.title
+        hits = self.search(query, k=k)
+        where = topics.place(self.embedder.embed([query]), np.asarray(self.vectors), land.coords)[0]
+        return hits, (float(where[0]), float(where[1])), query

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,12 @@ import pytest
 
 GEMMA2 = "Gemma 2: Improving Open Language Models at a Practical Size"
 GEMMA = "Gemma: Open Models Based on Gemini Research and Technology"
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def explorer(*args: str, cache: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -29,7 +36,8 @@ def built(tmp_path_factory) -> Path:
     out = explorer("build", cache=cache)
     assert out.returncode == 0, out.stderr
     assert "seeds: 41 papers; embedded 41, reused 0 cached" in out.stderr
-    assert out.stdout.strip() == str(cache / "seeds")
+    assert out.stdout.strip() == str(cache / "seeds" / "map.html")
+    assert (cache / "seeds" / "map.html").stat().st_mode & 0o777 == 0o666 & ~current_umask()
     return cache
 
 
@@ -93,3 +101,40 @@ def test_k_larger_than_the_corpus_returns_every_other_paper(built):
     assert out.returncode == 0
     assert len(json.loads(out.stdout)) == 40
     assert "note: asked for 100, but there are only 40 other papers in the corpus" in out.stderr
+
+
+def test_topics_list_labels_sizes_and_central_papers(built):
+    from explorer import Explorer
+
+    out = explorer("topics", "--json", cache=built)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)
+    land = Explorer.open("seeds", root=built).landscape()
+    assert [t["size"] for t in found] == [int((land.clusters == t["id"]).sum()) for t in found]
+    assert [t["size"] for t in found] == sorted((t["size"] for t in found), reverse=True)
+    assert all(t["label"] and 1 <= len(t["papers"]) <= 3 for t in found)
+    # The toxicity papers form one topic, and the command shows them as its centre.
+    tox = [t for t in found if any("Toxic" in p["title"] for p in t["papers"])]
+    assert len(tox) == 1
+
+
+def test_map_with_highlight_writes_a_self_contained_page(built, tmp_path):
+    out = explorer("map", "--highlight", "Gemma 2", "-k", "3", "--out", str(tmp_path / "m.html"), cache=built)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(tmp_path / "m.html")
+    page = (tmp_path / "m.html").read_text("utf-8")
+    assert "Gemma: Open Models Based on Gemini Research and Technology" in page
+    # plotly.js is inline (its own source mentions URLs, but the page links none).
+    assert re.search(r"<script[^>]+src=", page) is None
+    assert re.search(r"<link[^>]+href=[\"']?https?:", page) is None
+    assert "Plotly.newPlot" in page
+    # The saved layout was reused, not recomputed: same coordinates as the build's.
+    assert (built / "seeds" / "landscape" / "coords.npy").exists()
+
+
+def test_map_options_are_checked(built):
+    out = explorer("map", "--color-by", "mood", cache=built)
+    assert out.returncode == 2 and "Invalid value for '--color-by'" in out.stderr
+    out = explorer("map", "--min-cluster-size", "1", cache=built)
+    assert out.returncode == 1
+    assert out.stderr.strip() == "Error: --min-cluster-size must be at least 2, got 1"

@@ -1,0 +1,471 @@
+"""Topic maps, the drawing half: coordinates in, a Plotly figure out, and an offline HTML file.
+
+Never sees a model. Corpus text is shown as text: Plotly renders a few HTML tags in hover
+labels and annotations, so every title, author and abstract is escaped before it goes in, and
+Plotly's own HTML writer escapes `<`, `>` and `/` inside the inline JSON (checked by the tests).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import NDArray
+
+from explorer.atomic import write_bytes
+from explorer.papers import ExplorerError, Paper, clean_text
+
+# The figure has a fixed size so that label boxes estimated in pixels stay true on screen.
+WIDTH, HEIGHT = 1200, 850
+# Room for the title above, the legend below, and a year colour bar on the right.
+MARGIN = dict(l=10, r=10, t=50, b=50)
+MARGIN_YEAR = dict(MARGIN, r=90)
+LABEL_FONT = 12
+CHAR_W = 0.62  # average glyph width / font size for Plotly's default sans-serif (generous)
+LINE_H = 1.35  # line height / font size
+PAD_PX = 6.0
+LABEL_REACH_PX = 140.0  # how far a label may be pushed from its cluster's centre
+PALETTE = (  # Plotly's D3 + Dark24-like qualitative colours, easy to tell apart on white
+    "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f "
+    "#3366cc #dc3912 #109618 #990099 #0099c6 #dd4477 #66aa00 #b82e2e #316395 #994499"
+).split()
+NOISE_COLOR = "#c8c8c8"
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+
+
+def _esc(s: str) -> str:
+    """Corpus text → Plotly pseudo-HTML that shows it literally (only &, <, > matter to it)."""
+    return html.escape(s, quote=False)
+
+
+def _wrap(s: str, width: int) -> str:
+    """Escape `s` and break it into lines of about `width` characters with <br>.
+
+    A greedy word wrap: textwrap is ten times slower, which shows at 100,000 points.
+    """
+    lines: list[str] = []
+    line = ""
+    for word in s.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "<br>".join(_esc(x) for x in lines)
+
+
+def first_sentence(abstract: str, limit: int = 220) -> str:
+    """The abstract's first sentence, cut at `limit` characters: whole abstracts make big maps slow."""
+    s = SENTENCE.split(clean_text(abstract[: 2 * limit]), maxsplit=1)[0]  # cheap on long ones
+    return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def hover_text(
+    paper: Paper, topic: str | None = None, rank: int | None = None, score: float | None = None
+) -> str:
+    """One point's hover label. Starts with the bold escaped title (the page's search reads it)."""
+    authors = ", ".join(paper.authors[:3])
+    if paper.et_al or len(paper.authors) > 3:
+        authors += " et al."
+    meta = " · ".join(str(x) for x in (paper.year, paper.primary_category) if x)
+    lines = [f"<b>{_wrap(clean_text(paper.title), 80)}</b>"]
+    if rank is not None:
+        lines.append(f"<b>#{rank}</b>" + (f" (score {score:.3f})" if score is not None else ""))
+    lines += [_esc(x) for x in (authors, meta) if x]
+    if topic:
+        lines.append(f"topic: {_esc(topic)}")
+    if paper.abstract.strip():
+        lines.append(f"<i>{_wrap(first_sentence(paper.abstract), 90)}</i>")
+    return "<br>".join(lines)
+
+
+def _label_lines(label: str) -> str:
+    """Split a label into two lines of two terms ("a · b\\nc · d"), so that it is narrow."""
+    parts = label.split(" · ")
+    half = (len(parts) + 1) // 2
+    return "\n".join(" · ".join(p) for p in (parts[:half], parts[half:]) if p)
+
+
+def text_box(text: str, font_size: float = LABEL_FONT) -> tuple[float, float]:
+    """Estimated (width, height) in pixels of `text` ("\\n" separates lines) in an annotation."""
+    lines = text.split("\n")
+    w = max(len(line) for line in lines) * CHAR_W * font_size + 2 * PAD_PX
+    return w, len(lines) * LINE_H * font_size + 2 * PAD_PX
+
+
+def deoverlap(
+    centres: NDArray[np.floating],
+    sizes: NDArray[np.floating],
+    bounds: tuple[float, float, float, float],
+    *,
+    reach: tuple[float, float] | None = None,
+    steps: int = 600,
+) -> NDArray[np.float64]:
+    """Place boxes near their centres without overlaps: positions (k, 2), NaN where none fits.
+
+    `centres` (k, 2) and `sizes` (k, 2) (width, height) are in data units, `bounds` is
+    (x0, x1, y0, y1). Boxes are placed in the given order (put the most important first); each
+    takes the first free spot on a deterministic spiral around its centre, inside the bounds
+    and, if `reach` (rx, ry) is given, inside that ellipse around the centre: a label far from
+    its cluster misleads more than a missing one.
+    """
+    centres = np.asarray(centres, dtype=np.float64)
+    sizes = np.asarray(sizes, dtype=np.float64)
+    x0, x1, y0, y1 = bounds
+    placed: list[tuple[float, float, float, float]] = []  # (cx, cy, half w, half h)
+    out = np.full_like(centres, np.nan)
+    for i, ((cx, cy), (w, h)) in enumerate(zip(centres, sizes)):
+        hw, hh = w / 2, h / 2
+        for s in range(steps):
+            # Golden-angle spiral: near spots first, every direction tried; rings about a third
+            # of a box height apart vertically, wider horizontally for wide boxes.
+            r, a = math.sqrt(s), s * 2.399963
+            dx, dy = r * h * 0.35 * math.cos(a) * max(w / h, 1.0) ** 0.5, r * h * 0.35 * math.sin(a)
+            if reach is not None and (dx / reach[0]) ** 2 + (dy / reach[1]) ** 2 > 1:
+                continue
+            px, py = cx + dx, cy + dy
+            if px - hw < x0 or px + hw > x1 or py - hh < y0 or py + hh > y1:
+                continue
+            if all(abs(px - qx) >= hw + qw or abs(py - qy) >= hh + qh for qx, qy, qw, qh in placed):
+                placed.append((px, py, hw, hh))
+                out[i] = (px, py)
+                break
+    return out
+
+
+def boxes_overlap(boxes: Sequence[tuple[float, float, float, float]]) -> bool:
+    """True if any two (x0, x1, y0, y1) boxes intersect (touching edges do not count)."""
+    for i, (a0, a1, b0, b1) in enumerate(boxes):
+        for c0, c1, d0, d1 in boxes[i + 1 :]:
+            if a0 < c1 and c0 < a1 and b0 < d1 and d0 < b1:
+                return True
+    return False
+
+
+def _bounds(coords: NDArray[np.float64]) -> tuple[float, float, float, float]:
+    """Axis ranges: the points plus 6% on each side (room for labels at the edges)."""
+    if len(coords) == 0:
+        return -1.0, 1.0, -1.0, 1.0
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    lo, hi = lo - 0.06 * span, hi + 0.06 * span
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def _px_per_unit(
+    bounds: tuple[float, float, float, float], margin: Mapping[str, int] = MARGIN
+) -> tuple[float, float]:
+    x0, x1, y0, y1 = bounds
+    plot_w = WIDTH - margin["l"] - margin["r"]
+    plot_h = HEIGHT - margin["t"] - margin["b"]
+    return plot_w / (x1 - x0), plot_h / (y1 - y0)
+
+
+def place_labels(
+    coords: NDArray[np.floating],
+    labels: NDArray[np.integer],
+    label_names: Mapping[int, str],
+    bounds: tuple[float, float, float, float] | None = None,
+    margin: Mapping[str, int] = MARGIN,
+) -> list[tuple[int, str, float, float, float, float, float, float]]:
+    """Cluster labels placed without overlaps, biggest cluster first.
+
+    Returns (cluster, text with "\\n" line breaks, x, y of the label, x, y of the cluster centre,
+    width, height in data units) per label that fits within LABEL_REACH_PX of its cluster's
+    centre; the others are left off the map (their points still name the topic in the hover).
+    """
+    xy = np.asarray(coords, dtype=np.float64)
+    labels = np.asarray(labels)
+    bounds = bounds or _bounds(xy)
+    sx, sy = _px_per_unit(bounds, margin)
+    ids = [
+        int(c)
+        for c, _ in Counter(labels[labels >= 0].tolist()).most_common()
+        if label_names.get(int(c))
+    ]
+    if not ids:
+        return []
+    texts = [_label_lines(label_names[c]) for c in ids]
+    # The median is inside the cluster even when the cluster is bent (a mean may not be).
+    centres = np.array([np.median(xy[labels == c], axis=0) for c in ids])
+    sizes = np.array([(w / sx, h / sy) for w, h in map(text_box, texts)])
+    pos = deoverlap(centres, sizes, bounds, reach=(LABEL_REACH_PX / sx, LABEL_REACH_PX / sy))
+    return [
+        (c, t, float(p[0]), float(p[1]), float(m[0]), float(m[1]), float(s[0]), float(s[1]))
+        for c, t, p, m, s in zip(ids, texts, pos, centres, sizes)
+        if not np.isnan(p[0])
+    ]
+
+
+def _colors(values: Sequence[Any]) -> dict[Any, str]:
+    return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(values)}
+
+
+def map_figure(
+    coords: NDArray[np.floating],
+    papers: Sequence[Paper],
+    labels: NDArray[np.integer],
+    label_names: Mapping[int, str],
+    *,
+    color_by: str = "cluster",
+    highlight: Mapping[int, float] | None = None,
+    query_point: tuple[float, float] | None = None,
+    query_label: str | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """A WebGL scatter of `papers` at `coords` (n, 2), coloured by cluster, year or category.
+
+    `labels` (n,) are cluster ids (-1 = noise, drawn grey) named by `label_names`; the names
+    are drawn near the clusters' centres without overlapping. `highlight` maps rows to the
+    scores of a query's top-k (drawn big and outlined, ranked by score, rank in the hover);
+    `query_point` marks where the query itself falls. Every paper is one point in exactly one
+    trace, whose `customdata` holds the paper ids; the query marker has no customdata.
+    """
+    xy = np.asarray(coords, dtype=np.float64)
+    labels = np.asarray(labels)
+    n = len(papers)
+    if xy.shape != (n, 2) or labels.shape != (n,):
+        raise ExplorerError(
+            f"need coords (n, 2) and labels (n,) for n={n} papers, got {xy.shape}, {labels.shape}"
+        )
+    if color_by not in ("cluster", "year", "category"):
+        raise ExplorerError(f"color_by must be cluster, year or category, got {color_by!r}")
+    highlight = dict(highlight or {})
+    ranks = {row: r for r, row in enumerate(sorted(highlight, key=lambda i: -highlight[i]), 1)}
+    hover = [
+        hover_text(p, label_names.get(int(c)) if c >= 0 else None, ranks.get(i), highlight.get(i))
+        for i, (p, c) in enumerate(zip(papers, labels))
+    ]
+    cluster_colors = _colors(sorted(set(labels[labels >= 0].tolist())))
+    # One trace per group of rows (a legend entry when colouring by category).
+    groups: list[tuple[str, list[int]]]
+    if color_by == "cluster":
+        col = [cluster_colors[int(c)] if c >= 0 else NOISE_COLOR for c in labels]
+        groups = [
+            ("noise", [i for i in range(n) if labels[i] < 0]),
+            ("papers", [i for i in range(n) if labels[i] >= 0]),
+        ]
+    elif color_by == "category":
+        key = [p.primary_category or "unknown" for p in papers]
+        counts = Counter(key)
+        cat_colors = _colors([c for c, _ in counts.most_common(len(PALETTE) - 1)])
+        col = [cat_colors.get(k, NOISE_COLOR) for k in key]
+        groups = [(f"{c} ({counts[c]})", [i for i in range(n) if key[i] == c]) for c in cat_colors]
+        rest = [i for i in range(n) if key[i] not in cat_colors]
+        groups.append((f"other ({len(rest)})", rest))
+    else:
+        col = [NOISE_COLOR] * n
+        groups = [
+            ("no year", [i for i in range(n) if papers[i].year is None]),
+            ("year", [i for i in range(n) if papers[i].year is not None]),
+        ]
+    size = float(np.clip(11 - 1.6 * math.log10(max(n, 1)), 3, 9))  # 8 at 40, 5 at 4,000 papers
+    fig = go.Figure()
+    for name, rows in groups:
+        rows = [i for i in rows if i not in ranks]  # highlighted rows get their own trace
+        if not rows:
+            continue
+        marker: dict[str, object] = dict(size=size, opacity=0.85, color=[col[i] for i in rows])
+        if color_by == "year" and name == "year":
+            marker.update(
+                color=[papers[i].year for i in rows],
+                colorscale="Viridis",
+                showscale=True,
+                colorbar=dict(title="year", thickness=12, x=1.0, xanchor="left"),
+            )
+        _add_points(fig, xy, papers, hover, rows, name, marker, color_by == "category")
+    if ranks:
+        rows = sorted(ranks, key=lambda i: -ranks[i])  # the best is drawn last, on top
+        marker = dict(
+            size=[size + (12 if ranks[i] == 1 else 7) for i in rows],
+            opacity=1.0,
+            color=[col[i] if color_by != "year" else "#ff7f0e" for i in rows],
+            line=dict(color="#111111", width=2),
+        )
+        _add_points(fig, xy, papers, hover, rows, f"top {len(rows)}", marker, True)
+    if query_point is not None:
+        fig.add_trace(
+            go.Scattergl(
+                x=[query_point[0]],
+                y=[query_point[1]],
+                mode="markers",
+                name="query",
+                marker=dict(
+                    symbol="star", size=22, color="#ffd700", line=dict(color="#111", width=2)
+                ),
+                hovertext=[_esc(query_label or "query")],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    bounds = _bounds(np.vstack([xy, [query_point]]) if query_point is not None else xy)
+    margin = MARGIN_YEAR if color_by == "year" else MARGIN
+    sx, sy = _px_per_unit(bounds, margin)
+    notes: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    for c, text, x, y, cx, cy, _, _ in place_labels(xy, labels, label_names, bounds, margin):
+        notes.append(
+            dict(
+                x=x,
+                y=y,
+                text=_esc(text).replace("\n", "<br>"),
+                showarrow=False,
+                name=f"topic {c}",
+                font=dict(size=LABEL_FONT, color="#222"),
+                bgcolor="rgba(255,255,255,0.8)",
+                bordercolor=cluster_colors[c] if color_by == "cluster" else "#888",
+                borderwidth=1,
+                borderpad=3,
+            )
+        )
+        if math.hypot((x - cx) * sx, (y - cy) * sy) > 25:  # a label pushed away points back
+            lines.append(
+                dict(
+                    type="line",
+                    x0=cx,
+                    y0=cy,
+                    x1=x,
+                    y1=y,
+                    layer="below",
+                    line=dict(color="#888", width=1, dash="dot"),
+                )
+            )
+    x0, x1, y0, y1 = bounds
+    fig.update_layout(
+        annotations=notes,  # set once: add_annotation re-checks all earlier ones each time
+        shapes=lines,
+        width=WIDTH,
+        height=HEIGHT,
+        margin=margin,
+        template="plotly_white",
+        title=dict(text=_esc(title), x=0.01) if title else None,
+        hovermode="closest",
+        xaxis=dict(range=[x0, x1], visible=False),
+        yaxis=dict(range=[y0, y1], visible=False),
+        legend=dict(orientation="h", x=0, y=0, yanchor="top"),
+        dragmode="pan",
+        hoverlabel=dict(align="left"),
+    )
+    return fig
+
+
+def _add_points(
+    fig: go.Figure,
+    xy: NDArray[np.float64],
+    papers: Sequence[Paper],
+    hover: list[str],
+    rows: list[int],
+    name: str,
+    marker: dict[str, Any],
+    showlegend: bool,
+) -> None:
+    color = marker.get("color")
+    if isinstance(color, list) and color and isinstance(color[0], str):
+        marker = {**marker, **_discrete(color)}
+    fig.add_trace(
+        go.Scattergl(
+            x=xy[rows, 0],
+            y=xy[rows, 1],
+            mode="markers",
+            name=name,
+            marker=marker,
+            customdata=[papers[i].id for i in rows],
+            hovertext=[hover[i] for i in rows],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=showlegend,
+        )
+    )
+
+
+def _discrete(colors: list[str]) -> dict[str, Any]:
+    """Per-point colour strings → one colour, or numbers on a stepped colour scale.
+
+    Plotly checks every colour string one by one (5 s for 100,000 points); numbers pass at once.
+    """
+    distinct = sorted(set(colors))
+    if len(distinct) == 1:
+        return {"color": distinct[0]}
+    k = len(distinct)
+    index = {c: i for i, c in enumerate(distinct)}
+    scale = [[b / k, c] for i, c in enumerate(distinct) for b in (i, i + 1)]
+    values = np.array([index[c] + 0.5 for c in colors])
+    return {"color": values, "colorscale": scale, "cmin": 0, "cmax": k, "showscale": False}
+
+
+# Runs after the plot is drawn: a search box that dims every paper whose title does not contain
+# the typed text. Titles are read back from the hover labels (which start with the escaped
+# title in <b>…</b>) and only ever compared or shown with textContent, never parsed as HTML.
+_SEARCH_JS = """
+(function () {
+  var gd = document.getElementById('{plot_id}');
+  var box = document.createElement('div');
+  box.style.cssText = 'position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:10;' +
+    'font:13px sans-serif;background:rgba(255,255,255,0.92);padding:4px 8px;' +
+    'border:1px solid #ccc;border-radius:4px';
+  var input = document.createElement('input');
+  input.type = 'search'; input.id = 'explorer-search'; input.placeholder = 'find in titles';
+  input.setAttribute('aria-label', 'find papers by title');
+  var count = document.createElement('span');
+  count.id = 'explorer-search-count'; count.style.marginLeft = '6px';
+  box.appendChild(input); box.appendChild(count);
+  document.body.insertBefore(box, document.body.firstChild);
+  function titleOf(h) {
+    var t = h.slice(3, h.indexOf('</b>')).replace(/<br>/g, ' ');
+    return t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').toLowerCase();
+  }
+  var titles = gd.data.map(function (tr) {
+    return tr.customdata ? (tr.hovertext || []).map(titleOf) : null;
+  });
+  input.addEventListener('input', function () {
+    var q = input.value.trim().toLowerCase(), n = 0, sel = [], idx = [];
+    titles.forEach(function (ts, i) {
+      if (!ts) return;
+      idx.push(i);
+      if (!q) { sel.push(null); return; }
+      var s = [];
+      ts.forEach(function (t, j) { if (t.indexOf(q) >= 0) s.push(j); });
+      n += s.length; sel.push(s);
+    });
+    Plotly.restyle(gd, {selectedpoints: sel}, idx);
+    count.textContent = q ? n + (n === 1 ? ' match' : ' matches') : '';
+  });
+})();
+"""
+
+
+def to_html(fig: go.Figure, *, search: bool = True) -> str:
+    """The figure as one self-contained HTML page: plotly.js inline, no external URL fetched."""
+    page = fig.to_html(
+        include_plotlyjs=True,  # inline (~4.7 MB): the page must open offline, never "cdn"
+        include_mathjax=False,
+        full_html=True,
+        div_id="explorer-map",
+        config={
+            "displaylogo": False,
+            "scrollZoom": True,
+            "responsive": False,
+            # plotly.js offers to upload the chart to Plotly Cloud: never, from an offline map.
+            "modeBarButtonsToRemove": ["sendChartToCloud"],
+            "showSendToCloud": False,
+        },
+        post_script=_SEARCH_JS if search else None,
+    )
+    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "explorer map"
+    # Plotly's writer escapes <, > and / inside its JSON, so corpus text cannot close the
+    # <script>; the <title> text is already escaped (it came through _esc).
+    return page.replace("<head>", f"<head><title>{title}</title>", 1)
+
+
+def write_html(fig: go.Figure, path: str | os.PathLike[str], *, search: bool = True) -> Path:
+    """Write `fig` as an offline HTML page, atomically (temp file + rename); returns the path."""
+    path = Path(path)
+    write_bytes(path, to_html(fig, search=search).encode("utf-8"))
+    return path

@@ -1,0 +1,108 @@
+"""Where everything lives on disk: every path explorer reads or writes is decided here.
+
+    cache/                       EXPLORER_CACHE, default ./cache
+      vectors/<model>.sqlite     vectors shared by every corpus, keyed by text hash
+      models/                    fast-backend exports, keyed by weights hash
+      <corpus>/manifest.json     corpus hash, model, sources, counts, versions (written last)
+               papers.jsonl      the corpus as read
+               vectors.npy       (n, d) float32, rows in corpus order
+               index/            FAISS index + row→id map + meta.json
+               bm25/             the lexical index (bm25s format, no pickle)
+               landscape/        coords.npy, clusters.npy, topics.json (settings and seed)
+               map.html          the self-contained map
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from explorer.papers import ExplorerError
+
+SEED_NAME = "seeds"
+SEED_LISTING_YEAR = 2026  # the seed listing was made in 2026: its year-less dates are 2026's
+MANIFEST_VERSION = 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("EXPLORER_CACHE") or "cache")
+
+
+def seed_file() -> Path:
+    """The bundled seed corpus: in the wheel (explorer/_seeds) or in a source checkout (seeds/)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "_seeds", here.parent / "seeds"):
+        files = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+        if files:
+            return files[0]
+    raise ExplorerError("the seed corpus is missing: expected seeds/*.txt beside the package")
+
+
+def corpus_name_for(paths: Sequence[Path]) -> str:
+    """A corpus is named after its first file (`papers.jsonl.gz` → `papers`) unless told."""
+    stem = Path(paths[0]).name.split(".")[0]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "corpus"
+    return name[:64]
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise ExplorerError(
+            f"corpus name {name!r} is not allowed: use letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one corpus's artefacts."""
+
+    root: Path
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / "manifest.json"
+
+    @property
+    def papers(self) -> Path:
+        return self.root / "papers.jsonl"
+
+    @property
+    def vectors(self) -> Path:
+        return self.root / "vectors.npy"
+
+    @property
+    def index(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def bm25(self) -> Path:
+        return self.root / "bm25"
+
+    @property
+    def landscape(self) -> Path:
+        return self.root / "landscape"
+
+    @property
+    def map_html(self) -> Path:
+        return self.root / "map.html"
+
+
+def read_manifest(layout: Layout) -> dict[str, Any] | None:
+    try:
+        return json.loads(layout.manifest.read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError:
+        raise ExplorerError(f"{layout.manifest} is damaged; rebuild the corpus") from None
+
+
+def read_lines(path: Path) -> Iterator[str]:
+    with open(path, encoding="utf-8") as f:
+        yield from (line for line in f if line.strip())

@@ -1,0 +1,72 @@
+"""A headless Chromium that opens a local page offline and records everything it tried to do.
+
+Used by the browser tests (and handy from a scratch script to screenshot a map). Any request
+that is not a file:// URL is aborted and recorded, so a test can assert the page is offline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class PageLog:
+    """What the page did besides rendering: failures here mean a broken or unsafe page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)  # non-file requests, all aborted
+
+
+@contextlib.contextmanager
+def open_page(path: Path, width: int = 1280, height: int = 900) -> Iterator[tuple[Any, PageLog]]:
+    """Open `path` in headless Chromium; yields (playwright page, PageLog) with the page loaded."""
+    from playwright.sync_api import sync_playwright
+
+    log = PageLog()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+
+            def route(r: Any) -> None:
+                if r.request.url.startswith("file://"):
+                    r.continue_()
+                else:
+                    log.blocked.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+            page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+
+            def dialog(d: Any) -> None:
+                log.dialogs.append(d.message)
+                d.dismiss()
+
+            page.on("dialog", dialog)
+            page.goto(path.resolve().as_uri())
+            # Plotly draws asynchronously: wait until the graph div has its data and a plot.
+            page.wait_for_function(
+                "() => { const gd = document.querySelector('.js-plotly-plot');"
+                " return gd && gd.data && gd._fullLayout && gd.querySelector('.main-svg'); }",
+                timeout=30_000,
+            )
+            yield page, log
+        finally:
+            browser.close()
