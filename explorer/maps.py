@@ -1,26 +1,23 @@
-"""Topic maps, the drawing half: coordinates in, a Plotly figure out, and an offline HTML file.
+"""Topic maps, the drawing half: coordinates in, a Plotly figure out (hover text, label placement).
 
 Never sees a model. Corpus text is shown as text: Plotly renders a few HTML tags in hover
-labels and annotations, so every title, author and abstract is escaped before it goes in, and
-Plotly's own HTML writer escapes `<`, `>` and `/` inside the inline JSON (checked by the tests).
+labels and annotations, so every title, author and abstract is escaped before it goes in.
+`explorer.page` writes the figure as an offline HTML page.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import os
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import NDArray
 
-from explorer.atomic import write_bytes
 from explorer.papers import ExplorerError, Paper, clean_text
 
 # The figure has a fixed size so that label boxes estimated in pixels stay true on screen.
@@ -398,74 +395,3 @@ def _discrete(colors: list[str]) -> dict[str, Any]:
     scale = [[b / k, c] for i, c in enumerate(distinct) for b in (i, i + 1)]
     values = np.array([index[c] + 0.5 for c in colors])
     return {"color": values, "colorscale": scale, "cmin": 0, "cmax": k, "showscale": False}
-
-
-# Runs after the plot is drawn: a search box that dims every paper whose title does not contain
-# the typed text. Titles are read back from the hover labels (which start with the escaped
-# title in <b>…</b>) and only ever compared or shown with textContent, never parsed as HTML.
-_SEARCH_JS = """
-(function () {
-  var gd = document.getElementById('{plot_id}');
-  var box = document.createElement('div');
-  box.style.cssText = 'position:fixed;top:8px;left:50%;transform:translateX(-50%);z-index:10;' +
-    'font:13px sans-serif;background:rgba(255,255,255,0.92);padding:4px 8px;' +
-    'border:1px solid #ccc;border-radius:4px';
-  var input = document.createElement('input');
-  input.type = 'search'; input.id = 'explorer-search'; input.placeholder = 'find in titles';
-  input.setAttribute('aria-label', 'find papers by title');
-  var count = document.createElement('span');
-  count.id = 'explorer-search-count'; count.style.marginLeft = '6px';
-  box.appendChild(input); box.appendChild(count);
-  document.body.insertBefore(box, document.body.firstChild);
-  function titleOf(h) {
-    var t = h.slice(3, h.indexOf('</b>')).replace(/<br>/g, ' ');
-    return t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').toLowerCase();
-  }
-  var titles = gd.data.map(function (tr) {
-    return tr.customdata ? (tr.hovertext || []).map(titleOf) : null;
-  });
-  input.addEventListener('input', function () {
-    var q = input.value.trim().toLowerCase(), n = 0, sel = [], idx = [];
-    titles.forEach(function (ts, i) {
-      if (!ts) return;
-      idx.push(i);
-      if (!q) { sel.push(null); return; }
-      var s = [];
-      ts.forEach(function (t, j) { if (t.indexOf(q) >= 0) s.push(j); });
-      n += s.length; sel.push(s);
-    });
-    Plotly.restyle(gd, {selectedpoints: sel}, idx);
-    count.textContent = q ? n + (n === 1 ? ' match' : ' matches') : '';
-  });
-})();
-"""
-
-
-def to_html(fig: go.Figure, *, search: bool = True) -> str:
-    """The figure as one self-contained HTML page: plotly.js inline, no external URL fetched."""
-    page = fig.to_html(
-        include_plotlyjs=True,  # inline (~4.7 MB): the page must open offline, never "cdn"
-        include_mathjax=False,
-        full_html=True,
-        div_id="explorer-map",
-        config={
-            "displaylogo": False,
-            "scrollZoom": True,
-            "responsive": False,
-            # plotly.js offers to upload the chart to Plotly Cloud: never, from an offline map.
-            "modeBarButtonsToRemove": ["sendChartToCloud"],
-            "showSendToCloud": False,
-        },
-        post_script=_SEARCH_JS if search else None,
-    )
-    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "explorer map"
-    # Plotly's writer escapes <, > and / inside its JSON, so corpus text cannot close the
-    # <script>; the <title> text is already escaped (it came through _esc).
-    return page.replace("<head>", f"<head><title>{title}</title>", 1)
-
-
-def write_html(fig: go.Figure, path: str | os.PathLike[str], *, search: bool = True) -> Path:
-    """Write `fig` as an offline HTML page, atomically (temp file + rename); returns the path."""
-    path = Path(path)
-    write_bytes(path, to_html(fig, search=search).encode("utf-8"))
-    return path

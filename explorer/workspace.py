@@ -376,9 +376,9 @@ class Explorer:
 
     def write_map(self, path: str | Path | None = None, **options: Any) -> Path:
         """Write the map as one self-contained, offline HTML file (default `<corpus>/map.html`)."""
-        from explorer import maps
+        from explorer import page
 
-        return maps.write_html(self.figure(**options), Path(path) if path else self.layout.map_html)
+        return page.write_html(self.figure(**options), Path(path) if path else self.layout.map_html)
 
     def _highlight(
         self, query: str, k: int, land: Landscape

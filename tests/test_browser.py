@@ -9,6 +9,8 @@ import pytest
 from browser import CHROMIUM, open_page  # tests/browser.py (pytest puts tests/ on sys.path)
 
 from explorer import maps, topics
+from explorer.labels import label_clusters
+from explorer.page import write_html
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +32,7 @@ def seed_page(seed_corpus, seed_vectors, tmp_path_factory):
         pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
     coords = topics.project(seed_vectors)
     labels = topics.cluster(coords)
-    names = topics.label_clusters([p.text for p in seed_corpus], labels)
+    names = label_clusters([p.text for p in seed_corpus], labels)
     papers = list(seed_corpus)
     papers[3] = replace(papers[3], title=XSS_IMG)
     papers[5] = replace(papers[5], title=XSS_SCRIPT)
@@ -45,7 +47,7 @@ def seed_page(seed_corpus, seed_vectors, tmp_path_factory):
         query_label="gemma",
         title="Seed corpus",
     )
-    path = maps.write_html(fig, tmp_path_factory.mktemp("map") / "seed.html")
+    path = write_html(fig, tmp_path_factory.mktemp("map") / "seed.html")
     return path, papers, names
 
 

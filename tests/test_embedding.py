@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from explorer.cache import VectorCache, embed_cached
-from explorer.embedding import OFFICIAL_MINILM_SHA256, Embedder, ModelSpec, resolve_model, sha256_file, verify_bundled_weights
+from explorer.embedding import OFFICIAL_MINILM_SHA256, ModelSpec, resolve_model, sha256_file, verify_bundled_weights
 from explorer.papers import ExplorerError, Paper
 
 

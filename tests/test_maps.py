@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from explorer import maps, topics
+from explorer.labels import label_clusters
+from explorer.page import write_html
 from explorer.papers import ExplorerError, Paper
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
@@ -20,7 +22,7 @@ def seed_topics(seed_corpus, seed_vectors):
     """(papers with two hostile titles, coords (41, 2), labels (41,), names)."""
     coords = topics.project(seed_vectors)
     labels = topics.cluster(coords)
-    names = topics.label_clusters([p.text for p in seed_corpus], labels)
+    names = label_clusters([p.text for p in seed_corpus], labels)
     papers = list(seed_corpus)
     papers[3] = replace(papers[3], title=XSS_IMG)
     papers[5] = replace(papers[5], title=XSS_SCRIPT)
@@ -162,7 +164,7 @@ def test_write_html_is_offline_self_contained_and_escaped(seed_topics, tmp_path)
     path = tmp_path / "maps" / "seed.html"
     path.parent.mkdir()
     path.write_text("old")
-    assert maps.write_html(fig, path) == path
+    assert write_html(fig, path) == path
     assert list(path.parent.iterdir()) == [path]  # replaced in place, no temp file left
     page = path.read_text(encoding="utf-8")
     assert "<title>Seed &lt;map&gt; &amp; co</title>" in page

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -101,22 +100,6 @@ def test_gemma_and_gemini_are_neighbours_on_the_map(seed_corpus, seed_map):
         assert set(np.argsort(d[i])[:3].tolist()) & (set(g) - {i})
 
 
-def test_seed_cluster_labels_name_their_topics(seed_corpus, seed_map):
-    _, labels = seed_map
-    names = topics.label_clusters([p.text for p in seed_corpus], labels)
-    assert set(names) == set(labels[labels >= 0].tolist())  # noise gets no label
-    tox = names[int(labels[rows_with(seed_corpus, TOXICITY)[0]])]
-    assert {"comments", "moderation", "toxicity", "toxic", "conversations"} & set(tox.split(" · "))
-    gemma = names[int(labels[rows_with(seed_corpus, ("Gemma 2",))[0]])]
-    assert "language models" in gemma or "llm" in gemma
-    rec = names[int(labels[rows_with(seed_corpus, ("Cold-start",))[0]])]
-    assert "recommend" in rec
-    for name in names.values():
-        words = name.split(" · ")
-        assert len(words) == 4 and len(set(words)) == 4
-        assert not {"propose", "paper", "model", "models", "results"} & set(words)
-
-
 def test_cluster_defaults_scale_with_corpus_size():
     assert topics.default_min_cluster_size(41) == 3
     assert topics.default_min_cluster_size(3990) == 32
@@ -141,63 +124,6 @@ def test_assign_noise_gives_noise_the_nearest_clusters_label():
         nearest = clustered[np.argmin(np.linalg.norm(x[clustered] - x[i], axis=1))]
         assert full[i] == raw[nearest]
     assert np.array_equal(raw, topics.cluster(x, min_cluster_size=10))  # deterministic
-
-
-def test_c_tf_idf_matches_a_hand_computation():
-    texts = ["apple banana", "apple cherry", "banana durian", "durian eggplant"]
-    classes, vocab, scores = topics.c_tf_idf(texts, np.array([0, 0, 1, 1]), ngrams=1)
-    assert classes == [0, 1]
-    assert vocab == ["apple", "banana", "cherry", "durian", "eggplant"]
-    # per class 4 counts, A = 4; f = 2, 2, 1, 2, 1; tf = count / 4; idf = log(1 + 4 / f)
-    l3, l5 = math.log(3), math.log(5)
-    expected = [[0.5 * l3, 0.25 * l3, 0.25 * l5, 0, 0], [0, 0.25 * l3, 0, 0.5 * l3, 0.25 * l5]]
-    np.testing.assert_allclose(scores.toarray(), expected, rtol=1e-12)
-
-
-def test_label_clusters_on_a_tiny_example():
-    texts = [
-        "Toxicity detection in online forums.",
-        "We propose toxicity detection for comments; see https://github.com/x/y.",
-        "Toxicity detection of $\\alpha$-hateful \\emph{comments} with \\textbf{moderation}.",
-        "Gaussian splatting for rendering.",
-        "Gaussian splatting improves rendering speed.",
-        "Fast Gaussian splatting and rendering of scenes.",
-        "An unrelated remark.",
-    ]
-    labels = np.array([0, 0, 0, 1, 1, 1, -1])
-    names = topics.label_clusters(texts, labels, n_terms=2)
-    assert names == {0: "toxicity detection · comments", 1: "gaussian splatting · rendering"}
-
-
-def test_terms_drop_stop_words_latex_and_urls():
-    text = "We propose $x^2$ \\emph{Robust} Toxicity-Detection (RTD) of comments: see https://a.b/c"
-    assert topics.terms(text, ngrams=2) == [
-        "robust",
-        "toxicity-detection",
-        "robust toxicity-detection",
-        "rtd",
-        "comments",
-    ]
-    # "models" alone names no topic, but "language models" does
-    assert topics.terms("language models", ngrams=2) == ["language", "language models"]
-
-
-def test_pick_terms_grows_and_dedupes():
-    # (term, score, documents of the cluster holding it)
-    ranked = [
-        ("language", 1.0, 10),
-        ("models", 0.9, 9),
-        ("language models", 0.8, 8),
-        ("large language models", 0.7, 7),
-        ("llms", 0.6, 6),
-        ("games", 0.5, 5),
-        ("game", 0.4, 4),
-        ("robot", 0.3, 3),
-        ("robotic", 0.2, 2),
-        ("fairness", 0.1, 1),
-        ("robot arms", 0.05, 1),
-    ]  # in a third of the robot papers only: no growth
-    assert topics.pick_terms(ranked, 4) == ["large language models", "games", "robot", "fairness"]
 
 
 def test_representatives_match_a_brute_force_oracle():

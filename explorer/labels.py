@@ -1,0 +1,246 @@
+"""Cluster labels: class-based TF-IDF over the cluster's abstracts, read as a few distinct terms.
+
+Texts and cluster labels in, names out: `label_clusters` gives {cluster: "a · b · c · d"}. No
+model and no disk I/O; the one random step (sampling the abstracts of very large corpora) takes
+a seed. `explorer.topics` makes the clusters and calls this to name them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from explorer.papers import ExplorerError
+
+LABEL_SEPARATOR = " · "
+
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
+# Text-style commands keep their argument ("\emph{robust}" → "robust"); the rest go.
+_TEXT_CMD = re.compile(r"\\(?:emph|textbf|textit|texttt|textsc|textrm|text|mathrm)\s*\{([^{}]*)\}")
+_CMD = re.compile(r"\\[a-zA-Z]+\*?|\\.")
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+# An n-gram never spans punctuation: "large language models (LLMs)" has no "models llms".
+_PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’/|]|\s[-–—]+\s")
+_TOKEN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+# Words that name no topic in an abstract, on top of scikit-learn's English stop words.
+_GENERIC = frozenset(
+    """paper propose proposed proposes approach approaches method methods results result show
+    shows shown demonstrate demonstrates using use used uses based new novel existing work
+    study studies present presents introduce introduces achieve achieves achieved significant
+    significantly performance state-of-the-art sota extensive experiments experiment
+    experimental effective effectively furthermore additionally including various different
+    outperforms improves improved improve code available github address addresses
+    addressing""".split()
+)
+# Too common in abstracts to name a topic alone, but fine inside an n-gram ("language models").
+_WEAK = frozenset(
+    """model models framework frameworks data task tasks system systems large problem problems
+    high low level multiple single real world time recent challenging challenges key better
+    learning""".split()
+)
+# c-TF-IDF reads at most this many abstracts in all (sampled evenly over clusters, seeded):
+# a label needs a cluster's common words, not every document, and 100,000 abstracts have
+# tens of millions of distinct trigrams.
+MAX_LABEL_DOCS = 10_000
+# A longer n-gram replaces a term it contains when at least this share of the cluster's
+# documents holding the term hold the n-gram ("gaussian" → "gaussian splatting").
+GROW = 0.6
+
+
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _GENERIC
+
+
+def strip_latex(text: str) -> str:
+    """Remove math, LaTeX commands and URLs, keeping the words of \\emph{...} and friends."""
+    text = _MATH.sub(" ", text)
+    text = _URL.sub(" ", text)
+    prev = None
+    while prev != text:  # nested \emph{\textbf{x}}
+        prev, text = text, _TEXT_CMD.sub(r" \1 ", text)
+    return _CMD.sub(" ", text).replace("{", " ").replace("}", " ")
+
+
+def terms(text: str, *, ngrams: int = 3, stop: frozenset[str] | None = None) -> list[str]:
+    """The terms of `text`: lower-case words and n-grams (n <= `ngrams`) of adjacent words.
+
+    Stop words and punctuation break n-grams ("detection of toxicity" gives no bigram); weak
+    words ("model", "data") count only inside n-grams; math and LaTeX commands are dropped.
+    """
+    stop = _stop_words() if stop is None else stop
+    out: list[str] = []
+    for phrase in _PHRASE_BREAK.split(strip_latex(text).lower()):
+        run: list[str] = []  # the current run of adjacent content words
+        for w in [*_TOKEN.findall(phrase), ""]:  # "" flushes the last run
+            if w and w not in stop and len(w) > 1:
+                run.append(w)
+                continue
+            for n in range(1, ngrams + 1):
+                out += [
+                    " ".join(run[i : i + n])
+                    for i in range(len(run) - n + 1)
+                    if n > 1 or run[i] not in _WEAK
+                ]
+            run = []
+    return out
+
+
+def _class_counts(
+    texts: Sequence[str], labels: NDArray[np.integer], ngrams: int
+) -> tuple[list[int], list[str], sparse.csr_matrix]:
+    """classes (c,), vocabulary (t,), and (c, t) counts of the class's documents holding a term."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels = np.asarray(labels)
+    if len(texts) != len(labels):
+        raise ExplorerError(f"got {len(texts)} texts but {len(labels)} labels")
+    stop = _stop_words()
+    vec = CountVectorizer(analyzer=lambda t: terms(t, ngrams=ngrams, stop=stop), binary=True)
+    try:
+        docs = vec.fit_transform(texts)  # (n, t), 0/1
+    except ValueError:  # nothing left after stop words: no vocabulary at all
+        return [], [], sparse.csr_matrix((0, 0))
+    classes = sorted(set(labels.tolist()))
+    rows = np.searchsorted(classes, labels)
+    member = sparse.csr_matrix(
+        (np.ones(len(labels)), (rows, np.arange(len(labels)))), shape=(len(classes), len(labels))
+    )
+    return classes, list(vec.get_feature_names_out()), sparse.csr_matrix(member @ docs, dtype=float)
+
+
+def _weigh(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    per_class = np.asarray(counts.sum(axis=1)).ravel()
+    per_term = np.asarray(counts.sum(axis=0)).ravel()
+    idf = np.log(1.0 + per_class.mean() / np.maximum(per_term, 1.0))
+    tf = sparse.diags(1.0 / np.maximum(per_class, 1.0)) @ counts
+    return sparse.csr_matrix(tf @ sparse.diags(idf))
+
+
+def c_tf_idf(
+    texts: Sequence[str], labels: NDArray[np.integer], *, ngrams: int = 3
+) -> tuple[list[int], list[str], sparse.csr_matrix]:
+    """Class-based TF-IDF (as BERTopic's): classes (c,), vocabulary (t,), sparse scores (c, t).
+
+    tf(t, c) = documents of class c containing t, divided by the class's total (L1 row norm);
+    idf(t) = log(1 + A / f(t)), A = average count per class, f(t) = count across all classes.
+    Counting a term once per document keeps one abstract that repeats a word from naming a
+    topic. Noise (-1) is a class here, so that its words are discounted, but gets no label.
+    """
+    classes, vocab, counts = _class_counts(texts, labels, ngrams)
+    return classes, vocab, _weigh(counts) if classes else counts
+
+
+def _stem(word: str) -> str:
+    """Plural → singular, roughly ("games" → "game", "policies" → "policy", "class" stays)."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def _stems(term: str) -> set[str]:
+    return {_stem(w) for w in term.split()}
+
+
+def _acronym(term: str) -> str:
+    words = term.split()
+    return "".join(w[0] for w in words) if len(words) > 1 else "\0"
+
+
+def _repeats(term: str, chosen: Sequence[str]) -> bool:
+    """True if a word of `term` repeats one of `chosen`: same stem, or they share a prefix of
+    4+ letters covering 80% of the shorter ("robot" / "robotic", "image" / "imaging")."""
+    mine = _stems(term)
+    for c in chosen:
+        # "llms" repeats "large language models" (and the other way round)
+        if _acronym(c) in mine or _acronym(term) in _stems(c):
+            return True
+        for a in mine:
+            for b in _stems(c):
+                p = len(os.path.commonprefix([a, b]))
+                if a == b or (p >= 4 and p >= 0.8 * min(len(a), len(b))):
+                    return True
+    return False
+
+
+def pick_terms(ranked: Sequence[tuple[str, float, float]], n_terms: int) -> list[str]:
+    """Choose `n_terms` labels from (term, score, count) triples, best score first.
+
+    No chosen term repeats a word of another. A term that mostly appears inside a longer one
+    is shown as the longer one ("gaussian" → "gaussian splatting", "language models" → "large
+    language models"): an n-gram containing the term in at least GROW times as many of the
+    cluster's documents replaces it, repeatedly.
+    """
+    chosen: list[str] = []
+    for term, _, count in ranked:
+        if len(chosen) == n_terms:
+            break
+        if _repeats(term, chosen):
+            continue
+        grown = True
+        while grown:
+            grown = False
+            for longer, _, c in ranked:
+                if (
+                    c >= GROW * count
+                    and longer != term
+                    and f" {term} " in f" {longer} "
+                    and not _repeats(longer.replace(term, " "), chosen)
+                ):
+                    term, count, grown = longer, c, True
+                    break
+        chosen.append(term)
+    return chosen
+
+
+def _sample_rows(labels: NDArray[np.integer], limit: int, seed: int) -> NDArray[np.intp]:
+    """At most `limit` rows, the same share of every class (seeded), in their original order."""
+    n = len(labels)
+    if n <= limit:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    classes = np.unique(labels)
+    per_class = max(10, limit // len(classes))
+    keep = [
+        rng.permutation(rows)[:per_class] for c in classes for rows in [np.flatnonzero(labels == c)]
+    ]
+    return np.sort(np.concatenate(keep))
+
+
+def label_clusters(
+    texts: Sequence[str], labels: NDArray[np.integer], *, n_terms: int = 4, seed: int = 42
+) -> dict[int, str]:
+    """Name each cluster (labels >= 0) by its top c-TF-IDF terms: {cluster: "a · b · c · d"}.
+
+    `texts` (n,) align with `labels` (n,); noise (-1) gets no name. Terms that repeat a word
+    of a better term are skipped, so a label never says "game · games". Corpora larger than
+    MAX_LABEL_DOCS are labelled from a seeded sample of each cluster.
+    """
+    labels = np.asarray(labels)
+    if len(texts) != len(labels):
+        raise ExplorerError(f"got {len(texts)} texts but {len(labels)} labels")
+    rows = _sample_rows(labels, MAX_LABEL_DOCS, seed)
+    classes, vocab, counts = _class_counts([texts[i] for i in rows], labels[rows], ngrams=3)
+    if not classes:
+        return {}
+    scores = _weigh(counts)
+    names: dict[int, str] = {}
+    for row, c in enumerate(classes):
+        if c < 0:
+            continue
+        r, k = scores.getrow(row), counts.getrow(row)
+        # Best score first; ties broken alphabetically (the vocabulary is sorted) for stability.
+        order = np.lexsort((r.indices, -r.data))[: 25 * n_terms]
+        ranked = [(vocab[j], float(r[0, j]), float(k[0, j])) for j in r.indices[order]]
+        names[int(c)] = LABEL_SEPARATOR.join(pick_terms(ranked, n_terms))
+    return names
