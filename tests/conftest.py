@@ -50,3 +50,19 @@ def private_cache(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("EXPLORER_CACHE", str(cache))
     return cache
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory) -> Path:
+    """A cache shared by the tests that need the 3,990-paper subset: it is embedded once."""
+    return tmp_path_factory.mktemp("shared") / "cache"
+
+
+@pytest.fixture(scope="session")
+def subset_explorer(shared_cache, embedder):
+    """The 3,990-paper arXiv subset built with the real model (skips when the data is absent)."""
+    from explorer import Explorer
+
+    require(SUBSET_FILE)
+    return Explorer.build(SUBSET_FILE, name="subset10", root=shared_cache, embedder=embedder,
+                          with_map=False)
