@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from explorer import topics
-from explorer.papers import ExplorerError, clean_text
+from explorer.papers import ExplorerError
 
-SUBSET = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "arxiv-cs-2025"
-    / "subset-10cats.jsonl"
-)
 
 # Moderation / toxicity papers of the seed corpus (matched by title fragment).
 TOXICITY = (
@@ -155,7 +146,7 @@ def test_summarize_and_place(seed_corpus, seed_vectors, seed_map):
 
 
 @pytest.mark.slow
-def test_subset_clusters_beat_the_tfidf_baseline(embedder):
+def test_subset_clusters_beat_the_tfidf_baseline(subset_explorer):
     """3,990 papers from 10 arXiv categories: V-measure against the primary category.
 
     Measured (5 UMAP seeds): V 0.510–0.534 and ARI 0.369–0.400 with noise assigned, V 0.454–0.490
@@ -163,14 +154,8 @@ def test_subset_clusters_beat_the_tfidf_baseline(embedder):
     """
     from sklearn.metrics import adjusted_rand_score, v_measure_score
 
-    if not SUBSET.exists():
-        pytest.skip(f"{SUBSET} is not present (shared arXiv data lives only on the dev machines)")
-    rows = [json.loads(line) for line in SUBSET.open(encoding="utf-8")]
-    truth = [r["label"] for r in rows]
-    vectors = embedder.embed(
-        [f"{clean_text(r['title'])}. {clean_text(r['abstract'])}" for r in rows]
-    )
-    coords = topics.project(vectors)
+    truth = [dict(p.extra)["label"] for p in subset_explorer.corpus]
+    coords = topics.project(np.asarray(subset_explorer.vectors))
     labels = topics.cluster(coords)
     assert 6 <= labels.max() + 1 <= 30
     assert v_measure_score(truth, labels) > 0.43
