@@ -64,14 +64,15 @@ def _print_hits(hits: list[Hit], as_json: bool, k: int, pool: str = "papers") ->
     id_w = max((len(h.paper.id) for h in hits), default=2)
     title_w = None
     if sys.stdout.isatty():
-        title_w = max(20, shutil.get_terminal_size((100, 20)).columns - id_w - 20)
-    click.echo(f"{'#':>3}  {'score':>5}  {'year':>4}  {'id':<{id_w}}  title")
+        title_w = max(20, shutil.get_terminal_size((100, 20)).columns - id_w - 28)
+    click.echo(f"{'#':>3}  {'score':>5}  {'cos':>5}  {'year':>4}  {'id':<{id_w}}  title")
     for h in hits:
         title = h.paper.title
         if title_w is not None and len(title) > title_w:
             title = title[: title_w - 1] + "…"
         year = h.paper.year or ""
-        click.echo(f"{h.rank:>3}  {h.score:5.3f}  {year:>4}  {h.paper.id:<{id_w}}  {title}")
+        cos = "" if h.cosine is None else f"{h.cosine:5.3f}"
+        click.echo(f"{h.rank:>3}  {h.score:5.3f}  {cos:>5}  {year:>4}  {h.paper.id:<{id_w}}  {title}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -84,12 +84,13 @@ class Paper:
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: a paper, its cosine similarity (or fused score) and its rank (1-based)."""
+    """A search result: a paper, its ranking score, its cosine to the query, its rank (1-based)."""
 
     paper: Paper
-    score: float
+    score: float  # what the ranking used: cosine (dense), BM25 (lexical) or the fused score
     rank: int
     why: dict[str, Any] | None = field(default=None, compare=False)
+    cosine: float | None = None  # cosine similarity to the query, whatever the mode
 
     def to_dict(self) -> dict[str, Any]:
         p = self.paper
@@ -98,6 +99,7 @@ class Hit:
             "id": p.id,
             "title": p.title,
             "score": round(float(self.score), 6),
+            "cosine": None if self.cosine is None else round(float(self.cosine), 6),
             "authors": list(p.authors),
             "year": p.year,
             "categories": list(p.categories),

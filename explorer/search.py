@@ -215,4 +215,9 @@ def ranked(
 ) -> list[Hit]:
     """`rank_rows` as hits (options: mode, allowed, diverse, fusion, weight)."""
     scores, rows = rank_rows(index, vectors, lexical, query, k, **options)  # type: ignore[arg-type]
-    return [Hit(corpus[int(r)], float(s), i + 1) for i, (s, r) in enumerate(zip(scores, rows))]
+    # The fused score ranks; the cosine to the (combined) query is what a person can interpret.
+    cosines = np.asarray(vectors[rows], np.float32) @ query.dense if len(rows) else []
+    return [
+        Hit(corpus[int(r)], float(s), i + 1, cosine=float(c))
+        for i, (s, r, c) in enumerate(zip(scores, rows, cosines))
+    ]

@@ -40,6 +40,10 @@ def test_related_scores_are_the_cosines_of_the_saved_vectors(ex):
     hits = ex.related(GEMMA2, k=10, mode="dense")  # the default, hybrid, fuses scores
     assert [ex.corpus.position(h.paper.id) for h in hits] == want.tolist()
     np.testing.assert_allclose([h.score for h in hits], sims[want], atol=1e-5)
+    np.testing.assert_allclose([h.cosine for h in hits], sims[want], atol=1e-5)
+    # In the default (hybrid) mode the ranking score is fused, but each hit's cosine is real.
+    for h in ex.related(GEMMA2, k=10):
+        assert h.cosine == pytest.approx(float(sims[ex.corpus.position(h.paper.id)]), abs=1e-5)
 
 
 def test_free_text_and_a_whole_draft_abstract(ex):
