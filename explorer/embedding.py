@@ -133,14 +133,26 @@ class TorchBackend:
         return np.asarray(out, dtype=np.float32)
 
 
-def load_backend(spec: ModelSpec, backend: str = "torch") -> Backend:
+def resolve_backend(backend: str | None, spec: ModelSpec) -> str:
+    """"auto" (the default) → the fastest backend that passed the quality bars and is installed
+    (see docs/backends.md); hub models, which have no local files to export, use torch."""
+    if backend not in (None, "auto"):
+        return backend
+    if spec.path is None:
+        return "torch"
+    from explorer import backends
+
+    return backends.best_available()
+
+
+def load_backend(spec: ModelSpec, backend: str = "torch", model_cache: Path | None = None) -> Backend:
     if spec.bundled:
         verify_bundled_weights(spec)
     if backend == "torch":
         return TorchBackend(spec)
-    from explorer import backends  # the fast CPU backends (ONNX Runtime, …)
+    from explorer import backends  # the fast CPU backends (OpenVINO int8, …)
 
-    return backends.load(spec, backend)
+    return backends.load(spec, backend, model_cache)
 
 
 class Embedder:
@@ -149,12 +161,14 @@ class Embedder:
     def __init__(
         self,
         model: str | None = None,
-        backend: str = "torch",
+        backend: str | None = "auto",
         batch_size: int = 64,
         progress: bool | None = None,
+        model_cache: Path | None = None,
     ) -> None:
         self.spec = resolve_model(model)
-        self.backend_name = backend
+        self.backend_name = resolve_backend(backend, self.spec)
+        self.model_cache = model_cache  # where fast backends keep their exports
         self.batch_size = batch_size
         self.progress = progress
         self._backend: Backend | None = None
@@ -170,7 +184,7 @@ class Embedder:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            self._backend = load_backend(self.spec, self.backend_name)
+            self._backend = load_backend(self.spec, self.backend_name, self.model_cache)
         return self._backend
 
     @property

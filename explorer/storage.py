@@ -34,6 +34,12 @@ def cache_root() -> Path:
     return Path(os.environ.get("EXPLORER_CACHE") or "cache")
 
 
+def models_root(root: Path | None = None) -> Path:
+    """Exported fast-backend models: EXPLORER_MODELS, else `models/` in the cache."""
+    env = os.environ.get("EXPLORER_MODELS")
+    return Path(env) if env else (root or cache_root()) / "models"
+
+
 def seed_file() -> Path:
     """The bundled seed corpus: in the wheel (explorer/_seeds) or in a source checkout (seeds/)."""
     here = Path(__file__).resolve().parent

@@ -27,7 +27,7 @@ from explorer.ranking import Filters
 from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
 from explorer.storage import (
     MANIFEST_VERSION, SEED_LISTING_YEAR, SEED_NAME, Layout, cache_root, check_name,
-    corpus_name_for, read_lines, read_manifest, seed_file,
+    corpus_name_for, models_root, read_lines, read_manifest, seed_file,
 )
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class Explorer:
         corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
         if len(corpus) == 0:
             raise ExplorerError(f"{files[0]}: no papers with an abstract")
-        embedder = embedder or Embedder(model)
+        embedder = embedder or Embedder(model, model_cache=models_root(root))
         corpus_hash = corpus.content_hash
         old = read_manifest(layout)
         up_to_date = (
@@ -222,7 +222,8 @@ class Explorer:
         """The model that made this corpus's vectors, loaded on first use (free-text queries)."""
         if self._embedder is None:
             model = self.manifest.get("model")
-            self._embedder = Embedder(model, backend=self.manifest.get("backend", "torch"))
+            self._embedder = Embedder(model, backend=self.manifest.get("backend", "torch"),
+                                      model_cache=models_root(self.layout.root.parent))
             if self._embedder.model_id != self.manifest["model_id"]:
                 raise ExplorerError(
                     f"corpus {self.name!r} was embedded with {self.manifest['model_id']!r}, "

@@ -28,13 +28,39 @@ def seed_corpus():
     return read_corpus(SEED_FILE, listing_year=2026)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_models(tmp_path_factory):
+    """One place for exported fast-backend models per session (tests and their subprocesses):
+    exporting once is the cache's job; each test still gets a private corpus cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("models")
+    old = os.environ.get("EXPLORER_MODELS")
+    os.environ["EXPLORER_MODELS"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("EXPLORER_MODELS", None)
+    else:
+        os.environ["EXPLORER_MODELS"] = old
+
+
 @pytest.fixture(scope="session")
-def embedder():
-    """The real bundled all-MiniLM-L6-v2 on the reference backend, loaded once per session."""
+def embedder(shared_models):
+    """The real bundled all-MiniLM-L6-v2 on the default backend (what users get), loaded once."""
     from explorer.embedding import Embedder
 
     e = Embedder(progress=False)
     e.backend  # load now, so that tests measure what they mean to
+    return e
+
+
+@pytest.fixture(scope="session")
+def torch_embedder():
+    """The same model on the float32 PyTorch reference backend."""
+    from explorer.embedding import Embedder
+
+    e = Embedder(backend="torch", progress=False)
+    e.backend
     return e
 
 

@@ -20,9 +20,11 @@ def test_vectors_are_float32_unit_rows_in_input_order(embedder):
     v = embedder.embed(texts)
     assert v.dtype == np.float32 and v.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
-    # Length-sorted batching must put rows back in the caller's order.
+    # Length-sorted batching must put rows back in the caller's order. (int8 backends give a
+    # text in another batch a vector a hair different: cosine, not bits.)
     for i, t in enumerate(texts):
-        np.testing.assert_allclose(embedder.embed([t])[0], v[i], atol=1e-5)
+        assert float(embedder.embed([t])[0] @ v[i]) > 0.999
+        assert float(embedder.embed([t])[0] @ v[(i + 1) % 3]) < 0.9
 
 
 def test_similar_texts_are_closer_than_unrelated_ones(embedder):
