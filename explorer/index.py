@@ -27,6 +27,17 @@ from explorer import atomic
 from explorer.papers import ExplorerError
 
 FORMAT_VERSION = 1
+# Exact search up to this many papers, HNSW above. An exact query costs n·d multiply-adds: at
+# 75k papers that is a few milliseconds on 2 cores (docs/benchmarks.md), so exact stays the
+# default far beyond a laptop's reading list; HNSW is for arXiv-scale corpora, where a flat scan
+# takes a second. HNSW rather than IVF: no training pass, graceful growth by `add`, and the
+# best recall/latency of FAISS's CPU indexes at this size (ann-benchmarks); its cost, ~0.3 KB of
+# links per vector at M=32, is small next to the 1.5 KB vector itself.
+HNSW_MIN = 200_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128
+EXACT_FILTER_SHARE = 0.05  # filters keeping at most this share of an HNSW index scan exactly
 
 
 def library_versions() -> dict[str, str]:
@@ -68,15 +79,37 @@ class VectorIndex:
 
     @classmethod
     def build(
-        cls, vectors: NDArray[np.float32], ids: list[str], *, model_id: str, corpus_hash: str
+        cls, vectors: NDArray[np.float32], ids: list[str], *, model_id: str, corpus_hash: str,
+        kind: str = "auto",
     ) -> VectorIndex:
-        """Exact inner-product index over `vectors` (n, d), float32, rows L2-normalised."""
+        """An index over `vectors` (n, d), float32, rows L2-normalised.
+
+        kind: "flat" (exact), "hnsw" (approximate), or "auto": exact below HNSW_MIN papers.
+        """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, d = vectors.shape
-        index = faiss.IndexFlatIP(d)  # inner product on normalised vectors is cosine
+        if kind == "auto":
+            kind = "hnsw" if n >= HNSW_MIN else "flat"
+        params: dict[str, Any] = {}
+        if kind == "flat":
+            index = faiss.IndexFlatIP(d)  # inner product on normalised vectors is cosine
+        elif kind == "hnsw":
+            index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            params = {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH}
+        else:
+            raise ExplorerError(f"unknown index kind {kind!r}: choose auto, flat or hnsw")
         index.add(vectors)
-        meta = IndexMeta(model_id=model_id, dim=d, count=n, corpus_hash=corpus_hash)
+        meta = IndexMeta(model_id=model_id, dim=d, count=n, corpus_hash=corpus_hash, kind=kind,
+                         params=params)
         return cls(index, list(ids), meta)
+
+    def add(self, vectors: NDArray[np.float32], ids: list[str], corpus_hash: str) -> None:
+        """Append rows (m, d) for new papers: old rows keep their numbers."""
+        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        self.ids.extend(ids)
+        self.meta.count = len(self.ids)
+        self.meta.corpus_hash = corpus_hash
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -131,11 +164,29 @@ class VectorIndex:
         if k <= 0:
             m = queries.shape[0]
             return np.zeros((m, 0), np.float32), np.zeros((m, 0), np.int64)
-        params = None
+        hnsw = self.meta.kind == "hnsw"
+        params = faiss.SearchParametersHNSW() if hnsw else faiss.SearchParameters()
+        if hnsw:
+            params.efSearch = max(int(self.meta.params.get("efSearch", HNSW_EF_SEARCH)), k)
         if allowed is not None:
             bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits)))
-        scores, rows = self.index.search(queries, k, params=params)
+            params.sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
+        if hnsw and allowed is not None and np.count_nonzero(allowed) <= EXACT_FILTER_SHARE * len(self):
+            # A restrictive filter leaves a graph walk few allowed nodes to find: scanning just
+            # the allowed rows of the stored vectors is exact, and cheap because they are few.
+            flat = faiss.downcast_index(self.index.storage)
+            scores, rows = flat.search(queries, k, params=faiss.SearchParameters(sel=params.sel))
+        else:
+            scores, rows = self.index.search(queries, k, params=params)
+        if hnsw and allowed is not None:
+            # A graph walk can still run out of allowed nodes before finding k: those queries
+            # are answered exactly instead, so a filter never starves them.
+            want = min(k, int(np.count_nonzero(allowed)))
+            short = np.flatnonzero((rows >= 0).sum(axis=1) < want)
+            if len(short):
+                flat = faiss.downcast_index(self.index.storage)
+                exact = faiss.SearchParameters(sel=params.sel)
+                scores[short], rows[short] = flat.search(queries[short], k, params=exact)
         scores[rows < 0] = -np.inf
         return scores, rows
 

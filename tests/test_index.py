@@ -87,3 +87,39 @@ def test_a_swap_cut_between_its_renames_is_recovered(tmp_path):
     VectorIndex.build(vecs, list("abcd"), model_id="m", corpus_hash="h").save(tmp_path / "ix")
     (tmp_path / "ix").rename(tmp_path / ".ix.old-123")  # the instant between the two renames
     assert VectorIndex.load(tmp_path / "ix").ids == list("abcd")
+
+
+def test_hnsw_recall_against_the_exact_oracle_and_its_filters():
+    vecs = unit_vectors(3000, 32, seed=7)
+    queries = vecs[:50] + 0.05 * unit_vectors(50, 32, seed=8)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    ids = [str(i) for i in range(3000)]
+    index = VectorIndex.build(vecs, ids, model_id="m", corpus_hash="h", kind="hnsw")
+    assert index.meta.kind == "hnsw" and index.meta.params["M"] == 32
+    _, rows = index.search(queries, 10)
+    _, want = oracle(vecs, queries, 10)
+    recall = np.mean([len(set(r) & set(w)) / 10 for r, w in zip(rows.tolist(), want.tolist())])
+    assert recall >= 0.95, recall
+    # A filter keeping 0.5% of the rows still returns k, and exactly the oracle's rows.
+    allowed = np.zeros(3000, dtype=bool)
+    allowed[::200] = True
+    scores, rows = index.search(queries, 10, allowed=allowed)
+    assert (rows >= 0).all()
+    np.testing.assert_array_equal(rows, oracle(vecs, queries, 10, allowed)[1])
+    # A loose filter (half the rows) stays on the graph: k rows, all allowed, high recall.
+    half = np.arange(3000) % 2 == 0
+    _, rows = index.search(queries, 10, allowed=half)
+    _, want = oracle(vecs, queries, 10, half)
+    assert (rows >= 0).all() and half[rows].all()
+    assert np.mean([len(set(r) & set(w)) / 10 for r, w in zip(rows.tolist(), want.tolist())]) >= 0.9
+
+
+def test_auto_kind_is_exact_for_small_corpora_and_add_appends(tmp_path):
+    vecs = unit_vectors(100, 8, seed=9)
+    index = VectorIndex.build(vecs[:60], [str(i) for i in range(60)], model_id="m", corpus_hash="a")
+    assert index.meta.kind == "flat"
+    index.add(vecs[60:], [str(i) for i in range(60, 100)], corpus_hash="b")
+    assert (len(index), index.meta.count, index.meta.corpus_hash) == (100, 100, "b")
+    np.testing.assert_array_equal(index.search(vecs, 1)[1][:, 0], np.arange(100))
+    with pytest.raises(ExplorerError, match="unknown index kind 'ivf'"):
+        VectorIndex.build(vecs, [str(i) for i in range(100)], model_id="m", corpus_hash="h", kind="ivf")
