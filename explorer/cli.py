@@ -91,10 +91,12 @@ def main() -> None:
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
               help="seed, jsonl, json, csv, tsv or arxiv (default: from the file suffix).")
 @click.option("--no-map", is_flag=True, help="Skip the map and topics (index only).")
+@click.option("--rebuild", is_flag=True,
+              help="Re-index and lay the map out afresh (added papers are otherwise placed on it).")
 @_errors
 def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
           listing_year: int | None, columns: tuple[str, ...], fmt: str | None,
-          no_map: bool) -> None:
+          no_map: bool, rebuild: bool) -> None:
     """Read FILES (default: the seed corpus), embed what is new, index them, write the map.
 
     Prints the map's path (or, with --no-map, the corpus folder) on stdout."""
@@ -107,7 +109,7 @@ def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
             raise ExplorerError(f"--column takes FIELD=COLUMN, got {c!r}")
         mapping[field.strip()] = col.strip()
     ex = Explorer.build(list(files), name=corpus, model=model, listing_year=listing_year,
-                        columns=mapping or None, fmt=fmt, with_map=not no_map)
+                        columns=mapping or None, fmt=fmt, with_map=not no_map, rebuild=rebuild)
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
     click.echo(str(ex.report.output))

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer import atomic, topics
-from explorer.papers import ExplorerError
+from explorer.papers import Corpus, ExplorerError
 
 FORMAT_VERSION = 1
 
@@ -72,19 +72,65 @@ def compute(
     return Landscape(coords, clusters, found, s, s.key(corpus_hash))
 
 
-def save(folder: Path, land: Landscape) -> Path:
+def save(folder: Path, land: Landscape, corpus_hash: str) -> Path:
     def fill(tmp: Path) -> None:
         atomic.write_npy(tmp / "coords.npy", land.coords)
         atomic.write_npy(tmp / "clusters.npy", land.clusters.astype(np.int32))
         atomic.write_json(tmp / "topics.json", {
             "format_version": FORMAT_VERSION,
             "key": land.key,
+            "corpus_hash": corpus_hash,
+            "count": int(land.coords.shape[0]),
             "settings": asdict(land.settings),
             "topics": [t.to_dict() for t in land.topics],
             **land.extra,
         })
 
     return atomic.replace_dir(folder, fill)
+
+
+def grown_from(folder: Path, settings: Settings, corpus: Corpus) -> Landscape | None:
+    """The saved landscape if `corpus` only appended papers to the corpus it was made from."""
+    try:
+        meta = json.loads((atomic.recover_dir(Path(folder)) / "topics.json").read_text("utf-8"))
+        count, old_hash = int(meta["count"]), str(meta["corpus_hash"])
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, ValueError):
+        return None
+    if not 0 < count < len(corpus) or Corpus(corpus[:count]).content_hash != old_hash:
+        return None
+    return load(folder, settings, old_hash)
+
+
+def extend(
+    old: Landscape, vectors: NDArray[np.float32], corpus_hash: str, k: int = 10
+) -> Landscape:
+    """Place the papers after the old ones (rows len(old.coords):) without moving any old point.
+
+    Each new paper goes where its k most similar old papers are (`topics.place`) and joins the
+    topic most of them belong to; topic labels stay as they were, sizes are recounted.
+    """
+    n_old = old.coords.shape[0]
+    old_vecs, new_vecs = vectors[:n_old], vectors[n_old:]
+    coords = np.vstack([old.coords, topics.place(new_vecs, old_vecs, old.coords, k=k)])
+    sims = np.asarray(new_vecs, np.float32) @ np.asarray(old_vecs, np.float32).T  # (m, n_old)
+    near = np.argsort(-sims, axis=1)[:, :k]
+    new_clusters = np.array([_majority(old.clusters[row]) for row in near], dtype=np.intp)
+    clusters = np.concatenate([old.clusters, new_clusters])
+    sizes = {t.id: int((clusters == t.id).sum()) for t in old.topics}
+    found = [topics.Topic(t.id, t.label, sizes[t.id], t.rows) for t in old.topics]
+    found.sort(key=lambda t: (-t.size, t.id))
+    placed = int(old.extra.get("placed", 0)) + len(new_vecs)
+    return Landscape(coords.astype(np.float32), clusters, found, old.settings,
+                     old.settings.key(corpus_hash), {"placed": placed})
+
+
+def _majority(labels: NDArray[np.intp]) -> int:
+    """The most common topic among neighbours (noise only when all of them are noise)."""
+    real = labels[labels >= 0]
+    if not len(real):
+        return -1
+    values, counts = np.unique(real, return_counts=True)
+    return int(values[np.argmax(counts)])
 
 
 def saved_settings(folder: Path) -> Settings | None:
@@ -114,4 +160,4 @@ def load(folder: Path, settings: Settings, corpus_hash: str) -> Landscape | None
     ]
     if coords.shape[0] != clusters.shape[0]:
         raise ExplorerError(f"{folder} is damaged (coords and clusters differ in length); rebuild")
-    return Landscape(coords, clusters, found, settings, meta["key"])
+    return Landscape(coords, clusters, found, settings, meta["key"], {"placed": meta.get("placed", 0)})

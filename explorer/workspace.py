@@ -101,12 +101,15 @@ class Explorer:
         embedder: Embedder | None = None,
         root: Path | None = None,
         with_map: bool = True,
+        rebuild: bool = False,
     ) -> Explorer:
         """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
         then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
 
-        Each stage reuses what an earlier build made when its inputs are unchanged. The report
-        of what was done is `explorer.report`.
+        Each stage reuses what an earlier build made when its inputs are unchanged; papers
+        appended to a built corpus are embedded alone, appended to the index and placed on the
+        existing map. `rebuild=True` re-indexes and lays the map out afresh. The report of what
+        was done is `explorer.report`.
         """
         from explorer.readers import read_corpus
 
@@ -146,9 +149,15 @@ class Explorer:
                 )
             finally:
                 cache.close()
-            index = VectorIndex.build(
-                vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus_hash
-            )
+            n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
+            if n_old:  # only papers were added: keep the index (an HNSW graph is costly) and grow it
+                index = VectorIndex.load(layout.index, model_id=embedder.model_id,
+                                         corpus_hash=old["corpus_hash"])
+                index.add(vectors[n_old:], corpus.ids[n_old:], corpus_hash)
+            else:
+                index = VectorIndex.build(
+                    vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus_hash
+                )
             atomic.write_text(layout.papers, corpus.to_jsonl())
             atomic.write_npy(layout.vectors, vectors)
             index.save(layout.index)
@@ -178,7 +187,7 @@ class Explorer:
             up_to_date=up_to_date, seconds=0.0, path=layout.root,
         )
         if with_map:
-            fresh = ex._ensure_landscape(None)[1]
+            fresh = ex._ensure_landscape(None, rebuild=rebuild)[1]
             if fresh or not layout.map_html.exists():
                 ex.write_map()
                 ex.report.up_to_date = False
@@ -337,15 +346,26 @@ class Explorer:
 
     # -- the landscape --------------------------------------------------------------------
 
-    def _ensure_landscape(self, settings: Settings | None) -> tuple[Landscape, bool]:
-        """(landscape, whether it was computed now). No settings: the ones last used here."""
-        settings = settings or landscape.saved_settings(self.layout.landscape) or Settings()
-        land = landscape.load(self.layout.landscape, settings, self.corpus.content_hash)
+    def _ensure_landscape(
+        self, settings: Settings | None, rebuild: bool = False
+    ) -> tuple[Landscape, bool]:
+        """(landscape, whether it was made now). No settings: the ones last used here.
+
+        Papers appended to a laid-out corpus are placed on its map (old points stay where they
+        are, topic labels are kept); `rebuild=True` lays the whole corpus out afresh.
+        """
+        folder, corpus_hash = self.layout.landscape, self.corpus.content_hash
+        settings = settings or landscape.saved_settings(folder) or Settings()
+        land = None if rebuild else landscape.load(folder, settings, corpus_hash)
         if land is not None:
             return land, False
-        texts = [p.text for p in self.corpus]
-        land = landscape.compute(np.asarray(self.vectors), texts, settings, self.corpus.content_hash)
-        landscape.save(self.layout.landscape, land)
+        old = None if rebuild else landscape.grown_from(folder, settings, self.corpus)
+        if old is not None:
+            land = landscape.extend(old, np.asarray(self.vectors), corpus_hash)
+        else:
+            texts = [p.text for p in self.corpus]
+            land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash)
+        landscape.save(folder, land, corpus_hash)
         return land, True
 
     def landscape(self, settings: Settings | None = None) -> Landscape:
@@ -396,3 +416,11 @@ class Explorer:
         hits = self.search(query, k=k)
         where = topics.place(self.embedder.embed([query]), np.asarray(self.vectors), land.coords)[0]
         return hits, (float(where[0]), float(where[1])), query
+
+
+def _appended_to(old: dict[str, Any], corpus: Corpus, model_id: str) -> int:
+    """How many papers the built corpus had, if `corpus` only appends papers to it; else 0."""
+    n_old = int(old.get("count", 0))
+    if old.get("model_id") != model_id or not 0 < n_old < len(corpus):
+        return 0
+    return n_old if Corpus(corpus[:n_old]).content_hash == old.get("corpus_hash") else 0
