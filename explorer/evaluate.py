@@ -346,26 +346,21 @@ def evaluate(
         )
     report = EvalReport(relevance, len(qids), k, depth, table, skipped_unknown=skipped)
     if labels is not None and clusters:
-        report.clusters = cluster_scores(vectors, labels)
+        report.clusters = cluster_scores(ex.landscape().clusters, labels)
     report.seconds = round(time.perf_counter() - t0, 1)
     return report
 
 
-def cluster_scores(vectors: NDArray[np.float32], labels: Sequence[str | None]) -> dict[str, Any]:
-    """V-measure and adjusted Rand index of `explorer.topics`' clusters (noise assigned to its
-    nearest cluster) against `labels`, over the papers that have a label."""
+def cluster_scores(found: NDArray[np.intp], labels: Sequence[str | None]) -> dict[str, Any]:
+    """V-measure and adjusted Rand index of the map's topics `found` (n,) against `labels`,
+    over the papers that have a label (papers in no topic, if any, count as one more class)."""
     from sklearn.metrics import adjusted_rand_score, v_measure_score
 
-    from explorer import topics
-
     keep = np.array([v is not None for v in labels])
-    dims = getattr(topics, "CLUSTER_DIMS", 5)
-    points = topics.project(vectors[keep], n_components=dims)
-    found = topics.cluster(points, assign_noise=True)
     truth = [v for v in labels if v is not None]
     return {
-        "method": f"explorer.topics: UMAP {dims}-D + HDBSCAN",
+        "method": "the map's topics (UMAP 2-D + HDBSCAN, settings in landscape/topics.json)",
         "clusters": int(found.max() + 1),
-        "v_measure": float(v_measure_score(truth, found)),
-        "ari": float(adjusted_rand_score(truth, found)),
+        "v_measure": float(v_measure_score(truth, found[keep])),
+        "ari": float(adjusted_rand_score(truth, found[keep])),
     }
