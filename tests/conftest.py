@@ -92,3 +92,14 @@ def subset_explorer(shared_cache, embedder):
     require(SUBSET_FILE)
     return Explorer.build(SUBSET_FILE, name="subset10", root=shared_cache, embedder=embedder,
                           with_map=False)
+
+
+@pytest.fixture(scope="session")
+def seed_layout(seed_corpus, seed_vectors):
+    """The seed map's parts, laid out once: (coords (41, 2), cluster labels (41,), names)."""
+    from explorer import topics
+    from explorer.labels import label_clusters
+
+    coords = topics.project(seed_vectors)
+    labels = topics.cluster(coords)
+    return coords, labels, label_clusters([p.text for p in seed_corpus], labels)

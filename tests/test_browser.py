@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from browser import CHROMIUM, open_page  # tests/browser.py (pytest puts tests/ on sys.path)
 
-from explorer import maps, topics
-from explorer.labels import label_clusters
+from explorer import maps
 from explorer.page import write_html
 
 pytestmark = pytest.mark.browser
@@ -26,13 +25,11 @@ COUNT_JS = """() => document.querySelector('.js-plotly-plot').data
 
 
 @pytest.fixture(scope="module")
-def seed_page(seed_corpus, seed_vectors, tmp_path_factory):
+def seed_page(seed_corpus, seed_layout, tmp_path_factory):
     """The seed map with three hostile titles, written to disk: (path, papers, label names)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
-    coords = topics.project(seed_vectors)
-    labels = topics.cluster(coords)
-    names = label_clusters([p.text for p in seed_corpus], labels)
+    coords, labels, names = seed_layout
     papers = list(seed_corpus)
     papers[3] = replace(papers[3], title=XSS_IMG)
     papers[5] = replace(papers[5], title=XSS_SCRIPT)

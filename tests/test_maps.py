@@ -8,8 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer import maps, topics
-from explorer.labels import label_clusters
+from explorer import maps
 from explorer.page import write_html
 from explorer.papers import ExplorerError, Paper
 
@@ -18,11 +17,9 @@ XSS_SCRIPT = "</script><script>window.__pwned=1</script>"
 
 
 @pytest.fixture(scope="module")
-def seed_topics(seed_corpus, seed_vectors):
+def seed_topics(seed_corpus, seed_layout):
     """(papers with two hostile titles, coords (41, 2), labels (41,), names)."""
-    coords = topics.project(seed_vectors)
-    labels = topics.cluster(coords)
-    names = label_clusters([p.text for p in seed_corpus], labels)
+    coords, labels, names = seed_layout
     papers = list(seed_corpus)
     papers[3] = replace(papers[3], title=XSS_IMG)
     papers[5] = replace(papers[5], title=XSS_SCRIPT)
