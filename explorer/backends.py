@@ -166,6 +166,10 @@ def _export_openvino(model_dir: Path, out: Path, quantize: bool) -> None:
     import openvino as ov
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # one-off export: its bars and notices are noise to users
+    hf_logging.set_verbosity_error()
 
     # Eager attention traces to plain MatMul/Softmax, which NNCF can quantize and OpenVINO fuses.
     bert = AutoModel.from_pretrained(model_dir, local_files_only=True, attn_implementation="eager")
