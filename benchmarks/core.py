@@ -31,7 +31,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--backend", default="torch")
+    ap.add_argument("--backend", default="auto", help="auto (the default backend), torch, …")
     ap.add_argument("--tiny", action="store_true", help="seed corpus only (CI keeps it working)")
     args = ap.parse_args()
 
