@@ -1,7 +1,7 @@
 """Fast CPU backends: the model exported once to OpenVINO (float32 or int8), cached, reused.
 
-Why OpenVINO int8: on the 2-core Xeon dev machines it was the fastest candidate that kept the
-reference vectors (mean cosine 0.997, top-10 neighbour overlap 0.93 on 3,990 real abstracts),
+Why OpenVINO int8: on the 2-core Xeon dev machines it was the fastest candidate (2.9-3.8x
+float32 PyTorch) that kept the reference vectors (mean cosine 0.997, top-10 overlap 0.936),
 while ONNX Runtime's dynamic int8 lost too much (overlap < 0.9) and PyTorch bf16 / dynamic int8
 were slower or worse; `docs/backends.md` has the table and `benchmarks/backends.py` re-runs it.
 
@@ -66,7 +66,9 @@ def load(spec: ModelSpec, name: str, model_cache: Path | None = None) -> OpenVIN
     if name not in REQUIRES:
         raise ExplorerError(f"unknown backend {name!r}: choose torch, {', '.join(REQUIRES)}")
     if missing := missing_packages(name):
-        raise ExplorerError(f"backend {name!r} needs {' and '.join(missing)}: pip install {' '.join(missing)}")
+        raise ExplorerError(
+            f"backend {name!r} needs {' and '.join(missing)}: pip install {' '.join(missing)}"
+        )
     if spec.path is None:
         raise ExplorerError(f"backend {name!r} needs a local model directory; use backend torch")
     # Everything comes from local files: make sure no library tries a hub.
@@ -88,12 +90,18 @@ def _check_layout(path: Path) -> int:
         types = [m["type"].rsplit(".", 1)[-1] for m in modules]
         pooling = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
         pool = json.loads((path / pooling / "config.json").read_text())
-        max_len = int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
+        max_len = int(
+            json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"]
+        )
     except (OSError, ValueError, KeyError, StopIteration):
-        raise ExplorerError(f"{path} is not a sentence-transformers model: use backend torch") from None
+        raise ExplorerError(
+            f"{path} is not a sentence-transformers model: use backend torch"
+        ) from None
     modes = {k for k, v in pool.items() if k.startswith("pooling_mode") and v}
     if types != ["Transformer", "Pooling", "Normalize"] or modes != {"pooling_mode_mean_tokens"}:
-        raise ExplorerError(f"fast backends need mean pooling + Normalize; {path} has {types}: use torch")
+        raise ExplorerError(
+            f"fast backends need mean pooling + Normalize; {path} has {types}: use torch"
+        )
     return max_len
 
 
@@ -222,7 +230,10 @@ def _tokenizer(model_dir: Path):  # type: ignore[no-untyped-def]
 
 
 def _batches(
-    tok, texts: list[str], batch_size: int, max_len: int  # type: ignore[no-untyped-def]
+    tok,
+    texts: list[str],
+    batch_size: int,
+    max_len: int,  # type: ignore[no-untyped-def]
 ) -> Iterator[tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]]:
     """(rows, input_ids, attention_mask) per batch, texts sorted by token count.
 
