@@ -164,3 +164,19 @@ def test_subset_clusters_beat_the_tfidf_baseline(subset_explorer):
     full = topics.cluster(coords, assign_noise=True)
     assert v_measure_score(truth, full) > 0.50
     assert adjusted_rand_score(truth, full) > 0.34
+
+
+@pytest.mark.parametrize("n, m, k, chunk", [(1000, 300, 10, 64), (5, 3, 10, 256), (40, 9, 40, 4)])
+def test_neighbours_equal_a_full_sort(n, m, k, chunk):
+    from explorer.topics import _unit, neighbours
+
+    rng = np.random.default_rng(n)
+    old = rng.normal(size=(n, 16)).astype(np.float32)
+    old[3] = old[2]  # a tie: the lower row comes first
+    new = np.vstack([old[2:3], rng.normal(size=(m - 1, 16)).astype(np.float32)])
+    rows, sims = neighbours(new, old, k, chunk=chunk)
+    full = _unit(new) @ _unit(old).T
+    want = np.argsort(-full, axis=1, kind="stable")[:, : min(k, n)]
+    assert rows.tolist() == want.tolist()
+    np.testing.assert_allclose(sims, np.take_along_axis(full, want, axis=1), atol=1e-6)
+    assert rows[0, :2].tolist() == [2, 3]
