@@ -91,12 +91,15 @@ def main() -> None:
 @click.option("--format", "fmt", default=None, metavar="FORMAT",
               help="seed, jsonl, json, csv, tsv or arxiv (default: from the file suffix).")
 @click.option("--no-map", is_flag=True, help="Skip the map and topics (index only).")
+@click.option("--progress/--quiet", "progress", default=None,
+              help="A line per stage on stderr, with its time and peak memory "
+                   "(default: for 64 papers or more).")
 @click.option("--rebuild", is_flag=True,
               help="Re-index and lay the map out afresh (added papers are otherwise placed on it).")
 @_errors
 def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
           listing_year: int | None, columns: tuple[str, ...], fmt: str | None,
-          no_map: bool, rebuild: bool) -> None:
+          no_map: bool, rebuild: bool, progress: bool | None) -> None:
     """Read FILES (default: the seed corpus), embed what is new, index them, write the map.
 
     Prints the map's path (or, with --no-map, the corpus folder) on stdout."""
@@ -109,7 +112,8 @@ def build(files: tuple[Path, ...], corpus: str | None, model: str | None,
             raise ExplorerError(f"--column takes FIELD=COLUMN, got {c!r}")
         mapping[field.strip()] = col.strip()
     ex = Explorer.build(list(files), name=corpus, model=model, listing_year=listing_year,
-                        columns=mapping or None, fmt=fmt, with_map=not no_map, rebuild=rebuild)
+                        columns=mapping or None, fmt=fmt, with_map=not no_map, rebuild=rebuild,
+                        progress=progress)
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
     click.echo(str(ex.report.output))

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from explorer import atomic, topics
 from explorer.papers import Corpus, ExplorerError
+from explorer.progress import Stages
 
 FORMAT_VERSION = 1
 
@@ -55,20 +56,23 @@ class Landscape:
 
 
 def compute(
-    vectors: NDArray[np.float32], texts: Sequence[str], settings: Settings, corpus_hash: str
+    vectors: NDArray[np.float32], texts: Sequence[str], settings: Settings, corpus_hash: str,
+    stages: Stages | None = None,
 ) -> Landscape:
     """Vectors (n, d) and texts (n,) → the landscape; every random step seeded by `settings.seed`."""
-    s = settings
-    coords = topics.project(vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist, seed=s.seed)
-    space = coords
-    if s.cluster_dims > 2:
-        space = topics.project(
-            vectors, n_components=s.cluster_dims, n_neighbors=s.n_neighbors, min_dist=0.0, seed=s.seed
+    s, stage, n = settings, stages or Stages(), f"{len(texts):,} papers"
+    with stage("project", f"{n} with UMAP (seed {s.seed})"):
+        coords = topics.project(vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist, seed=s.seed)
+        space = coords
+        if s.cluster_dims > 2:
+            space = topics.project(vectors, n_components=s.cluster_dims,
+                                   n_neighbors=s.n_neighbors, min_dist=0.0, seed=s.seed)
+    with stage("cluster", f"{n} with HDBSCAN"):
+        clusters = topics.cluster(
+            space, min_cluster_size=s.min_cluster_size, assign_noise=s.assign_noise
         )
-    clusters = topics.cluster(
-        space, min_cluster_size=s.min_cluster_size, assign_noise=s.assign_noise
-    )
-    found = topics.summarize(texts, vectors, clusters, n_terms=s.n_terms)
+    with stage("label", "topics"):
+        found = topics.summarize(texts, vectors, clusters, n_terms=s.n_terms)
     return Landscape(coords, clusters, found, s, s.key(corpus_hash))
 
 
@@ -96,7 +100,7 @@ def grown_from(folder: Path, settings: Settings, corpus: Corpus) -> Landscape | 
         count, old_hash = int(meta["count"]), str(meta["corpus_hash"])
     except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError, ValueError):
         return None
-    if not 0 < count < len(corpus) or Corpus(corpus[:count]).content_hash != old_hash:
+    if not 0 < count < len(corpus) or corpus.prefix_hash(count) != old_hash:
         return None
     return load(folder, settings, old_hash)
 
@@ -112,8 +116,7 @@ def extend(
     n_old = old.coords.shape[0]
     old_vecs, new_vecs = vectors[:n_old], vectors[n_old:]
     coords = np.vstack([old.coords, topics.place(new_vecs, old_vecs, old.coords, k=k)])
-    sims = np.asarray(new_vecs, np.float32) @ np.asarray(old_vecs, np.float32).T  # (m, n_old)
-    near = np.argsort(-sims, axis=1)[:, :k]
+    near, _ = topics.neighbours(new_vecs, old_vecs, k)
     new_clusters = np.array([_majority(old.clusters[row]) for row in near], dtype=np.intp)
     clusters = np.concatenate([old.clusters, new_clusters])
     sizes = {t.id: int((clusters == t.id).sum()) for t in old.topics}

@@ -14,10 +14,11 @@ negative ones) combine into one lexical query, Rocchio-style, exactly as they do
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,7 @@ _NOT_PLURAL = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 18)  # words repeat: a corpus tokenizes twice as fast
 def stem(word: str) -> str:
     """Harman's S-stemmer: plurals to singulars only ("models" → "model", "studies" → "study").
 
@@ -175,8 +177,8 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path, *, corpus_hash: str | None = None) -> LexicalIndex:
         """Load a saved index (never unpickling); ExplorerError when missing, stale or damaged."""
-        import bm25s
-
+        # The files bm25s wrote, read directly: importing bm25s would import numba, which
+        # costs a model-free command a quarter of a second.
         folder = atomic.recover_dir(Path(folder))
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
@@ -184,19 +186,17 @@ class LexicalIndex:
                 raise ExplorerError(f"lexical index at {folder} was made by another tokenizer")
             if corpus_hash is not None and meta.get("corpus_hash") != corpus_hash:
                 raise ExplorerError(f"lexical index at {folder} was built from another corpus")
-            model = bm25s.BM25.load(folder, allow_pickle=False, show_progress=False)
+            vocab = json.loads((folder / "vocab.index.json").read_text("utf-8"))
+            parts = [np.load(folder / f"{k}.csc.index.npy", allow_pickle=False)
+                     for k in ("data", "indices", "indptr")]
+            w = sparse.csc_matrix(tuple(parts), shape=(int(meta["count"]), len(vocab)))
         except FileNotFoundError as e:
             raise ExplorerError(
                 f"no lexical index at {folder} ({Path(e.filename).name} is missing)"
             ) from None
-        except (ValueError, KeyError, json.JSONDecodeError) as e:
+        except (ValueError, KeyError, TypeError, json.JSONDecodeError) as e:
             raise ExplorerError(f"damaged lexical index at {folder}: {e}") from None
-        s = model.scores
-        w = sparse.csc_matrix(
-            (s["data"], s["indices"], s["indptr"]),
-            shape=(int(meta["count"]), len(model.vocab_dict)),
-        )
-        return cls(w, dict(model.vocab_dict), meta)
+        return cls(w, vocab, meta)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -288,12 +288,15 @@ def top_k(
     return np.asarray(scores[sel], np.float32), np.asarray(rows[sel], np.int64)
 
 
-def load_or_build(folder: Path, texts: Sequence[str], corpus_hash: str) -> LexicalIndex:
-    """The saved index when it matches `corpus_hash` and this tokenizer, else build and save it."""
+def load_or_build(
+    folder: Path, texts: Callable[[], Sequence[str]], corpus_hash: str
+) -> LexicalIndex:
+    """The saved index when it matches `corpus_hash` and this tokenizer, else build and save
+    it from `texts()` (called only then: a large corpus's texts are not read to load it)."""
     try:
         return LexicalIndex.load(folder, corpus_hash=corpus_hash)
     except ExplorerError:
         pass
-    index = LexicalIndex.build(texts, corpus_hash=corpus_hash)
+    index = LexicalIndex.build(texts(), corpus_hash=corpus_hash)
     index.save(folder)
     return index

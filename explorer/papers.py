@@ -124,12 +124,20 @@ class ReadStats:
 
 
 class Corpus(Sequence[Paper]):
-    """An ordered collection of papers with unique ids; duplicates are kept once (the first)."""
+    """An ordered collection of papers with unique ids; duplicates are kept once (the first).
+
+    A corpus read back from its saved JSON Lines (`Corpus.saved`) parses each paper when it is
+    first used, so that a command needing a few papers of 75,000 does not parse them all.
+    """
 
     def __init__(self, papers: Iterable[Paper], stats: ReadStats | None = None) -> None:
         self.stats = stats if stats is not None else ReadStats()
-        self._papers: list[Paper] = []
+        self._papers: list[Paper | None] = []
         self._index: dict[str, int] = {}
+        self._lines: Sequence[str | bytes] = ()
+        self._hash: str | None = None
+        self._text_hashes: list[str] | None = None
+        self._titles: list[str] | None = None
         for p in papers:
             if p.id in self._index:
                 self.stats.duplicate_ids.append(p.id)
@@ -137,21 +145,63 @@ class Corpus(Sequence[Paper]):
             self._index[p.id] = len(self._papers)
             self._papers.append(p)
 
+    @classmethod
+    def saved(
+        cls, lines: Sequence[str | bytes], ids: Sequence[str], content_hash: str,
+        titles: Sequence[str] | None = None, source: str = "papers.jsonl",
+    ) -> Corpus:
+        """A corpus from its saved JSON lines (one `Paper.to_dict` each), its ids in order and
+        the content hash recorded when it was saved; papers are parsed on first use, and one
+        whose id is not the recorded one raises ExplorerError naming `source`."""
+        if len(lines) != len(ids) or (titles is not None and len(titles) != len(ids)):
+            raise ExplorerError(f"{source} holds {len(lines)} papers, its index {len(ids)}; rebuild")
+        self = cls(())
+        self._papers = [None] * len(ids)
+        self._index = {pid: i for i, pid in enumerate(ids)}
+        if len(self._index) != len(ids):
+            raise ExplorerError(f"{source}: the index repeats paper ids; rebuild the corpus")
+        self._lines, self._source, self._ids = lines, source, list(ids)
+        self._hash = content_hash
+        self._titles = list(titles) if titles is not None else None
+        return self
+
+    def _paper(self, i: int) -> Paper:
+        p = self._papers[i]
+        if p is None:
+            try:
+                p = Paper.from_dict(json.loads(self._lines[i]))
+            except (ValueError, KeyError, TypeError) as e:
+                raise ExplorerError(f"{self._source} line {i + 1} is damaged ({e}); rebuild") from None
+            if p.id != self._ids[i]:
+                raise ExplorerError(
+                    f"{self._source} line {i + 1} is {p.id!r}, its index says {self._ids[i]!r}; rebuild"
+                )
+            self._papers[i] = p
+        return p
+
     def __len__(self) -> int:
         return len(self._papers)
 
     def __getitem__(self, i):  # type: ignore[override]
-        return self._papers[i]
+        if isinstance(i, slice):
+            return [self._paper(j) for j in range(len(self._papers))[i]]
+        return self._paper(range(len(self._papers))[i])  # negative and out-of-range like a list
 
     def __iter__(self) -> Iterator[Paper]:
-        return iter(self._papers)
+        return (self._paper(i) for i in range(len(self._papers)))
 
     def __contains__(self, paper_id: object) -> bool:
         return paper_id in self._index
 
     @property
     def ids(self) -> list[str]:
-        return [p.id for p in self._papers]
+        return list(self._index)
+
+    @property
+    def titles(self) -> list[str]:
+        if self._titles is None:
+            self._titles = [p.title for p in self]
+        return self._titles
 
     def position(self, paper_id: str) -> int:
         """Row of `paper_id`; raises ExplorerError naming the id when it is unknown."""
@@ -161,18 +211,31 @@ class Corpus(Sequence[Paper]):
             raise ExplorerError(f"unknown paper id {paper_id!r}") from None
 
     def get(self, paper_id: str) -> Paper:
-        return self._papers[self.position(paper_id)]
+        return self._paper(self.position(paper_id))
+
+    @property
+    def text_hashes(self) -> list[str]:
+        """Each paper's `text_hash`, in order (computed once: 75,000 take about 3 s)."""
+        if self._text_hashes is None:
+            self._text_hashes = [p.text_hash for p in self]
+        return self._text_hashes
 
     @property
     def content_hash(self) -> str:
         """Changes whenever a paper is added, removed, reordered or its embedded text changes."""
+        if self._hash is None:
+            self._hash = self.prefix_hash(len(self))
+        return self._hash
+
+    def prefix_hash(self, n: int) -> str:
+        """The content hash of the corpus of the first n papers (to recognise one it grew from)."""
         h = hashlib.sha256()
-        for p in self._papers:
-            h.update(p.id.encode("utf-8"))
+        for pid, th in zip(self.ids[:n], self.text_hashes[:n]):
+            h.update(pid.encode("utf-8"))
             h.update(b"\0")
-            h.update(p.text_hash.encode("ascii"))
+            h.update(th.encode("ascii"))
             h.update(b"\n")
         return h.hexdigest()
 
     def to_jsonl(self) -> str:
-        return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in self._papers)
+        return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n" for p in self)

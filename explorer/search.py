@@ -55,11 +55,12 @@ def find_paper(corpus: Corpus, query: str) -> Match:
     if q in corpus:
         return Match(corpus.get(q), "id")
     nq = _norm(q)
-    titles = [_norm(p.title) for p in corpus]
+    raw = corpus.titles
+    titles = [_norm(t) for t in raw]
     tiers = [
         ("title", [i for i, t in enumerate(titles) if t == nq]),
         # "Gemma" means "Gemma: Open Models…", not "Gemma 2: …": the part before a colon first
-        ("short title", [i for i, p in enumerate(corpus) if _norm(p.title.split(":")[0]) == nq]),
+        ("short title", [i for i, t in enumerate(raw) if _norm(t.split(":")[0]) == nq]),
         ("title prefix", [i for i, t in enumerate(titles) if nq and (t + " ").startswith(nq + " ")]),
     ]
     for t, (how, rows) in enumerate(tiers):

@@ -5,6 +5,7 @@
       models/                    fast-backend exports, keyed by weights hash
       <corpus>/manifest.json     corpus hash, model, sources, counts, versions (written last)
                papers.jsonl      the corpus as read
+               titles.json       its titles in order (title look-ups parse no paper)
                vectors.npy       (n, d) float32, rows in corpus order
                index/            FAISS index + row→id map + meta.json
                bm25/             the lexical index (bm25s format, no pickle)
@@ -15,12 +16,15 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from explorer.papers import ExplorerError
 
@@ -80,6 +84,10 @@ class Layout:
         return self.root / "papers.jsonl"
 
     @property
+    def titles(self) -> Path:
+        return self.root / "titles.json"
+
+    @property
     def vectors(self) -> Path:
         return self.root / "vectors.npy"
 
@@ -109,6 +117,27 @@ def read_manifest(layout: Layout) -> dict[str, Any] | None:
         raise ExplorerError(f"{layout.manifest} is damaged; rebuild the corpus") from None
 
 
-def read_lines(path: Path) -> Iterator[str]:
-    with open(path, encoding="utf-8") as f:
-        yield from (line for line in f if line.strip())
+class Lines(Sequence[bytes]):
+    """The lines of a file, each read from a memory map when asked for: opening a 130 MB
+    papers.jsonl costs one scan for newlines (~0.07 s), not 75,000 string copies."""
+
+    def __init__(self, path: Path) -> None:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._buf: bytes | mmap.mmap = (
+                mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+            )
+        ends = np.flatnonzero(np.frombuffer(self._buf, dtype=np.uint8) == ord("\n"))
+        if size and (not len(ends) or ends[-1] != size - 1):
+            ends = np.append(ends, size)  # a last line without its newline
+        self._ends = ends
+        self._starts = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        j = range(len(self))[i]
+        return bytes(self._buf[int(self._starts[j]) : int(self._ends[j])])

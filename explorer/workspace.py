@@ -20,14 +20,15 @@ from numpy.typing import NDArray
 from explorer import atomic, landscape, topics
 from explorer.landscape import Landscape, Settings
 from explorer.topics import Topic
-from explorer.embedding import Embedder
+from explorer.embedding import PROGRESS_MIN, Embedder
 from explorer.index import VectorIndex, library_versions
-from explorer.papers import Corpus, ExplorerError, Hit, Paper
+from explorer.papers import Corpus, ExplorerError, Hit
+from explorer.progress import Stages
 from explorer.ranking import Filters
 from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
 from explorer.storage import (
     MANIFEST_VERSION, SEED_LISTING_YEAR, SEED_NAME, Layout, cache_root, check_name,
-    corpus_name_for, models_root, read_lines, read_manifest, seed_file,
+    Lines, corpus_name_for, models_root, read_manifest, seed_file,
 )
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class Explorer:
         root: Path | None = None,
         with_map: bool = True,
         rebuild: bool = False,
+        progress: bool | None = None,
     ) -> Explorer:
         """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
         then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
@@ -109,11 +111,13 @@ class Explorer:
         Each stage reuses what an earlier build made when its inputs are unchanged; papers
         appended to a built corpus are embedded alone, appended to the index and placed on the
         existing map. `rebuild=True` re-indexes and lays the map out afresh. The report of what
-        was done is `explorer.report`.
+        was done is `explorer.report`, with each stage's seconds in `report.extra["stages"]`.
+        `progress`: a line per stage and an embedding bar on stderr (default: from 64 papers).
         """
         from explorer.readers import read_corpus
 
         t0 = time.perf_counter()
+        stage = Stages(show=bool(progress))
         if paths is None or (not isinstance(paths, (str, Path)) and len(paths) == 0):
             files = [seed_file()]
             name = name or SEED_NAME
@@ -123,11 +127,15 @@ class Explorer:
         name = check_name(name or corpus_name_for(files))
         root = root or cache_root()
         layout = Layout(root / name)
-        corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
+        with stage("read", silent=True):  # reported below, once the size says whether to
+            corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
+            corpus_hash = corpus.content_hash  # hashes every text: part of reading
         if len(corpus) == 0:
             raise ExplorerError(f"{files[0]}: no papers with an abstract")
-        embedder = embedder or Embedder(model, model_cache=models_root(root))
-        corpus_hash = corpus.content_hash
+        if progress is None:  # a reading list builds silently, an arXiv dump says what it does
+            stage.show = len(corpus) >= PROGRESS_MIN
+        stage.report("read", f"{len(corpus):,} papers")
+        embedder = embedder or Embedder(model, model_cache=models_root(root), progress=progress)
         old = read_manifest(layout)
         up_to_date = (
             old is not None
@@ -144,23 +152,27 @@ class Explorer:
 
             cache = VectorCache(root, embedder.model_id)
             try:
-                vectors, embedded = embed_cached(
-                    [p.text for p in corpus], [p.text_hash for p in corpus], embedder, cache
-                )
+                with stage("embed", f"{len(corpus):,} papers ({embedder.backend_name}; cached ones reused)"):
+                    vectors, embedded = embed_cached(
+                        [p.text for p in corpus], corpus.text_hashes, embedder, cache
+                    )
             finally:
                 cache.close()
             n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
-            if n_old:  # only papers were added: keep the index (an HNSW graph is costly) and grow it
-                index = VectorIndex.load(layout.index, model_id=embedder.model_id,
-                                         corpus_hash=old["corpus_hash"])
-                index.add(vectors[n_old:], corpus.ids[n_old:], corpus_hash)
-            else:
-                index = VectorIndex.build(
-                    vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus_hash
-                )
-            atomic.write_text(layout.papers, corpus.to_jsonl())
-            atomic.write_npy(layout.vectors, vectors)
-            index.save(layout.index)
+            with stage("index", f"{len(corpus) - n_old:,} vectors"):
+                if n_old:  # only papers were added: keep the index (an HNSW graph is costly), grow it
+                    index = VectorIndex.load(layout.index, model_id=embedder.model_id,
+                                             corpus_hash=old["corpus_hash"])
+                    index.add(vectors[n_old:], corpus.ids[n_old:], corpus_hash)
+                else:
+                    index = VectorIndex.build(
+                        vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus_hash
+                    )
+            with stage("save", str(layout.root)):
+                atomic.write_text(layout.papers, corpus.to_jsonl())
+                atomic.write_json(layout.titles, corpus.titles)
+                atomic.write_npy(layout.vectors, vectors)
+                index.save(layout.index)
         manifest = {
             "manifest_version": MANIFEST_VERSION,
             "corpus": name,
@@ -186,13 +198,17 @@ class Explorer:
             embedded=embedded, reused=0 if up_to_date else len(corpus) - embedded,
             up_to_date=up_to_date, seconds=0.0, path=layout.root,
         )
+        with stage("lexical", "BM25 index"):
+            ex.lexical  # built now, so that the first hybrid query does not wait for it
         if with_map:
-            fresh = ex._ensure_landscape(None, rebuild=rebuild)[1]
+            fresh = ex._ensure_landscape(None, rebuild=rebuild, stages=stage)[1]
             if fresh or not layout.map_html.exists():
-                ex.write_map()
+                with stage("map", str(layout.map_html)):
+                    ex.write_map()
                 ex.report.up_to_date = False
             ex.report.map_path = layout.map_html
         ex.report.seconds = time.perf_counter() - t0
+        ex.report.extra["stages"] = dict(stage.seconds)
         return ex
 
     @classmethod
@@ -207,12 +223,23 @@ class Explorer:
             raise ExplorerError(
                 f"corpus {name!r} is not built in {root}{hint}; run `explorer build FILE --corpus {name}`"
             )
-        corpus = Corpus(Paper.from_dict(json.loads(line)) for line in read_lines(layout.papers))
         index = VectorIndex.load(
             layout.index, model_id=manifest["model_id"], corpus_hash=manifest["corpus_hash"]
         )
-        if corpus.content_hash != manifest["corpus_hash"]:
-            raise ExplorerError(f"{layout.papers} does not match its manifest; rebuild the corpus")
+        # Papers are parsed when used: `related <id>` on 75,000 papers parses eleven of them.
+        # Each parsed paper is checked against the index's id for its row.
+        try:
+            lines = Lines(layout.papers)
+        except FileNotFoundError:
+            raise ExplorerError(f"{layout.papers} is missing; rebuild the corpus") from None
+        try:
+            titles = json.loads(layout.titles.read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            titles = None  # made by an older version, or damaged: read from the papers instead
+        if titles is not None and len(titles) != len(index.ids):
+            titles = None
+        corpus = Corpus.saved(lines, index.ids, manifest["corpus_hash"], titles,
+                              source=str(layout.papers))
         return cls(name, corpus, index, manifest, root=root)
 
     @classmethod
@@ -258,7 +285,7 @@ class Explorer:
         if lex is None:
             from explorer.lexical import load_or_build
 
-            lex = load_or_build(self.layout.bm25, [p.text for p in self.corpus],
+            lex = load_or_build(self.layout.bm25, lambda: [p.text for p in self.corpus],
                                 self.corpus.content_hash)
             self._lexical = lex
         return lex
@@ -347,7 +374,7 @@ class Explorer:
     # -- the landscape --------------------------------------------------------------------
 
     def _ensure_landscape(
-        self, settings: Settings | None, rebuild: bool = False
+        self, settings: Settings | None, rebuild: bool = False, stages: Stages | None = None
     ) -> tuple[Landscape, bool]:
         """(landscape, whether it was made now). No settings: the ones last used here.
 
@@ -361,10 +388,11 @@ class Explorer:
             return land, False
         old = None if rebuild else landscape.grown_from(folder, settings, self.corpus)
         if old is not None:
-            land = landscape.extend(old, np.asarray(self.vectors), corpus_hash)
+            with (stages or Stages())("place", f"{len(self.corpus) - len(old.coords):,} new papers on the map"):
+                land = landscape.extend(old, np.asarray(self.vectors), corpus_hash)
         else:
             texts = [p.text for p in self.corpus]
-            land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash)
+            land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash, stages)
         landscape.save(folder, land, corpus_hash)
         return land, True
 
@@ -423,4 +451,4 @@ def _appended_to(old: dict[str, Any], corpus: Corpus, model_id: str) -> int:
     n_old = int(old.get("count", 0))
     if old.get("model_id") != model_id or not 0 < n_old < len(corpus):
         return 0
-    return n_old if Corpus(corpus[:n_old]).content_hash == old.get("corpus_hash") else 0
+    return n_old if corpus.prefix_hash(n_old) == old.get("corpus_hash") else 0

@@ -45,6 +45,11 @@ def test_second_build_embeds_nothing(built):
     out = explorer("build", cache=built)
     assert out.returncode == 0, out.stderr
     assert "seeds: 41 papers; already up to date" in out.stderr
+    assert "peak" not in out.stderr  # 41 papers: no stage lines unless asked
+    out = explorer("build", "--progress", cache=built)
+    assert out.returncode == 0, out.stderr
+    assert re.search(r"^  read 41 papers: \d+\.\ds \(peak \d+\.\d GB\)$", out.stderr, re.M)
+    assert re.search(r"^  lexical: \d+\.\ds", out.stderr, re.M)
 
 
 def test_related_by_title_prefix_as_json(built):

@@ -98,10 +98,20 @@ def test_saved_folder_has_no_pickle_and_round_trips(lex, tmp_path, seed_corpus):
 
 def test_load_or_build_rebuilds_a_stale_index(tmp_path, seed_corpus):
     texts = [p.text for p in seed_corpus]
-    load_or_build(tmp_path / "bm25", texts[:10], "old")
-    fresh = load_or_build(tmp_path / "bm25", texts, seed_corpus.content_hash)
+    load_or_build(tmp_path / "bm25", lambda: texts[:10], "old")
+    fresh = load_or_build(tmp_path / "bm25", lambda: texts, seed_corpus.content_hash)
     assert len(fresh) == 41
     assert LexicalIndex.load(tmp_path / "bm25").meta["corpus_hash"] == seed_corpus.content_hash
+
+
+def test_load_or_build_reads_no_text_when_the_saved_index_matches(tmp_path, seed_corpus):
+    texts = [p.text for p in seed_corpus]
+    load_or_build(tmp_path / "bm25", lambda: texts, seed_corpus.content_hash)
+
+    def unwanted() -> list[str]:
+        raise AssertionError("texts read although the saved index matches")
+
+    assert len(load_or_build(tmp_path / "bm25", unwanted, seed_corpus.content_hash)) == 41
 
 
 def test_row_weights_and_idf(lex, seed_corpus):

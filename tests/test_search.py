@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,30 @@ def test_reopening_needs_no_model_and_answers_the_same(ex):
     assert again._embedder is None, "related-by-id must not load the model"
 
 
+def test_reopening_parses_only_the_papers_it_shows(ex):
+    again = Explorer.open("seeds", root=ex.layout.root.parent)
+    hits = again.related(GEMMA2, k=3, mode="dense")  # a title: found in titles.json
+    parsed = {p.id for p in again.corpus._papers if p is not None}
+    assert parsed == {again.find(GEMMA2).paper.id, *(h.paper.id for h in hits)}
+    assert again.corpus.content_hash == ex.corpus.content_hash  # from the manifest, no parsing
+    assert [p.to_dict() for p in again.corpus] == [p.to_dict() for p in ex.corpus]
+
+
+def test_a_papers_file_out_of_step_with_its_index_is_refused(ex, tmp_path):
+    import shutil
+
+    root = tmp_path / "cache"
+    shutil.copytree(ex.layout.root, root / "seeds")
+    papers = root / "seeds" / "papers.jsonl"
+    lines = papers.read_text("utf-8").splitlines(keepends=True)
+    papers.write_text("".join([lines[1], lines[0], *lines[2:]]), "utf-8")  # two rows swapped
+    with pytest.raises(ExplorerError, match=r"papers.jsonl line 1 is '.*', its index says"):
+        Explorer.open("seeds", root=root).related(ex.corpus[0].id, k=3)
+    papers.write_text("".join(lines[:-1]), "utf-8")  # one paper lost
+    with pytest.raises(ExplorerError, match="papers.jsonl holds 40 papers, its index 41; rebuild"):
+        Explorer.open("seeds", root=root)
+
+
 @pytest.mark.parametrize(
     "query, how, title",
     [
@@ -94,3 +120,17 @@ def test_bad_queries_are_refused_clearly(ex):
         ex.search("  ")
     with pytest.raises(ExplorerError, match="no paper has the id or title 'zzzz qqqq'"):
         ex.related("zzzz qqqq")
+
+
+def test_a_build_reports_each_stage(tmp_path, embedder, capsys):
+    ex = Explorer.build(root=tmp_path / "cache", embedder=embedder, progress=True)
+    err = capsys.readouterr().err
+    stages = ["read", "embed", "index", "save", "lexical", "project", "cluster", "label", "map"]
+    assert list(ex.report.extra["stages"]) == stages
+    for name in stages:
+        assert re.search(rf"^  {name}\b.*: \d+\.\ds \(peak \d+\.\d GB\)$", err, re.M), name
+    assert "read 41 papers" in err
+    # Built again: nothing but reading, the lexical index's load and the check of the map.
+    again = Explorer.build(root=tmp_path / "cache", embedder=embedder, progress=True)
+    assert list(again.report.extra["stages"]) == ["read", "lexical"]
+    assert again.report.up_to_date
