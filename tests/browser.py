@@ -34,7 +34,9 @@ class PageLog:
 
 
 @contextlib.contextmanager
-def open_page(path: Path, width: int = 1280, height: int = 900) -> Iterator[tuple[Any, PageLog]]:
+def open_page(
+    path: Path, width: int = 1280, height: int = 900, timeout_ms: int = 30_000
+) -> Iterator[tuple[Any, PageLog]]:
     """Open `path` in headless Chromium; yields (playwright page, PageLog) with the page loaded."""
     from playwright.sync_api import sync_playwright
 
@@ -65,8 +67,27 @@ def open_page(path: Path, width: int = 1280, height: int = 900) -> Iterator[tupl
             page.wait_for_function(
                 "() => { const gd = document.querySelector('.js-plotly-plot');"
                 " return gd && gd.data && gd._fullLayout && gd.querySelector('.main-svg'); }",
-                timeout=30_000,
+                timeout=timeout_ms,
             )
             yield page, log
         finally:
             browser.close()
+
+
+def hover_text_of(page, paper_id: str) -> str:
+    """Hover the point of `paper_id` with the real mouse and return the hover label's text."""
+    pos = page.evaluate(
+        """id => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const c = gd.data.findIndex(t => t.customdata && Array.from(t.customdata).includes(id));
+        const p = Array.from(gd.data[c].customdata).indexOf(id);
+        const fd = gd._fullData[c], L = gd._fullLayout, r = gd.getBoundingClientRect();
+        return [r.left + L.margin.l + L.xaxis.l2p(fd.x[p]), r.top + L.margin.t + L.yaxis.l2p(fd.y[p])];
+    }""",
+        paper_id,
+    )
+    page.mouse.move(2, 2)  # off the plot: the previous hover label goes away first
+    page.wait_for_function("() => !document.querySelector('.hoverlayer .hovertext')")
+    page.mouse.move(pos[0], pos[1], steps=4)
+    page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
+    return page.locator(".hoverlayer").text_content() or ""

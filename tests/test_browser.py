@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, open_page  # tests/browser.py (pytest puts tests/ on sys.path)
+from browser import CHROMIUM, hover_text_of, open_page  # tests/browser.py (pytest puts tests/ on sys.path)
 
 from explorer import maps
 from explorer.page import write_html
@@ -46,25 +46,6 @@ def seed_page(seed_corpus, seed_layout, tmp_path_factory):
     )
     path = write_html(fig, tmp_path_factory.mktemp("map") / "seed.html")
     return path, papers, names
-
-
-def hover_text_of(page, paper_id: str) -> str:
-    """Hover the point of `paper_id` with the real mouse and return the hover label's text."""
-    pos = page.evaluate(
-        """id => {
-        const gd = document.querySelector('.js-plotly-plot');
-        const c = gd.data.findIndex(t => t.customdata && Array.from(t.customdata).includes(id));
-        const p = Array.from(gd.data[c].customdata).indexOf(id);
-        const fd = gd._fullData[c], L = gd._fullLayout, r = gd.getBoundingClientRect();
-        return [r.left + L.margin.l + L.xaxis.l2p(fd.x[p]), r.top + L.margin.t + L.yaxis.l2p(fd.y[p])];
-    }""",
-        paper_id,
-    )
-    page.mouse.move(2, 2)  # off the plot: the previous hover label goes away first
-    page.wait_for_function("() => !document.querySelector('.hoverlayer .hovertext')")
-    page.mouse.move(pos[0], pos[1], steps=4)
-    page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
-    return page.locator(".hoverlayer").text_content() or ""
 
 
 def test_seed_map_renders_offline_and_inert(seed_page):
