@@ -31,7 +31,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _machine import ARXIV, ROOT, describe
 
 EXPLORER = [sys.executable, "-m", "explorer"]
@@ -50,19 +49,28 @@ _WRAP = (
 
 def run(args: list[str], env: dict[str, str], label: str) -> tuple[float, float, str, str]:
     """Run a command: (wall seconds, peak RSS MB, stdout, stderr); exits on failure."""
-    proc = subprocess.run([sys.executable, "-c", _WRAP, *args], env=env, capture_output=True,
+    global _RUNS
+    _RUNS += 1
+    proc = subprocess.run([sys.executable, "-c", _WRAP, *args], env=env, capture_output=True,  # noqa: PLW1510
                           text=True)
     err, _, tail = proc.stderr.rpartition("@@ ")
     if proc.returncode or not tail:
         sys.exit(f"{label} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     wall, rss = (float(v) for v in tail.split())
+    if LOGS is not None:  # every step's own output, for the stage lines and for the record
+        name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        (LOGS / f"{_RUNS:02d}-{name}.log").write_text(f"$ {' '.join(args)}\n{err}", "utf-8")
     return wall, rss, proc.stdout, err
 
 
+LOGS: Path | None = None
+_RUNS = 0
+
+
 def stage_lines(err: str) -> str:
-    """The per-stage timings a build printed (`  embed: 512.3s`), on one line."""
-    found = re.findall(r"^  (\w+): ([\d.]+)s$", err, flags=re.M)
-    return ", ".join(f"{k} {float(v):.1f}s" for k, v in found)
+    """The per-stage lines a build printed (`  embed: 512.3s (peak 1.9 GB)`), on one line."""
+    found = re.findall(r"^  (\w+)[^:\n]*: ([\d.]+)s(?: \(peak ([\d.]+) GB\))?$", err, flags=re.M)
+    return ", ".join(f"{k} {float(v):.1f}s" + (f" ({p} GB)" if p else "") for k, v, p in found)
 
 
 def summary_line(err: str) -> str:
@@ -99,7 +107,8 @@ def forget(cache: Path, texts_of: list[dict]) -> int:
         db = sqlite3.connect(db_path)
         for i in range(0, len(hashes), 500):
             part = hashes[i : i + 500]
-            cur = db.execute(f"DELETE FROM vectors WHERE hash IN ({','.join('?' * len(part))})", part)
+            marks = ",".join("?" * len(part))
+            cur = db.execute(f"DELETE FROM vectors WHERE hash IN ({marks})", part)
             gone += cur.rowcount
         db.commit()
         db.close()
@@ -119,6 +128,9 @@ def main() -> None:
 
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
+    global LOGS
+    LOGS = args.work / "logs"
+    LOGS.mkdir()
     tiny = args.tiny or not args.data.exists()
     rows = seed_rows() if tiny else read_rows(args.data)
     add = min(args.add, 5) if tiny else args.add
@@ -129,7 +141,8 @@ def main() -> None:
     env_a = {**env, "EXPLORER_CACHE": str(cache_a)}
     print(f"machine: {describe()}; load {os.getloadavg()[0]:.2f} at start")
     print(f"data: {len(rows):,} papers from {'the seed corpus' if tiny else args.data}")
-    build = [*EXPLORER, "build", str(full), "--corpus", "arxiv"]
+    source = full if tiny else args.data  # the file as the user has it (.gz included)
+    build = [*EXPLORER, "build", str(source), "--corpus", "arxiv"]
 
     if "build" not in args.skip:
         wall, rss, out, err = run(build, env_a, "first build")

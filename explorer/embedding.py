@@ -207,7 +207,9 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((n, self.dim), dtype=np.float32)
-        chunk = max(self.batch_size * 4, 256)
+        # A chunk is tokenized, then run on every stream, then saved: at its end the streams
+        # drain and wait. 1,024 texts a chunk measured 2.5% faster than 256 (int8 backend).
+        chunk = max(self.batch_size * 16, 1024)
         show = self.progress if self.progress is not None else n >= PROGRESS_MIN
         bar = None
         if show:

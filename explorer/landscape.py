@@ -62,7 +62,8 @@ def compute(
     """Vectors (n, d) and texts (n,) → the landscape; every random step seeded by `settings.seed`."""
     s, stage, n = settings, stages or Stages(), f"{len(texts):,} papers"
     with stage("project", f"{n} with UMAP (seed {s.seed})"):
-        coords = topics.project(vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist, seed=s.seed)
+        coords = topics.project(vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist,
+                                seed=s.seed)
         space = coords
         if s.cluster_dims > 2:
             space = topics.project(vectors, n_components=s.cluster_dims,

@@ -154,7 +154,9 @@ class Corpus(Sequence[Paper]):
         the content hash recorded when it was saved; papers are parsed on first use, and one
         whose id is not the recorded one raises ExplorerError naming `source`."""
         if len(lines) != len(ids) or (titles is not None and len(titles) != len(ids)):
-            raise ExplorerError(f"{source} holds {len(lines)} papers, its index {len(ids)}; rebuild")
+            raise ExplorerError(
+                f"{source} holds {len(lines)} papers, its index {len(ids)}; rebuild"
+            )
         self = cls(())
         self._papers = [None] * len(ids)
         self._index = {pid: i for i, pid in enumerate(ids)}
@@ -171,10 +173,13 @@ class Corpus(Sequence[Paper]):
             try:
                 p = Paper.from_dict(json.loads(self._lines[i]))
             except (ValueError, KeyError, TypeError) as e:
-                raise ExplorerError(f"{self._source} line {i + 1} is damaged ({e}); rebuild") from None
+                raise ExplorerError(
+                    f"{self._source} line {i + 1} is damaged ({e}); rebuild"
+                ) from None
             if p.id != self._ids[i]:
                 raise ExplorerError(
-                    f"{self._source} line {i + 1} is {p.id!r}, its index says {self._ids[i]!r}; rebuild"
+                    f"{self._source} line {i + 1} is {p.id!r}, "
+                    f"its index says {self._ids[i]!r}; rebuild"
                 )
             self._papers[i] = p
         return p

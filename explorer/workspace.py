@@ -18,18 +18,27 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer import atomic, landscape, topics
-from explorer.landscape import Landscape, Settings
-from explorer.topics import Topic
 from explorer.embedding import PROGRESS_MIN, Embedder
 from explorer.index import VectorIndex, library_versions
+from explorer.landscape import Landscape, Settings
 from explorer.papers import Corpus, ExplorerError, Hit
 from explorer.progress import Stages
 from explorer.ranking import Filters
 from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
 from explorer.storage import (
-    MANIFEST_VERSION, SEED_LISTING_YEAR, SEED_NAME, Layout, cache_root, check_name,
-    Lines, corpus_name_for, models_root, read_manifest, seed_file,
+    MANIFEST_VERSION,
+    SEED_LISTING_YEAR,
+    SEED_NAME,
+    Layout,
+    Lines,
+    cache_root,
+    check_name,
+    corpus_name_for,
+    models_root,
+    read_manifest,
+    seed_file,
 )
+from explorer.topics import Topic
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -152,7 +161,8 @@ class Explorer:
 
             cache = VectorCache(root, embedder.model_id)
             try:
-                with stage("embed", f"{len(corpus):,} papers ({embedder.backend_name}; cached ones reused)"):
+                what = f"{len(corpus):,} papers ({embedder.backend_name}; cached ones reused)"
+                with stage("embed", what):
                     vectors, embedded = embed_cached(
                         [p.text for p in corpus], corpus.text_hashes, embedder, cache
                     )
@@ -160,7 +170,7 @@ class Explorer:
                 cache.close()
             n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
             with stage("index", f"{len(corpus) - n_old:,} vectors"):
-                if n_old:  # only papers were added: keep the index (an HNSW graph is costly), grow it
+                if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
                     index = VectorIndex.load(layout.index, model_id=embedder.model_id,
                                              corpus_hash=old["corpus_hash"])
                     index.add(vectors[n_old:], corpus.ids[n_old:], corpus_hash)
@@ -199,7 +209,7 @@ class Explorer:
             up_to_date=up_to_date, seconds=0.0, path=layout.root,
         )
         with stage("lexical", "BM25 index"):
-            ex.lexical  # built now, so that the first hybrid query does not wait for it
+            _ = ex.lexical  # built now, so that the first hybrid query does not wait for it
         if with_map:
             fresh = ex._ensure_landscape(None, rebuild=rebuild, stages=stage)[1]
             if fresh or not layout.map_html.exists():
@@ -388,7 +398,8 @@ class Explorer:
             return land, False
         old = None if rebuild else landscape.grown_from(folder, settings, self.corpus)
         if old is not None:
-            with (stages or Stages())("place", f"{len(self.corpus) - len(old.coords):,} new papers on the map"):
+            new = len(self.corpus) - len(old.coords)
+            with (stages or Stages())("place", f"{new:,} new papers on the map"):
                 land = landscape.extend(old, np.asarray(self.vectors), corpus_hash)
         else:
             texts = [p.text for p in self.corpus]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
 from explorer import topics
 from explorer.papers import ExplorerError
-
 
 # Moderation / toxicity papers of the seed corpus (matched by title fragment).
 TOXICITY = (
