@@ -176,7 +176,7 @@ def main() -> None:
     if "grow" not in args.skip:
         grow(args, rows, add, env, cache_a)
     if "ann" not in args.skip:
-        ann(cache_a / "arxiv" / "vectors.npy", tiny)
+        ann(cache_a / "arxiv" / "vectors.npy")
     if "browser" not in args.skip:
         browser(cache_a / "arxiv" / "map.html", cache_a)
 
@@ -220,7 +220,7 @@ def grow(args: argparse.Namespace, rows: list[str], add: int, env: dict[str, str
     print(f"  {summary_line(err)}; old points moved: {moved}; topic labels kept: {same_labels}")
 
 
-def ann(vectors_path: Path, tiny: bool, n_queries: int = 1000) -> None:
+def ann(vectors_path: Path, n_queries: int = 1000) -> None:
     """Recall@10 of explorer's HNSW settings against exact search, and query latency."""
     import faiss
 

@@ -153,10 +153,12 @@ class Corpus(Sequence[Paper]):
         """A corpus from its saved JSON lines (one `Paper.to_dict` each), its ids in order and
         the content hash recorded when it was saved; papers are parsed on first use, and one
         whose id is not the recorded one raises ExplorerError naming `source`."""
-        if len(lines) != len(ids) or (titles is not None and len(titles) != len(ids)):
+        if len(lines) != len(ids):
             raise ExplorerError(
                 f"{source} holds {len(lines)} papers, its index {len(ids)}; rebuild"
             )
+        if titles is not None and len(titles) != len(ids):
+            raise ExplorerError(f"{len(titles)} titles for the {len(ids)} papers of {source}")
         self = cls(())
         self._papers = [None] * len(ids)
         self._index = {pid: i for i, pid in enumerate(ids)}
