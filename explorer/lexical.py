@@ -300,3 +300,36 @@ def load_or_build(
     index = LexicalIndex.build(texts(), corpus_hash=corpus_hash)
     index.save(folder)
     return index
+
+
+class BackgroundBuild:
+    """Build and save the index in a child process while this one does other work.
+
+    A build's layout (UMAP with a seed, HDBSCAN) runs on one core; BM25 (pure Python
+    tokenizing, 25 s on 75k papers) fits on the other. The child is spawned, not forked: the
+    parent holds inference and OpenMP threads that a fork would copy mid-flight. Whatever goes
+    wrong in the child, `result()` builds the index here instead, where errors read plainly.
+    """
+
+    def __init__(self, folder: Path, texts: Sequence[str], corpus_hash: str) -> None:
+        import multiprocessing
+
+        self.folder, self.texts, self.corpus_hash = folder, texts, corpus_hash
+        ctx = multiprocessing.get_context("spawn")
+        self._child = ctx.Process(
+            target=_build_and_save, args=(folder, list(texts), corpus_hash), daemon=True
+        )
+        self._child.start()
+
+    def result(self) -> LexicalIndex:
+        """Wait for the child; the saved index (built here if the child did not make it)."""
+        self._child.join()
+        return load_or_build(self.folder, lambda: self.texts, self.corpus_hash)
+
+
+def _build_and_save(folder: Path, texts: Sequence[str], corpus_hash: str) -> None:
+    """A child's whole job. Failures exit quietly: the parent then builds and reports."""
+    try:
+        LexicalIndex.build(texts, corpus_hash=corpus_hash).save(folder)
+    except BaseException:  # noqa: BLE001 - the parent redoes the work and reports any error
+        raise SystemExit(1) from None

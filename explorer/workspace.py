@@ -40,11 +40,15 @@ from explorer.storage import (
 )
 from explorer.topics import Topic
 
+# From this many papers (BM25 then takes 3 s, starting a process 1 s), BM25 is built in a child
+# process while the map is laid out: UMAP with a seed runs on one core, leaving the other free.
+BACKGROUND_LEXICAL_MIN = 10_000
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from explorer.evaluate import EvalReport
-    from explorer.lexical import LexicalIndex
+    from explorer.lexical import BackgroundBuild, LexicalIndex
 
 @dataclass
 class BuildReport:
@@ -208,8 +212,14 @@ class Explorer:
             embedded=embedded, reused=0 if up_to_date else len(corpus) - embedded,
             up_to_date=up_to_date, seconds=0.0, path=layout.root,
         )
-        with stage("lexical", "BM25 index"):
-            _ = ex.lexical  # built now, so that the first hybrid query does not wait for it
+        # BM25 is built now, so that the first hybrid query does not wait for it; beside a
+        # large corpus's layout (one core) it is built in a child process on the other core.
+        lexical_job = None
+        if with_map and len(corpus) >= BACKGROUND_LEXICAL_MIN:
+            lexical_job = ex._start_lexical()
+        if lexical_job is None:
+            with stage("lexical", "BM25 index"):
+                _ = ex.lexical
         if with_map:
             fresh = ex._ensure_landscape(None, rebuild=rebuild, stages=stage)[1]
             if fresh or not layout.map_html.exists():
@@ -217,6 +227,9 @@ class Explorer:
                     ex.write_map()
                 ex.report.up_to_date = False
             ex.report.map_path = layout.map_html
+        if lexical_job is not None:
+            with stage("lexical", "BM25 index, built alongside the map (waiting for it)"):
+                ex._lexical = lexical_job.result()
         ex.report.seconds = time.perf_counter() - t0
         ex.report.extra["stages"] = dict(stage.seconds)
         return ex
@@ -287,6 +300,18 @@ class Explorer:
     def find(self, id_or_title: str) -> Match:
         """Which paper an id or (partial) title names; raises ExplorerError if none."""
         return find_paper(self.corpus, id_or_title)
+
+    def _start_lexical(self) -> BackgroundBuild | None:
+        """Start building the BM25 index in a child process; None when a current one is saved
+        (and now loaded)."""
+        from explorer.lexical import BackgroundBuild, LexicalIndex
+
+        try:
+            self._lexical = LexicalIndex.load(self.layout.bm25, corpus_hash=self.corpus.content_hash)
+            return None
+        except ExplorerError:
+            texts = [p.text for p in self.corpus]
+            return BackgroundBuild(self.layout.bm25, texts, self.corpus.content_hash)
 
     @property
     def lexical(self) -> LexicalIndex:

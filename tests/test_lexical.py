@@ -135,3 +135,45 @@ def test_explorer_builds_the_index_once_and_then_loads_it(tmp_path, embedder):
     shutil.rmtree(ex.layout.root / "bm25")
     hits = Explorer.open("seeds", root=tmp_path / "c").related("Gemma 2", k=3, mode="lexical")
     assert hits[0].paper.title.startswith("Gemma:") and meta.exists()
+
+
+def _same_index(a: LexicalIndex, b: LexicalIndex) -> bool:
+    """The same weight for every paper and term. (Column order may differ: bm25s numbers terms
+    in set order, which depends on the process's string hash seed.)"""
+    if set(a.vocab) != set(b.vocab) or a.weights.shape != b.weights.shape:
+        return False
+    terms = sorted(a.vocab)
+    wa = a.weights[:, [a.vocab[t] for t in terms]]
+    wb = b.weights[:, [b.vocab[t] for t in terms]]
+    return (wa != wb).nnz == 0
+
+
+def test_a_large_build_makes_bm25_in_a_child_process_beside_the_map(
+    tmp_path, embedder, seed_corpus, monkeypatch, capsys
+):
+    from explorer import workspace
+
+    oracle = LexicalIndex.build([p.text for p in seed_corpus], corpus_hash=seed_corpus.content_hash)
+    monkeypatch.setattr(workspace, "BACKGROUND_LEXICAL_MIN", 1)  # the seeds count as large
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("BM25 built in the parent process")
+
+    monkeypatch.setattr(LexicalIndex, "build", not_here)  # a spawned child has the real one
+    ex = Explorer.build(root=tmp_path / "c", embedder=embedder, progress=True)
+    assert "lexical BM25 index, built alongside the map" in capsys.readouterr().err
+    assert _same_index(ex.lexical, oracle)
+    assert _same_index(LexicalIndex.load(ex.layout.bm25, corpus_hash=seed_corpus.content_hash), oracle)
+    assert ex.related("Gemma 2", k=1, mode="lexical")[0].paper.title.startswith("Gemma:")
+
+
+def test_a_background_build_whose_child_dies_is_made_in_the_parent(tmp_path, seed_corpus):
+    from explorer.lexical import BackgroundBuild
+
+    texts = [p.text for p in seed_corpus]
+    job = BackgroundBuild(tmp_path / "bm25", texts, seed_corpus.content_hash)
+    job._child.kill()  # before it could start: spawning takes a second
+    index = job.result()
+    assert job._child.exitcode != 0
+    assert _same_index(index, LexicalIndex.build(texts, corpus_hash=seed_corpus.content_hash))
+    assert len(LexicalIndex.load(tmp_path / "bm25", corpus_hash=seed_corpus.content_hash)) == 41
