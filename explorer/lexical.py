@@ -316,14 +316,18 @@ class BackgroundBuild:
 
         self.folder, self.texts, self.corpus_hash = folder, texts, corpus_hash
         ctx = multiprocessing.get_context("spawn")
-        self._child = ctx.Process(
+        self._child: multiprocessing.process.BaseProcess | None = ctx.Process(
             target=_build_and_save, args=(folder, list(texts), corpus_hash), daemon=True
         )
-        self._child.start()
+        try:
+            self._child.start()
+        except (OSError, AssertionError):  # no processes left, or we are a daemon ourselves
+            self._child = None
 
     def result(self) -> LexicalIndex:
         """Wait for the child; the saved index (built here if the child did not make it)."""
-        self._child.join()
+        if self._child is not None:
+            self._child.join()
         return load_or_build(self.folder, lambda: self.texts, self.corpus_hash)
 
 
