@@ -105,6 +105,7 @@ TREE_PEAK = 0.0
 
 def stage_lines(err: str) -> str:
     """The per-stage lines a build printed (`  embed: 512.3s (peak 1.9 GB)`), on one line."""
+    err = err.replace("\r", "\n")  # the embedding bar ends its line with \r, not \n
     found = re.findall(r"^  (\w+)[^:\n]*: ([\d.]+)s(?: \(peak ([\d.]+) GB\))?$", err, flags=re.M)
     return ", ".join(f"{k} {float(v):.1f}s" + (f" ({p} GB)" if p else "") for k, v, p in found)
 
