@@ -1,3 +1,4 @@
 from explorer.cli import main
 
-main(prog_name="explorer")
+if __name__ == "__main__":  # `python -m explorer`; never on import
+    main(prog_name="explorer")

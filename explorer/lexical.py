@@ -306,34 +306,56 @@ class BackgroundBuild:
     """Build and save the index in a child process while this one does other work.
 
     A build's layout (UMAP with a seed, HDBSCAN) runs on one core; BM25 (pure Python
-    tokenizing, 25 s on 75k papers) fits on the other. The child is spawned, not forked: the
-    parent holds inference and OpenMP threads that a fork would copy mid-flight. Whatever goes
-    wrong in the child, `result()` builds the index here instead, where errors read plainly.
+    tokenizing, 25 s on 75k papers) fits on the other. The child is a fresh interpreter fed the
+    texts on stdin, not a `multiprocessing` process: a fork would copy the parent's inference and
+    OpenMP threads mid-flight, and a spawn re-runs the caller's script when it lacks an
+    `if __name__ == "__main__"` guard. Whatever goes wrong in the child, `result()` builds the
+    index here instead, where errors read plainly.
     """
 
     def __init__(self, folder: Path, texts: Sequence[str], corpus_hash: str) -> None:
-        import multiprocessing
+        import subprocess
+        import sys
+        import threading
 
-        self.folder, self.texts, self.corpus_hash = folder, texts, corpus_hash
-        ctx = multiprocessing.get_context("spawn")
-        self._child: multiprocessing.process.BaseProcess | None = ctx.Process(
-            target=_build_and_save, args=(folder, list(texts), corpus_hash), daemon=True
-        )
+        self.folder, self.texts, self.corpus_hash = Path(folder), texts, corpus_hash
+        code = "from explorer.lexical import _child_main; _child_main()"
+        self._feeder: threading.Thread | None = None
         try:
-            self._child.start()
-        except (OSError, AssertionError):  # no processes left, or we are a daemon ourselves
+            self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-c", code, str(self.folder), corpus_hash],
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # no process to be had: result() builds here
             self._child = None
+            return
+        self._feeder = threading.Thread(target=self._feed, daemon=True)
+        self._feeder.start()
+
+    def _feed(self) -> None:
+        assert self._child is not None and self._child.stdin is not None
+        try:
+            with self._child.stdin as pipe:
+                pipe.write(json.dumps(list(self.texts)).encode("utf-8"))
+        except OSError:  # the child is gone: result() builds here
+            pass
 
     def result(self) -> LexicalIndex:
         """Wait for the child; the saved index (built here if the child did not make it)."""
+        if self._feeder is not None:
+            self._feeder.join()
         if self._child is not None:
-            self._child.join()
+            self._child.wait()
         return load_or_build(self.folder, lambda: self.texts, self.corpus_hash)
 
 
-def _build_and_save(folder: Path, texts: Sequence[str], corpus_hash: str) -> None:
-    """A child's whole job. Failures exit quietly: the parent then builds and reports."""
+def _child_main() -> None:
+    """A child's whole job: texts (a JSON list) on stdin; folder and corpus hash as arguments.
+    Failures exit quietly: the parent then builds the index itself and reports any error."""
+    import sys
+
     try:
-        LexicalIndex.build(texts, corpus_hash=corpus_hash).save(folder)
+        texts = json.loads(sys.stdin.buffer.read())
+        LexicalIndex.build(texts, corpus_hash=sys.argv[2]).save(Path(sys.argv[1]))
     except BaseException:  # noqa: BLE001 - the parent redoes the work and reports any error
         raise SystemExit(1) from None

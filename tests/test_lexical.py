@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -172,8 +174,27 @@ def test_a_background_build_whose_child_dies_is_made_in_the_parent(tmp_path, see
 
     texts = [p.text for p in seed_corpus]
     job = BackgroundBuild(tmp_path / "bm25", texts, seed_corpus.content_hash)
-    job._child.kill()  # before it could start: spawning takes a second
+    job._child.kill()  # before it could read the texts: starting Python takes a while
     index = job.result()
-    assert job._child.exitcode != 0
+    assert job._child.returncode != 0
     assert _same_index(index, LexicalIndex.build(texts, corpus_hash=seed_corpus.content_hash))
     assert len(LexicalIndex.load(tmp_path / "bm25", corpus_hash=seed_corpus.content_hash)) == 41
+
+
+def test_a_background_build_does_not_rerun_the_callers_script(tmp_path):
+    # A script without `if __name__ == "__main__"`: a multiprocessing spawn would run it again.
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from explorer.lexical import BackgroundBuild\n"
+        "print('script body runs', flush=True)\n"
+        "job = BackgroundBuild(Path(sys.argv[1]), ['graph neural networks', 'language models'], 'h')\n"
+        "print(len(job.result()), job._child.returncode)\n",
+        "utf-8",
+    )
+    out = subprocess.run([sys.executable, str(script), str(tmp_path / "bm25")], capture_output=True,
+                         text=True, timeout=300, check=True)
+    assert out.stdout.splitlines() == ["script body runs", "2 0"]
+    assert out.stderr == ""
+    assert LexicalIndex.load(tmp_path / "bm25", corpus_hash="h").vocab.keys() >= {"graph", "language"}
