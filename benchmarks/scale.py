@@ -28,6 +28,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,7 +74,8 @@ def run(args: list[str], env: dict[str, str], label: str) -> tuple[float, float,
     0.2 s, in the global TREE_PEAK."""
     global _RUNS, TREE_PEAK
     _RUNS += 1
-    with open(os.devnull, "rb") as nul, _tmp() as out, _tmp() as errf:
+    with open(os.devnull, "rb") as nul, tempfile.TemporaryFile() as out, \
+            tempfile.TemporaryFile() as errf:
         proc = subprocess.Popen([sys.executable, "-c", _WRAP, *args], env=env, stdin=nul,
                                 stdout=out, stderr=errf)
         TREE_PEAK = 0.0
@@ -90,12 +92,6 @@ def run(args: list[str], env: dict[str, str], label: str) -> tuple[float, float,
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
         (LOGS / f"{_RUNS:02d}-{name}.log").write_text(f"$ {' '.join(args)}\n{err}", "utf-8")
     return wall, rss, stdout, err
-
-
-def _tmp():  # type: ignore[no-untyped-def]
-    import tempfile
-
-    return tempfile.TemporaryFile()
 
 
 LOGS: Path | None = None

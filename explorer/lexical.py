@@ -314,19 +314,24 @@ class BackgroundBuild:
     """
 
     def __init__(self, folder: Path, texts: Sequence[str], corpus_hash: str) -> None:
+        import os
         import subprocess
         import sys
         import threading
 
         self.folder, self.texts, self.corpus_hash = Path(folder), texts, corpus_hash
         code = "from explorer.lexical import _child_main; _child_main()"
+        # The child imports this very package, wherever it was imported from here.
+        here = str(Path(__file__).resolve().parents[1])
+        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)
         self._feeder: threading.Thread | None = None
         try:
             self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-c", code, str(self.folder), corpus_hash],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env={**os.environ, "PYTHONPATH": path},
             )
-        except OSError:  # no process to be had: result() builds here
+        except (OSError, ValueError, TypeError):  # no process to be had: result() builds here
             self._child = None
             return
         self._feeder = threading.Thread(target=self._feed, daemon=True)
