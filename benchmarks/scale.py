@@ -51,18 +51,24 @@ _WRAP = (
 
 def _descendants_rss_mb(pid: int) -> float:
     """Resident memory of all the descendants of a process now, in MB (Linux /proc)."""
-    total, todo, first = 0.0, [pid], True
+
+    def children(p: int) -> list[int]:
+        return [int(c) for t in Path(f"/proc/{p}/task").iterdir()
+                for c in (t / "children").read_text().split()]
+
+    total = 0.0
+    try:
+        todo = children(pid)
+    except OSError:  # the process is gone
+        return total
     while todo:
         p = todo.pop()
         try:
-            if not first:
-                status = Path(f"/proc/{p}/status").read_text()
-                total += int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) / 1024
-            first = False
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
+            status = Path(f"/proc/{p}/status").read_text()
+            total += int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1)) / 1024
+            todo += children(p)
         except (OSError, AttributeError):  # gone meanwhile, or a zombie without VmRSS
-            first = False
+            pass
     return total
 
 
