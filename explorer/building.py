@@ -1,38 +1,59 @@
 """Building a corpus: read → embed → index → save, BM25, then the map; what was done, reported.
 
-`Explorer.build` is `build` here. Each stage reuses what an earlier build made when its inputs
-are unchanged, and papers appended to a built corpus are embedded and placed alone.
+`build` returns the built parts (`Built`), from which `Explorer.build` makes its facade. Each
+stage reuses what an earlier build made when its inputs are unchanged, and papers appended to a
+built corpus are embedded and placed alone.
+
+A build holds the corpus's lock, writes a new generation folder beside the committed one
+(unchanged files hard-linked from it) and commits it by replacing the manifest in one atomic
+step (`storage.commit`). A build killed at any point leaves the committed generation as it was;
+the next build trusts a generation only after hashing every file its manifest lists.
 """
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
+import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from explorer import atomic
+import numpy as np
+from numpy.typing import NDArray
+
+from explorer import atomic, landscape
 from explorer.embedding import PROGRESS_MIN, Embedder
 from explorer.index import VectorIndex, library_versions
+from explorer.landscape import Landscape, Settings
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 from explorer.storage import (
+    CORE,
     MANIFEST_VERSION,
     SEED_LISTING_YEAR,
     SEED_NAME,
     Layout,
+    build_lock,
     cache_root,
     check_name,
+    collect_garbage,
+    commit,
     corpus_name_for,
+    disk_error,
+    link_or_copy,
     models_root,
+    new_generation,
     read_manifest,
     seed_file,
+    sha256_file,
+    verify,
 )
 
 if TYPE_CHECKING:
-    from explorer.lexical import BackgroundBuild
-    from explorer.workspace import Explorer
+    from explorer.lexical import BackgroundBuild, LexicalIndex
 
 # From this many papers (BM25 then takes 3 s, starting a process 1 s), BM25 is built in a child
 # process while the map is laid out: UMAP with a seed runs on one core, leaving the other free.
@@ -73,8 +94,22 @@ class BuildReport:
         return self.map_path or self.path
 
 
+@dataclass
+class Built:
+    """What a build made: the parts an `Explorer` is made of, and the report."""
+
+    name: str
+    corpus: Corpus
+    index: VectorIndex
+    manifest: dict[str, Any]
+    root: Path
+    embedder: Embedder
+    lexical: LexicalIndex
+    landscape: Landscape | None
+    report: BuildReport
+
+
 def build(
-    cls: type[Explorer],
     paths: str | Path | Sequence[str | Path] | None = None,
     *,
     name: str | None = None,
@@ -87,14 +122,15 @@ def build(
     with_map: bool = True,
     rebuild: bool = False,
     progress: bool | None = None,
-) -> Explorer:
+    settings: Settings | None = None,
+) -> Built:
     """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
     then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
 
     Each stage reuses what an earlier build made when its inputs are unchanged; papers
     appended to a built corpus are embedded alone, appended to the index and placed on the
-    existing map. `rebuild=True` re-indexes and lays the map out afresh. The report of what
-    was done is `explorer.report`, with each stage's seconds in `report.extra["stages"]`.
+    existing map. `rebuild=True` re-indexes and lays the map out afresh. `settings` become the
+    corpus's own map settings (default: the ones it has, else `Settings()`).
     `progress`: a line per stage and an embedding bar on stderr (default: from 64 papers).
     """
     from explorer.readers import read_corpus
@@ -108,8 +144,7 @@ def build(
     else:
         files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     name = check_name(name or corpus_name_for(files))
-    root = root or cache_root()
-    layout = Layout(root / name)
+    root = Path(root or cache_root())
     with stage("read", silent=True):  # reported below, once the size says whether to
         corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
         corpus_hash = corpus.content_hash  # hashes every text: part of reading
@@ -119,103 +154,251 @@ def build(
         stage.show = len(corpus) >= PROGRESS_MIN
     stage.report("read", f"{len(corpus):,} papers")
     embedder = embedder or Embedder(model, model_cache=models_root(root), progress=progress)
-    old = read_manifest(layout)
-    up_to_date = (
-        old is not None
-        and old.get("corpus_hash") == corpus_hash
-        and old.get("model_id") == embedder.model_id
-        and layout.index.exists()
-        and layout.vectors.exists()
-    )
-    embedded = 0
-    if up_to_date:
-        index = VectorIndex.load(layout.index, model_id=embedder.model_id, corpus_hash=corpus_hash)
-    else:
-        from explorer.cache import VectorCache, embed_cached
-
-        cache = VectorCache(root, embedder.model_id)
-        try:
-            what = f"{len(corpus):,} papers ({embedder.backend_name}; cached ones reused)"
-            with stage("embed", what):
-                vectors, embedded = embed_cached(
-                    [p.text for p in corpus], corpus.text_hashes, embedder, cache
-                )
-        finally:
-            cache.close()
-        n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
-        with stage("index", f"{len(corpus) - n_old:,} vectors"):
-            if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
-                index = VectorIndex.load(layout.index, model_id=embedder.model_id,
-                                         corpus_hash=old["corpus_hash"])
-                index.add(vectors[n_old:], corpus.ids[n_old:], corpus_hash)
-            else:
-                index = VectorIndex.build(
-                    vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus_hash
-                )
-        with stage("save", str(layout.root)):
-            atomic.write_text(layout.papers, corpus.to_jsonl())
-            atomic.write_json(layout.titles, corpus.titles)
-            atomic.write_npy(layout.vectors, vectors)
-            index.save(layout.index)
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "corpus": name,
-        "corpus_hash": corpus_hash,
-        "model_id": embedder.model_id,
-        "model": embedder.spec.name,
-        "backend": embedder.backend_name,
-        "dim": index.meta.dim,
-        "count": len(corpus),
-        "sources": [str(Path(f).resolve()) for f in files],
-        "listing_year": listing_year,
-        "columns": dict(columns or {}),
-        "format": fmt,
-        "versions": library_versions(),
+    recipe = {
+        "corpus": name, "sources": [str(Path(f).resolve()) for f in files],
+        "listing_year": listing_year, "columns": dict(columns or {}), "format": fmt,
     }
-    if not up_to_date or old != manifest:
-        atomic.write_json(layout.manifest, manifest)  # last: it vouches for the rest
-    ex = cls(name, corpus, index, manifest, embedder=embedder, root=root)
+    try:
+        with build_lock(Layout(root / name)):
+            built = _build_locked(root / name, corpus, recipe, embedder, settings, stage,
+                                  with_map=with_map, rebuild=rebuild)
+    except OSError as e:
+        raise disk_error(e, f"cannot build corpus {name!r} in {root} (the corpus as it was "
+                            "before is kept)") from None
+    except sqlite3.Error as e:
+        raise ExplorerError(f"cannot build corpus {name!r}: the vector cache in {root} "
+                            f"failed ({e}); the corpus as it was before is kept") from None
+    built.report.seconds = time.perf_counter() - t0
+    built.report.extra["stages"] = dict(stage.seconds)
+    return built
+
+
+def _trusted(layout: Layout) -> dict[str, Any] | None:
+    """The committed manifest, if every file it vouches for is there as it was written."""
+    try:
+        old = read_manifest(layout)
+    except ExplorerError as e:
+        print(f"note: {e}; building it afresh", file=sys.stderr)
+        return None
+    if old is None:
+        return None
+    problem = (verify(Layout.of(layout.root, old), old, full=True)
+               if old.get("manifest_version") == MANIFEST_VERSION else
+               "it was made by an older version of explorer")
+    if problem is not None:
+        print(f"note: corpus {layout.root.name!r}: {problem}; building it afresh "
+              "(cached vectors are reused)", file=sys.stderr)
+        return None
+    return old
+
+
+def _settings_of(manifest: dict[str, Any] | None) -> Settings:
+    try:
+        return Settings(**manifest["settings"]) if manifest else Settings()
+    except (KeyError, TypeError):
+        return Settings()
+
+
+def _build_locked(
+    folder: Path, corpus: Corpus, recipe: dict[str, Any], embedder: Embedder,
+    settings: Settings | None, stage: Stages, *, with_map: bool, rebuild: bool,
+) -> Built:
+    """The build proper, under the corpus's lock: stage a generation, fill it, commit it."""
+    corpus_hash, name = corpus.content_hash, recipe["corpus"]
+    old = _trusted(Layout(folder))
+    was = Layout.of(folder, old)  # the committed generation (only read while old is set)
+    settings = settings or _settings_of(old)
+    current = (old is not None and old.get("corpus_hash") == corpus_hash
+               and old.get("model_id") == embedder.model_id)
+    staged = new_generation(folder)
+    committed = False
+    try:
+        embedded, reused_parts = 0, 0
+        if current:  # the same texts and model: the core files are linked, not rewritten
+            for part in CORE:
+                link_or_copy(was.folder / part, staged.folder / part)
+            index = VectorIndex.load(staged.index, model_id=embedder.model_id,
+                                     corpus_hash=corpus_hash)
+            vectors: NDArray[np.float32] = np.load(staged.vectors, mmap_mode="r",
+                                                   allow_pickle=False)
+            reused_parts += 1
+        else:
+            vectors, embedded, index = _embed_and_index(corpus, embedder, folder, old, was,
+                                                        stage, rebuild)
+            with stage("save", str(staged.folder)):
+                atomic.write_text(staged.papers, corpus.to_jsonl())
+                atomic.write_json(staged.titles, corpus.titles)
+                atomic.write_npy(staged.vectors, vectors)
+                index.save(staged.index)
+        lexical, job = _lexical(corpus, was if current else None, staged, with_map)
+        reused_parts += lexical is not None and job is None and current
+        land, fresh = None, False
+        if with_map:
+            land, fresh = _landscape(corpus, np.asarray(vectors), settings, old, was, staged,
+                                     rebuild, stage)
+            if not fresh and (was.map_html).exists():
+                link_or_copy(was.map_html, staged.map_html)
+            else:
+                with stage("map", str(staged.map_html)):
+                    write_map(staged.map_html, name, corpus, land)
+                fresh = True
+        elif old is not None and was.landscape.exists():  # keep a current map as it is
+            land = landscape.load(was.landscape, settings, corpus_hash)
+            fresh = land is None  # a stale map is dropped: that is a change
+            if land is not None:
+                link_or_copy(was.landscape, staged.landscape)
+                if was.map_html.exists():
+                    link_or_copy(was.map_html, staged.map_html)
+        if job is not None:
+            with stage("lexical", "BM25 index, built alongside the map (waiting for it)"):
+                lexical = job.result()
+        assert lexical is not None
+        manifest = {
+            "manifest_version": MANIFEST_VERSION, **recipe, "corpus_hash": corpus_hash,
+            "model_id": embedder.model_id, "model": embedder.spec.name,
+            "backend": embedder.backend_name, "dim": index.meta.dim, "count": len(corpus),
+            "settings": asdict(settings), "landscape": land.key if land else None,
+            "versions": library_versions(),
+        }
+        unchanged = old is not None and reused_parts == 2 and not fresh and _same(old, manifest)
+        if unchanged:
+            assert old is not None
+            shutil.rmtree(staged.folder, ignore_errors=True)
+            manifest, final = old, was
+        else:
+            manifest = commit(staged, manifest)
+            committed, final = True, staged
+            collect_garbage(folder, keep=[staged.generation, was.generation if old else None])
+    except BaseException:
+        if not committed:
+            shutil.rmtree(staged.folder, ignore_errors=True)
+        raise
+    map_path = _stable_map(final, manifest) if final.map_html.exists() else None
     stats = corpus.stats
-    ex.report = BuildReport(
+    report = BuildReport(
         corpus=name, papers=len(corpus), rows=stats.rows,
         skipped_no_abstract=stats.skipped_no_abstract, duplicate_ids=stats.duplicate_ids,
-        embedded=embedded, reused=0 if up_to_date else len(corpus) - embedded,
-        up_to_date=up_to_date, seconds=0.0, path=layout.root,
+        embedded=embedded, reused=len(corpus) - embedded, up_to_date=not committed,
+        seconds=0.0, path=folder, map_path=map_path,
     )
-    # BM25 is built now, so that the first hybrid query does not wait for it; beside a
-    # large corpus's layout (one core) it is built in a child process on the other core.
-    lexical_job = None
-    if with_map and len(corpus) >= BACKGROUND_LEXICAL_MIN:
-        lexical_job = _start_lexical(ex)
-    if lexical_job is None:
-        with stage("lexical", "BM25 index"):
-            _ = ex.lexical
-    if with_map:
-        fresh = ex._ensure_landscape(None, rebuild=rebuild, stages=stage)[1]
-        if fresh or not layout.map_html.exists():
-            with stage("map", str(layout.map_html)):
-                ex.write_map()
-            ex.report.up_to_date = False
-        ex.report.map_path = layout.map_html
-    if lexical_job is not None:
-        with stage("lexical", "BM25 index, built alongside the map (waiting for it)"):
-            ex._lexical = lexical_job.result()
-    ex.report.seconds = time.perf_counter() - t0
-    ex.report.extra["stages"] = dict(stage.seconds)
-    return ex
+    return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)
 
 
-def _start_lexical(ex: Explorer) -> BackgroundBuild | None:
-    """Start building the BM25 index in a child process; None when a current one is saved
-    (and now loaded)."""
+def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether two manifests say the same thing (the generation and its files aside)."""
+    skip = {"generation", "files"}
+    return {k: v for k, v in old.items() if k not in skip} == new
+
+
+def _embed_and_index(
+    corpus: Corpus, embedder: Embedder, folder: Path, old: dict[str, Any] | None, was: Layout,
+    stage: Stages, rebuild: bool,
+) -> tuple[NDArray[np.float32], int, VectorIndex]:
+    """Vectors (cached ones reused) and the index: grown from the committed one when papers
+    were only appended, else built afresh."""
+    from explorer.cache import VectorCache, embed_cached
+
+    cache = VectorCache(folder.parent, embedder.model_id)
+    try:
+        what = f"{len(corpus):,} papers ({embedder.backend_name}; cached ones reused)"
+        with stage("embed", what):
+            vectors, embedded = embed_cached(
+                [p.text for p in corpus], corpus.text_hashes, embedder, cache
+            )
+    finally:
+        cache.close()
+    n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
+    with stage("index", f"{len(corpus) - n_old:,} vectors"):
+        if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
+            assert old is not None
+            index = VectorIndex.load(was.index, model_id=embedder.model_id,
+                                     corpus_hash=old["corpus_hash"])
+            index.add(vectors[n_old:], corpus.ids[n_old:], corpus.content_hash)
+        else:
+            index = VectorIndex.build(vectors, corpus.ids, model_id=embedder.model_id,
+                                      corpus_hash=corpus.content_hash)
+    return vectors, embedded, index
+
+
+def _lexical(
+    corpus: Corpus, was: Layout | None, staged: Layout, with_map: bool
+) -> tuple[LexicalIndex | None, BackgroundBuild | None]:
+    """The BM25 index in the staged generation: linked from the committed one when current;
+    else built now, or (for a large corpus whose map is laid out next) in a child process."""
     from explorer.lexical import BackgroundBuild, LexicalIndex
 
+    if was is not None and was.bm25.exists():
+        try:
+            lexical = LexicalIndex.load(was.bm25, corpus_hash=corpus.content_hash)
+            link_or_copy(was.bm25, staged.bm25)
+            return lexical, None
+        except ExplorerError:
+            pass
+    texts = [p.text for p in corpus]
+    if with_map and len(corpus) >= BACKGROUND_LEXICAL_MIN:
+        return None, BackgroundBuild(staged.bm25, texts, corpus.content_hash)
+    lexical = LexicalIndex.build(texts, corpus_hash=corpus.content_hash)
+    lexical.save(staged.bm25)
+    return lexical, None
+
+
+def _landscape(
+    corpus: Corpus, vectors: NDArray[np.float32], settings: Settings, old: dict[str, Any] | None,
+    was: Layout, staged: Layout, rebuild: bool, stage: Stages,
+) -> tuple[Landscape, bool]:
+    """The corpus's landscape in the staged generation, and whether it was made now: linked
+    from the committed generation (or a saved view) when current, grown when papers were
+    appended, else laid out afresh."""
+    corpus_hash = corpus.content_hash
+    if not rebuild:
+        sources = [was.landscape] if old is not None else []
+        sources.append(was.views / settings.key(corpus_hash)[:16])
+        for src in sources:
+            land = landscape.load(src, settings, corpus_hash) if src.exists() else None
+            if land is not None:
+                link_or_copy(src, staged.landscape)
+                return land, src != was.landscape
+        grown = landscape.grown_from(was.landscape, settings, corpus) if old else None
+        if grown is not None:
+            new = len(corpus) - len(grown.coords)
+            with stage("place", f"{new:,} new papers on the map"):
+                land = landscape.extend(grown, vectors, corpus_hash)
+            landscape.save(staged.landscape, land, corpus_hash)
+            return land, True
+    land = landscape.compute(vectors, [p.text for p in corpus], settings, corpus_hash, stage)
+    landscape.save(staged.landscape, land, corpus_hash)
+    return land, True
+
+
+def map_title(name: str, n: int) -> str:
+    return f"{name}: {n:,} papers"
+
+
+def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options: Any) -> Path:
+    """The corpus's map as one self-contained HTML page at `path` (atomically)."""
+    from explorer import maps, page
+
+    fig = maps.map_figure(land.coords, corpus, land.clusters, land.label_names,
+                          title=options.pop("title", None) or map_title(name, len(corpus)),
+                          **options)
+    return page.write_html(fig, path)
+
+
+def _stable_map(final: Layout, manifest: dict[str, Any]) -> Path:
+    """`<corpus>/map.html`: a copy of the committed map at a path that does not change between
+    builds (refreshed whenever it differs from what the manifest vouches for)."""
+    want = manifest.get("files", {}).get("map.html", {})
+    stable = final.stable_map
     try:
-        ex._lexical = LexicalIndex.load(ex.layout.bm25, corpus_hash=ex.corpus.content_hash)
-        return None
-    except ExplorerError:
-        texts = [p.text for p in ex.corpus]
-        return BackgroundBuild(ex.layout.bm25, texts, ex.corpus.content_hash)
+        if stable.stat().st_size == want.get("bytes") and sha256_file(stable) == want.get("sha256"):
+            return stable
+    except OSError:
+        pass
+    try:
+        atomic.write_bytes(stable, final.map_html.read_bytes())
+    except OSError:
+        return final.map_html  # the convenience copy failed: the generation's map is whole
+    return stable
 
 
 def _appended_to(old: dict[str, Any], corpus: Corpus, model_id: str) -> int:

@@ -6,6 +6,7 @@ artefacts where `storage.py` says. Every method is a thin call into a stage modu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -21,10 +22,10 @@ from explorer.embedding import Embedder
 from explorer.index import VectorIndex
 from explorer.landscape import Landscape, Settings
 from explorer.papers import Corpus, ExplorerError, Hit
-from explorer.progress import Stages
 from explorer.ranking import Filters
 from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
 from explorer.storage import (
+    MANIFEST_VERSION,
     SEED_NAME,
     Layout,
     Lines,
@@ -32,6 +33,7 @@ from explorer.storage import (
     check_name,
     models_root,
     read_manifest,
+    verify,
 )
 from explorer.topics import Topic
 
@@ -48,20 +50,32 @@ class Explorer:
     def __init__(
         self, name: str, corpus: Corpus, index: VectorIndex, manifest: dict[str, Any],
         *, embedder: Embedder | None = None, root: Path | None = None,
+        lexical: LexicalIndex | None = None, land: Landscape | None = None,
     ) -> None:
         self.name = name
         self.corpus = corpus
         self.index = index
         self.manifest = manifest
-        self.layout = Layout((root or cache_root()) / name)
+        self.layout = Layout.of((root or cache_root()) / name, manifest)
         self._embedder = embedder
         self._vectors: NDArray[np.float32] | None = None
+        self._lexical = lexical
+        self._land = land
         self.report: BuildReport | None = None  # set by `build`
 
     # -- building and opening -------------------------------------------------------------
 
-    # `Explorer.build(paths, ...)`: read, embed, index, save, then the map (explorer/building.py).
-    build = classmethod(building.build)
+    @classmethod
+    def build(cls, paths: str | Path | Sequence[str | Path] | None = None,
+              **options: Any) -> Explorer:
+        """Read `paths` (default: the seed corpus), embed what is not cached, index, save, lay
+        out the map: see `explorer.building.build` for the options. What was done is
+        `explorer.report`, with each stage's seconds in `report.extra["stages"]`."""
+        b = building.build(paths, **options)
+        ex = cls(b.name, b.corpus, b.index, b.manifest, embedder=b.embedder, root=b.root,
+                 lexical=b.lexical, land=b.landscape)
+        ex.report = b.report
+        return ex
 
     @classmethod
     def open(cls, name: str = SEED_NAME, *, root: Path | None = None) -> Explorer:
@@ -75,6 +89,15 @@ class Explorer:
             raise ExplorerError(
                 f"corpus {name!r} is not built in {root}{hint}; run `explorer build FILE --corpus {name}`"
             )
+        if manifest.get("manifest_version") == MANIFEST_VERSION:
+            layout = Layout.of(layout.root, manifest)
+            problem = verify(layout, manifest, full=False)
+            if problem is not None:  # a build may have just replaced it: read the manifest anew
+                manifest = read_manifest(layout) or manifest
+                layout = Layout.of(layout.root, manifest)
+                problem = verify(layout, manifest, full=False)
+            if problem is not None:
+                raise ExplorerError(f"corpus {name!r} is damaged: {problem}; build it again")
         index = VectorIndex.load(
             layout.index, model_id=manifest["model_id"], corpus_hash=manifest["corpus_hash"]
         )
@@ -132,13 +155,20 @@ class Explorer:
 
     @property
     def lexical(self) -> LexicalIndex:
-        """The BM25 index, loaded from `<corpus>/bm25/` or built there on first use (no model)."""
-        lex = getattr(self, "_lexical", None)
+        """The BM25 index, loaded from the corpus's `bm25/` (no model); a corpus of an older
+        version without one has it built there on first use."""
+        lex = self._lexical
         if lex is None:
-            from explorer.lexical import load_or_build
+            from explorer.lexical import LexicalIndex, load_or_build
 
-            lex = load_or_build(self.layout.bm25, lambda: [p.text for p in self.corpus],
-                                self.corpus.content_hash)
+            texts, corpus_hash = (lambda: [p.text for p in self.corpus]), self.corpus.content_hash
+            if self.layout.generation is None:  # version 1: its folder may be written
+                lex = load_or_build(self.layout.bm25, texts, corpus_hash)
+            else:  # a committed generation is never changed: a missing index is built here
+                try:
+                    lex = LexicalIndex.load(self.layout.bm25, corpus_hash=corpus_hash)
+                except ExplorerError:
+                    lex = LexicalIndex.build(texts(), corpus_hash=corpus_hash)
             self._lexical = lex
         return lex
 
@@ -225,33 +255,37 @@ class Explorer:
 
     # -- the landscape --------------------------------------------------------------------
 
-    def _ensure_landscape(
-        self, settings: Settings | None, rebuild: bool = False, stages: Stages | None = None
-    ) -> tuple[Landscape, bool]:
-        """(landscape, whether it was made now). No settings: the ones last used here.
-
-        Papers appended to a laid-out corpus are placed on its map (old points stay where they
-        are, topic labels are kept); `rebuild=True` lays the whole corpus out afresh.
-        """
-        folder, corpus_hash = self.layout.landscape, self.corpus.content_hash
-        settings = settings or landscape.saved_settings(folder) or Settings()
-        land = None if rebuild else landscape.load(folder, settings, corpus_hash)
-        if land is not None:
-            return land, False
-        old = None if rebuild else landscape.grown_from(folder, settings, self.corpus)
-        if old is not None:
-            new = len(self.corpus) - len(old.coords)
-            with (stages or Stages())("place", f"{new:,} new papers on the map"):
-                land = landscape.extend(old, np.asarray(self.vectors), corpus_hash)
-        else:
-            texts = [p.text for p in self.corpus]
-            land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash, stages)
-        landscape.save(folder, land, corpus_hash)
-        return land, True
+    @property
+    def settings(self) -> Settings:
+        """The corpus's own map settings: the ones it was built with (`build(settings=…)`)."""
+        try:
+            return Settings(**self.manifest["settings"])
+        except (KeyError, TypeError):
+            return Settings()
 
     def landscape(self, settings: Settings | None = None) -> Landscape:
-        """Map coordinates (n, 2), clusters (n,) and topics; computed once per corpus and settings."""
-        return self._ensure_landscape(settings)[0]
+        """Map coordinates (n, 2), clusters (n,) and topics. Without `settings`, the corpus's
+        own (made by `build`); other settings give a one-off view, computed once and kept in
+        `<corpus>/views/`, which never changes what the corpus, its map or `topics` show."""
+        settings = settings or self.settings
+        own = settings == self.settings
+        if own and self._land is not None:
+            return self._land
+        corpus_hash = self.corpus.content_hash
+        land = landscape.load(self.layout.landscape, settings, corpus_hash) if own else None
+        view = self.layout.views / settings.key(corpus_hash)[:16]
+        if land is None:
+            land = landscape.load(view, settings, corpus_hash)
+        if land is None:
+            texts = [p.text for p in self.corpus]
+            land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash)
+            try:
+                landscape.save(view, land, corpus_hash)
+            except OSError:  # a read-only cache: the view is computed, just not kept
+                pass
+        if own:
+            self._land = land
+        return land
 
     def topics(self, settings: Settings | None = None) -> list[Topic]:
         """The corpus's topics, biggest first: label, size and the rows of its central papers."""
@@ -273,14 +307,29 @@ class Explorer:
         return maps.map_figure(
             land.coords, self.corpus, land.clusters, land.label_names, color_by=color_by,
             highlight=marks, query_point=point, query_label=label,
-            title=title or f"{self.name}: {len(self.corpus):,} papers",
+            title=title or building.map_title(self.name, len(self.corpus)),
         )
 
     def write_map(self, path: str | Path | None = None, **options: Any) -> Path:
-        """Write the map as one self-contained, offline HTML file (default `<corpus>/map.html`)."""
+        """Write the map as one self-contained, offline HTML file; returns its path.
+
+        Without a path: the corpus's own map (`<corpus>/map.html`, made by `build`) when no
+        option changes it, else a one-off view in `<corpus>/views/`, never over the corpus's map.
+        """
         from explorer import page
 
-        return page.write_html(self.figure(**options), Path(path) if path else self.layout.map_html)
+        if path is None:
+            own = {k: v for k, v in options.items()
+                   if v is not None and not (k == "color_by" and v == "cluster")
+                   and not (k == "settings" and v == self.settings) and k != "k"}
+            if not own and self.layout.generation is not None and self.layout.map_html.exists():
+                stable = self.layout.stable_map
+                want = self.manifest.get("files", {}).get("map.html", {}).get("bytes")
+                ok = stable.exists() and stable.stat().st_size == want
+                return stable if ok else self.layout.map_html
+            digest = hashlib.sha256(repr(sorted(own.items())).encode()).hexdigest()[:12]
+            path = self.layout.views / (f"map-{digest}.html" if own else "map.html")
+        return page.write_html(self.figure(**options), Path(path))
 
     def _highlight(
         self, query: str, k: int, land: Landscape

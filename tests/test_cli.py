@@ -49,7 +49,7 @@ def test_second_build_embeds_nothing(built):
     out = explorer("build", "--progress", cache=built)
     assert out.returncode == 0, out.stderr
     assert re.search(r"^  read 41 papers: \d+\.\ds \(peak \d+\.\d GB\)$", out.stderr, re.M)
-    assert re.search(r"^  lexical: \d+\.\ds", out.stderr, re.M)
+    assert not re.search(r"^  (embed|index|lexical|project|map)", out.stderr, re.M)  # all reused
 
 
 def test_related_by_title_prefix_as_json(built):
@@ -133,8 +133,8 @@ def test_map_with_highlight_writes_a_self_contained_page(built, tmp_path):
     assert re.search(r"<script[^>]+src=", page) is None
     assert re.search(r"<link[^>]+href=[\"']?https?:", page) is None
     assert "Plotly.newPlot" in page
-    # The saved layout was reused, not recomputed: same coordinates as the build's.
-    assert (built / "seeds" / "landscape" / "coords.npy").exists()
+    # The saved layout was reused, not recomputed, and no one-off view was made.
+    assert not (built / "seeds" / "views").exists()
 
 
 def test_map_options_are_checked(built):

@@ -49,10 +49,20 @@ def test_same_settings_give_the_same_map_from_scratch(ex, tmp_path, embedder):
     np.testing.assert_array_equal(fresh.landscape().clusters, ex.landscape().clusters)
 
 
-def test_other_settings_are_recomputed_and_remembered(ex, tmp_path, embedder):
-    other = Explorer.build(root=tmp_path / "c3", embedder=embedder, with_map=False)
-    assert (other.landscape().clusters >= 0).all(), "by default no paper is left without a topic"
-    land = other.landscape(Settings(assign_noise=False, min_cluster_size=4))
-    assert land.settings.min_cluster_size == 4
-    reopened = Explorer.open("seeds", root=tmp_path / "c3")
-    assert reopened.landscape().settings == land.settings, "the last settings stay the corpus's own"
+def test_other_settings_are_a_one_off_view_that_never_sticks(tmp_path, embedder):
+    root = tmp_path / "c3"
+    other = Explorer.build(root=root, embedder=embedder)
+    own = other.landscape()
+    assert (own.clusters >= 0).all(), "by default no paper is left without a topic"
+    one_off = Settings(assign_noise=False, min_cluster_size=4)
+    land = other.landscape(one_off)
+    assert land.settings == one_off
+    assert (other.layout.views / one_off.key(other.corpus.content_hash)[:16]).is_dir()
+    reopened = Explorer.open("seeds", root=root)
+    assert reopened.settings == Settings() and reopened.landscape().settings == Settings()
+    np.testing.assert_array_equal(reopened.landscape().clusters, own.clusters)
+    assert Explorer.build(root=root, embedder=embedder).report.up_to_date
+    # Changing the corpus's own settings is explicit, and recorded.
+    changed = Explorer.build(root=root, embedder=embedder, settings=one_off)
+    assert not changed.report.up_to_date and changed.manifest["settings"]["min_cluster_size"] == 4
+    assert Explorer.open("seeds", root=root).landscape().settings == one_off

@@ -127,16 +127,19 @@ def test_row_weights_and_idf(lex, seed_corpus):
 
 def test_explorer_builds_the_index_once_and_then_loads_it(tmp_path, embedder):
     ex = Explorer.build(root=tmp_path / "c", embedder=embedder, with_map=False)
-    meta = ex.layout.root / "bm25" / "meta.json"
+    meta = ex.layout.bm25 / "meta.json"
     stamp = meta.stat().st_mtime_ns  # `build` made it, so the first query does not wait
     again = Explorer.open("seeds", root=tmp_path / "c")
     hits = again.related("Gemma 2", k=3, mode="lexical")
     assert meta.stat().st_mtime_ns == stamp
     assert hits[0].paper.title.startswith("Gemma:")
-    # A corpus without one (built by an older version) gets it on first use.
-    shutil.rmtree(ex.layout.root / "bm25")
+    # A generation that lost it is damaged: refused on open, repaired by the next build.
+    shutil.rmtree(ex.layout.bm25)
+    with pytest.raises(ExplorerError, match=r"corpus 'seeds' is damaged: .*bm25/.* is missing"):
+        Explorer.open("seeds", root=tmp_path / "c")
+    Explorer.build(root=tmp_path / "c", embedder=embedder, with_map=False)
     hits = Explorer.open("seeds", root=tmp_path / "c").related("Gemma 2", k=3, mode="lexical")
-    assert hits[0].paper.title.startswith("Gemma:") and meta.exists()
+    assert hits[0].paper.title.startswith("Gemma:")
 
 
 def _same_index(a: LexicalIndex, b: LexicalIndex) -> bool:
