@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -397,7 +401,7 @@ BAD_INPUTS = [
     ("noid.jsonl", b'{"id": "a", "title": "t", "abstract": "x"}\n{"id": "", "title": "u", '
      b'"abstract": "x"}\n', {}, ":2: no id (the 'id' field is empty)"),
     ("date.csv", b"id,title,abstract,date\n1,t,a,someday\n", {},
-     ":2: unrecognised date 'someday' (use YYYY-MM-DD or a year)"),
+     ":2: unrecognised date 'someday' in the 'date' field (use YYYY-MM-DD or a year)"),
     ("fields.csv", b'id,title,abstract\n1,"a,b",c,d\n', {},
      ":2: 4 fields, but the header has 3 (is a field with a ',' missing its quotes?)"),
     ("header.csv", b"id,title,abstract\n", {}, ": no papers (only a header row)"),
@@ -423,6 +427,28 @@ BAD_INPUTS = [
      ": not a valid gzip file (Not a gzipped file (b'no'))"),
     ("short.jsonl.gz", gzip.compress(b'{"id": "a", "title": "t", "abstract": "x"}\n' * 50)[:40],
      {}, ": the gzip file is truncated (it ends in the middle of the data)"),
+    # the fuzz probe's findings: each was a traceback, a hang or a silently wrong result
+    ("quote.csv", b'id,title,abstract\n1,"a"b,c\n', {},
+     ":2: not valid CSV (text after a closing quote; a field is either quoted whole, or a '\"' "
+     "inside it is written '\"\"'): ',' expected after '\"'"),
+    ("unclosed.csv", b'id,title,abstract\n1,t,a\n2,"never closed,x\n3,t,a\n', {},
+     ":3: not valid CSV (a quoted field of the record that starts here is never closed: a '\"' "
+     "is missing)"),
+    ("nul.csv", b"id,title,abstract\n1,t\x00,a\n", {},
+     ":2: contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text"),
+    ("nul.json", b'[\n{"id": "a", "title": "t", "abstract": "x"},\n\x00]', {},
+     ":3: contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text"),
+    ("utf16.csv", "id,title,abstract\n1,t,a\n".encode("utf-16"), {},
+     ":1: the file is UTF-16 (little-endian) text; re-save it as UTF-8"),
+    ("utf16be.jsonl", "\ufeff{}".encode("utf-16-be"), {},
+     ":1: the file is UTF-16 (big-endian) text; re-save it as UTF-8"),
+    ("utf32.txt", "CLJul 31, 2024\n".encode("utf-32"), {},
+     ":1: the file is UTF-32 (little-endian) text; re-save it as UTF-8"),
+    ("huge.csv", b"id,title,abstract\n1,t," + b"x" * (16 * 2**20 + 1) + b"\n", {},
+     ":2: not valid CSV (a field longer than 16,777,216 characters)"),
+    ("fakegz.csv.gz", b"\x1f\x8b" + b"id,title,abstract\n", {},
+     ": not a valid gzip file (Unknown compression method)"),
+    ("emptyrow.csv", b'""\n\n', {}, ": no papers (empty file)"),
 ]
 
 
@@ -492,3 +518,326 @@ def test_arxiv_cs_2025_subset_keeps_labels():
     assert len(set(labels)) == 10
     assert all(label == p.primary_category for label, p in zip(labels, corpus))
 
+
+
+# --------------------------------------------------------------------------- fuzz-probe regressions
+
+
+def _write(tmp_path: Path, name: str, content: bytes | str) -> str:
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return str(path)
+
+
+def _jsonl(*records: dict) -> str:
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+@contextmanager
+def _deadline(seconds: int):
+    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
+
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize(
+    "name, content, expected",
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000,
+         ":1: JSON that cannot be read: lists or objects nested too deeply"),
+        ("deep-object.json", '{"papers": [\n{"a":' * 1 + '{"a":' * 100_000 + "1" + "}" * 100_001
+         + "]}", ":2: JSON that cannot be read: lists or objects nested too deeply"),
+        ("deep-meta.json", '{"meta": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}",
+         ":1: JSON that cannot be read: lists or objects nested too deeply"),
+        ("deep.jsonl", _jsonl({"id": "a", "title": "t", "abstract": "x"})
+         + '{"a":' * 100_000 + "1" + "}" * 100_000 + "\n",
+         ":2: JSON that cannot be read: lists or objects nested too deeply"),
+        ("deep-list.jsonl", "[" * 100_000 + "]" * 100_000 + "\n",
+         ":1: JSON that cannot be read: lists or objects nested too deeply"),
+    ],
+)
+def test_deeply_nested_json_is_one_line_error(tmp_path, name, content, expected):
+    """Was a RecursionError traceback from the json module."""
+    path = _write(tmp_path, name, content)
+    assert error_of(path) == path + expected
+
+
+@pytest.mark.parametrize("name", ["big.jsonl", "big.json"])
+@pytest.mark.parametrize("field", ["id", "year", "extra"])
+def test_integer_beyond_the_digit_limit_is_one_line_error(tmp_path, name, field):
+    """Was `ValueError: Exceeds the limit (4300 digits) for integer string conversion`."""
+    good = json.dumps({"id": "a", "title": "t", "abstract": "x"})
+    digits = "9" * 5000
+    bad = f'{{"{field}": {digits}, "title": "t", "abstract": "x", "id": "b"}}'
+    content = f"{good}\n{bad}\n" if name.endswith(".jsonl") else f"[{good},\n{bad}]"
+    path = _write(tmp_path, name, content)
+    assert error_of(path) == path + ":2: JSON that cannot be read: an integer with more than 4,300 digits"
+
+
+@pytest.mark.parametrize(
+    "record, field",
+    [
+        ({"id": "\\ud800", "title": "t", "abstract": "x"}, "id"),
+        ({"id": "a", "title": "Title \\udfff", "abstract": "x"}, "title"),
+        ({"id": "a", "title": "t", "abstract": "cut \\ud83d"}, "abstract"),
+        ({"id": "a", "title": "t", "abstract": "x", "authors": ["Ada \\udc00"]}, "authors"),
+        ({"id": "a", "title": "t", "abstract": "x", "categories": "cs.CL \\ude00"}, "categories"),
+        ({"id": "a", "title": "t", "abstract": "x", "comment": "\\ud800"}, "comment"),
+        ({"id": "a", "title": "t", "abstract": "x", "n\\ud800": "v"}, "n\\udc00"),
+    ],
+)
+def test_lone_surrogate_is_an_error_naming_line_and_field(tmp_path, record, field):
+    """A JSON `\\ud800` escape without its pair was read into the corpus, which then could not
+    be saved (UnicodeEncodeError at build time). Refused, naming line and field; not replaced."""
+    text = json.dumps(record).replace("\\\\u", "\\u")  # the escape as the file has it
+    path = _write(tmp_path, "lone.jsonl", _jsonl({"id": "z", "title": "t", "abstract": "x"}) + text)
+    message = error_of(path)
+    assert message.startswith(f"{path}:2: the ")
+    assert "field holds a lone UTF-16 surrogate" in message
+    if field != "n\\udc00":
+        assert f"the {field!r} field" in message
+    message.encode("utf-8")  # printable
+
+
+def test_lone_surrogate_in_a_title_that_is_slugged(tmp_path):
+    """Found by the fuzzer: in a file without ids the title was hashed into a slug first, and
+    `title.encode("utf-8")` raised UnicodeEncodeError."""
+    path = _write(tmp_path, "slug.jsonl", '{"title": "\\u6587\\udfff", "abstract": "x"}\n')
+    assert error_of(path) == (
+        f"{path}:1: the 'title' field holds a lone UTF-16 surrogate ('\\udfff'), which is not a "
+        "character (a \\uXXXX escape cut from its pair?); fix the text")
+
+
+def test_surrogate_pair_escapes_are_one_character(tmp_path):
+    path = _write(tmp_path, "pair.json", '[{"id": "a", "title": "Smile \\ud83d\\ude00", '
+                                         '"abstract": "x"}]')
+    assert read_corpus(path)[0].title == "Smile \U0001f600"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "aB" * 60_000,  # glue points everywhere (was minutes: quadratic)
+        "aB-" * 40_000,
+        "Title" + ", ".join(["Yann LeCun"] * 12_000) + ", 1",  # long author list, bad at the end
+        "(" * 120_000,
+        "A" * 120_000,
+    ],
+)
+def test_long_seed_line_is_read_in_linear_time(tmp_path, line):
+    """A 120,000-character title+authors line hung `explorer build` (quadratic splitting)."""
+    path = _write(tmp_path, "long.txt", f"CLJul 31, 2024\n{line}\nThe abstract.\n")
+    start = time.perf_counter()
+    with _deadline(60):
+        try:
+            read_corpus(path)
+        except ExplorerError as e:
+            assert "\n" not in str(e) and str(e).startswith(f"{path}:2: ")
+    assert time.perf_counter() - start < 10
+
+
+def test_long_author_list_in_a_seed_listing_is_split(tmp_path):
+    names = ", ".join(["Yann LeCun"] * 12_000)
+    path = _write(tmp_path, "long.txt", f"CLJul 31, 2024\nA TitleAda Lovelace, {names}\nText.\n")
+    with _deadline(60):
+        (paper,) = read_corpus(path)
+    assert paper.title == "A Title" and len(paper.authors) == 12_001
+
+
+@pytest.mark.parametrize(
+    "authors, categories",
+    [
+        ("," * 100_000, "cs.CL"),
+        (", " * 50_000 + "x", "cs.CL"),
+        ("Ada Lovelace", " " * 100_000 + "a;"),
+        ("Ada Lovelace" + " " * 100_000 + "and Bob", "cs.CL"),
+    ],
+)
+def test_author_and_category_splitting_is_linear(tmp_path, authors, categories):
+    """The `[\\s,]*\\bet al` and `\\s*[;,]\\s*` regexes backtracked quadratically (a minute for
+    20,000 commas)."""
+    record = {"id": "a", "title": "t", "abstract": "x", "authors": authors,
+              "categories": categories}
+    path = _write(tmp_path, "long.jsonl", _jsonl(record))
+    start = time.perf_counter()
+    with _deadline(60):
+        (paper,) = read_corpus(path)
+    assert time.perf_counter() - start < 5
+    assert all(a.strip(" ,") for a in paper.authors)
+
+
+def test_fifo_device_and_other_non_files_are_refused_at_once(tmp_path):
+    """A FIFO with no writer hung for ever in open(); now refused before opening."""
+    fifo = tmp_path / "papers.jsonl"
+    os.mkfifo(fifo)
+    with _deadline(10):
+        assert error_of(str(fifo)) == f"{fifo}: is not a regular file (a FIFO (named pipe)); " \
+                                       "give a file of papers"
+    device = tmp_path / "null.csv"
+    device.symlink_to("/dev/null")
+    assert error_of(str(device)) == f"{device}: is not a regular file (a device); give a file " \
+                                    "of papers"
+    gz = tmp_path / "pipe.json.gz"
+    os.mkfifo(gz)
+    with _deadline(10):
+        assert "is not a regular file" in error_of(str(gz))
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to("loop.txt")
+    assert error_of(str(loop)) == f"{loop}: cannot read the file (Too many levels of symbolic links)"
+    dangling = tmp_path / "gone.tsv"
+    dangling.symlink_to(tmp_path / "nowhere")
+    assert error_of(str(dangling)) == f"{dangling}: file not found"
+    assert error_of(str(tmp_path / "nul\0.csv")).endswith("cannot read the file (embedded null byte)")
+
+
+_AUTHORS = 'a list of names (strings or {"name": ...} objects) or one string'
+_LIST = "a list of strings or one string"
+_DATE = "a date string or a year"
+_VERSIONS = 'a list of {"created": date string} objects'
+_PARSED = "a list of [last, first, suffix] lists of strings"
+_WRONG_TYPES = [
+    ({"id": True}, "the 'id' field must be a string or an integer, got true"),
+    ({"id": None}, "no id (the 'id' field is null)"),
+    ({"id": 1.5}, "the 'id' field must be a string or an integer, got a number 1.5"),
+    ({"id": ["a"]}, """the 'id' field must be a string or an integer, got a list ["a"]"""),
+    ({"id": "a\nb"}, "the id 'a b' (the 'id' field) holds a control character or a line break"),
+    ({"title": {"x": 1}}, """the 'title' field must be a string, got an object {"x": 1}"""),
+    ({"title": ["a", "b"]}, """the 'title' field must be a string, got a list ["a", "b"]"""),
+    ({"title": 1984}, "the 'title' field must be a string, got a number 1984"),
+    ({"abstract": ["x"]}, """the 'abstract' field must be a string, got a list ["x"]"""),
+    ({"abstract": float("nan")}, "the 'abstract' field must be a string, got a number NaN"),
+    ({"abstract": False}, "the 'abstract' field must be a string, got false"),
+    ({"authors": 7}, f"the 'authors' field must be {_AUTHORS}, got a number 7"),
+    ({"authors": ["Ada", None]}, f"the 'authors' field must be {_AUTHORS}, got null"),
+    ({"authors": [{"name": 5}]},
+     f"""the 'authors' field must be {_AUTHORS}, got an object {{"name": 5}}"""),
+    ({"categories": [1, 2]}, f"the 'categories' field must be {_LIST}, got a list [1, 2]"),
+    ({"categories": {"a": "b"}},
+     f"""the 'categories' field must be {_LIST}, got an object {{"a": "b"}}"""),
+    ({"affiliations": True}, f"the 'affiliations' field must be {_LIST}, got true"),
+    ({"date": True}, f"the 'date' field must be {_DATE}, got true"),
+    ({"year": [2020]}, f"the 'year' field must be {_DATE}, got a list [2020]"),
+    ({"date": "2020-01-02", "year": {"y": 1}},
+     f"""the 'year' field must be {_DATE}, got an object {{"y": 1}}"""),
+    ({"year": 20200}, "unrecognised date '20200' in the 'year' field (use YYYY-MM-DD or a year)"),
+    ({"year": "0999"}, "unrecognised date '0999' in the 'year' field (use YYYY-MM-DD or a year)"),
+    ({"versions": "v1"}, f"the 'versions' field must be {_VERSIONS}, got a string 'v1'"),
+    ({"versions": [{"created": 5}]},
+     f"""the 'versions' field must be {_VERSIONS}, got a list [{{"created": 5}}]"""),
+    ({"primary_category": 5}, "the 'primary_category' field must be a string, got a number 5"),
+    ({"authors_parsed": [["Lovelace", 1]]},
+     f"""the 'authors_parsed' field must be {_PARSED}, got a list [["Lovelace", 1]]"""),
+    ({"authors_parsed": [["Lovelace", "Ada"]], "authors": 5},
+     f"the 'authors' field must be {_AUTHORS}, got a number 5"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+@pytest.mark.parametrize("change, expected", _WRONG_TYPES, ids=[str(c) for c, _ in _WRONG_TYPES])
+def test_wrongly_typed_field_is_an_error_naming_line_and_field(tmp_path, fmt, change, expected):
+    """`"id": true` was read as the id "True", a title object as "{'x': 1}", and so on."""
+    first = {"id": "ok", "title": "A title", "abstract": "Fine."}
+    second = {"id": "b", "title": "Another", "abstract": "Also fine.", **change}
+    if fmt == "jsonl":
+        content = _jsonl(first, second)
+    else:
+        content = "[\n" + json.dumps(first) + ",\n" + json.dumps(second) + "\n]"
+    path = _write(tmp_path, f"typed.{fmt}", content)
+    line = 2 if fmt == "jsonl" else 3
+    assert error_of(path) == f"{path}:{line}: {expected}"
+
+
+def test_an_id_in_a_file_without_ids_is_an_error(tmp_path):
+    """Later ids were silently ignored when the first record had none (slugs for all)."""
+    path = _write(tmp_path, "mixed.jsonl", _jsonl({"title": "One", "abstract": "x"},
+                                                  {"id": "p2", "title": "Two", "abstract": "y"}))
+    assert error_of(path) == (
+        f"{path}:2: this record has an id (the 'id' field) but the first record has none; give "
+        "every record an id, or none (ids are then made from the titles)")
+    path = _write(tmp_path, "mixed2.jsonl", _jsonl({"id": "p1", "title": "One", "abstract": "x"},
+                                                   {"title": "Two", "abstract": "y"}))
+    assert error_of(path) == f"{path}:2: no id (this record has no 'id' field)"
+
+
+def test_well_typed_values_are_still_accepted(tmp_path):
+    """The accepted shapes of the typing rules (see explorer.readers)."""
+    rows = [
+        {"id": 42, "title": " Spaced \n title ", "abstract": "x", "year": 2021.0,
+         "authors": [{"name": "Ada Lovelace"}, {"first": "Alan", "last": "Turing"}],
+         "categories": "cs.CL, cs.LG", "affiliations": None, "flag": True, "n": 1.5,
+         "nested": {"ignored": [1]}},
+        {"id": " p2 ", "title": "T", "abstract": "y", "date": 1999, "authors": "A; B et al.",
+         "categories": ["cs.IR", " ", "stat.ML"], "primary_category": "stat.ML",
+         "authors_parsed": [["Lovelace", "Ada", None]], "versions": [{"created": None}]},
+        {"id": "p3", "title": "T", "abstract": "z", "year": "٢٠٢١"},
+    ]
+    a, b, c = read_corpus(_write(tmp_path, "ok.jsonl", _jsonl(*rows)))
+    assert (a.id, a.title, a.date, a.authors, a.categories, a.affiliations) == (
+        "42", "Spaced title", "2021", ("Ada Lovelace", "Alan Turing"), ("cs.CL", "cs.LG"), ())
+    assert a.extra == (("flag", "true"), ("n", "1.5"))
+    assert (b.id, b.date, b.authors, b.et_al, b.categories) == (
+        "p2", "1999", ("Ada Lovelace",), False, ("stat.ML", "cs.IR"))
+    assert c.date == "2021"  # Arabic-Indic digits, written in ASCII
+
+
+_SEPARATORS = "\u2028\u2029\u0085\x0b\x0c\x1c\x1d\x1e"
+
+
+@pytest.mark.parametrize("name, delimiter", [("seps.csv", ","), ("seps.tsv", "\t")])
+def test_unicode_line_separators_are_field_text_in_csv(tmp_path, name, delimiter):
+    """str.splitlines() breaks lines at U+2028 and friends: no reader may split records there."""
+    d = delimiter
+    content = (f"id{d}title{d}abstract\n"
+               f"a{d}Title{_SEPARATORS}one{d}Ab{_SEPARATORS}stract\n"
+               f"b{d}Two{d}\u2028lead and trail\x0b\n")
+    corpus = read_corpus(_write(tmp_path, name, content))
+    assert corpus.ids == ["a", "b"] and corpus.stats.rows == 2
+    assert corpus[0].title == "Title one"  # white space in a title: one space
+    assert corpus[0].abstract == f"Ab{_SEPARATORS}stract"  # an abstract is kept as it is
+    assert corpus[1].abstract == "\u2028lead and trail\x0b"
+
+
+def test_unicode_line_separators_are_field_text_in_seed_and_jsonl(tmp_path):
+    seed = _write(tmp_path, "seps.txt", f"CLJul 31, 2024\nA TitleAda Lovelace\n"
+                                        f"Ab{_SEPARATORS}stract.\n")
+    (paper,) = read_corpus(seed)
+    assert paper.abstract == f"Ab{_SEPARATORS}stract."
+    raw = json.dumps({"id": "a", "title": "t", "abstract": f"x{_SEPARATORS}y"},
+                     ensure_ascii=False)
+    (paper,) = read_corpus(_write(tmp_path, "seps.jsonl", raw + "\n"))
+    assert paper.abstract == f"x{_SEPARATORS}y"
+
+
+def test_a_separator_only_first_line_is_not_the_csv_header(tmp_path):
+    path = _write(tmp_path, "lead.csv", "\u2028\nid,title,abstract\n1,t,a\n")
+    assert read_corpus(path).ids == ["1"]
+
+
+def test_lone_cr_ends_lines_in_csv_and_seed_listings(tmp_path):
+    """CSV and the seed listing accept \\n, \\r\\n and \\r; line numbers count them all."""
+    csv_path = _write(tmp_path, "mac.csv", 'id,title,abstract\r1,"Two\rlines",a\r2,t,b\r')
+    corpus = read_corpus(csv_path)
+    assert corpus.ids == ["1", "2"] and corpus[0].title == "Two lines"
+    assert error_of(_write(tmp_path, "mac2.csv", "id,title,abstract\r1,t,a\r2,t\r")) == (
+        f"{tmp_path / 'mac2.csv'}:3: 2 fields, but the header has 3 (is a field with a ',' "
+        "missing its quotes?)")
+    seed = _write(tmp_path, "mac.txt", "CLJul 31, 2024\rA TitleAda Lovelace\rText.\r")
+    assert read_corpus(seed)[0].title == "A Title"
+    jsonl = _write(tmp_path, "mac.jsonl", '{"id": "a", "title": "t", "abstract": "x"}\r'
+                                          '{"id": "b", "title": "t", "abstract": "y"}\r')
+    assert error_of(jsonl) == f"{jsonl}:1: not valid JSON (Extra data at column 44)"
+
+
+def test_error_messages_escape_control_characters_and_cut_long_column_lists(tmp_path):
+    header = ",".join(["a\x01b"] + [f"col{i}" for i in range(100)])
+    message = error_of(_write(tmp_path, "cols.csv", header + "\n" + "," * 100 + "\n"))
+    assert "a\\x01b, col0, col1" in message and "... (101 in all)" in message

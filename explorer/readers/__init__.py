@@ -1,9 +1,55 @@
-"""Corpus readers: files of paper metadata in, one `Corpus` out.
+r"""Corpus readers: files of paper metadata in, one `Corpus` out.
 
 `read_corpus` is the only entry point the rest of explorer needs. It picks a reader per file by
 suffix (after an optional `.gz`) or by `fmt`, concatenates the papers in order (a duplicate id is
 kept once and reported in `corpus.stats.duplicate_ids`), and merges the per-file `ReadStats`.
-Every user mistake is an `ExplorerError` with a one-line message naming the file (and line).
+Every user mistake is an `ExplorerError` with a one-line message naming the file (and the line,
+and the field where one is at fault): never a traceback, never a hang, never a value silently
+converted from a wrong type.
+
+Files. Only an existing regular file is read (a directory, FIFO, device such as /dev/stdin, or
+socket is refused before it is opened). It must be UTF-8 (a UTF-8 byte order mark is dropped; a
+UTF-16 or UTF-32 byte order mark, a NUL byte or a byte that is not UTF-8 is an error naming the
+line), optionally gzipped (a truncated or fake `.gz` is an error). Lines end at `\n` in JSON Lines
+and JSON, at `\n`, `\r\n` or `\r` in CSV, TSV and seed listings; U+2028, U+2029, U+0085,
+`\x0b`, `\x0c` and `\x1c`-`\x1e` never end a line or a record (they are field text, and white
+space in the embedded text). JSON nested too deeply for Python, or holding an integer of more
+than 4,300 digits, is an error naming the line. CSV quoting is strict (`"a"b` and an unclosed
+quote are errors), a CSV field holds at most 16 MiB, and every row has the header's width.
+
+Typing rules, per field of a record (JSON Lines and JSON; a CSV/TSV value is always a string, so
+there only the string rules apply). "Blank" means null, a missing key or a white-space string.
+A record with a blank abstract is skipped (counted in `stats.skipped_no_abstract`) before its
+other fields are looked at. In every other record each field below that is present is checked,
+also one that another field overrides, and a value of any other type is the error
+`FILE:LINE: the 'FIELD' field must be ..., got ...`; nothing is converted with `str()`.
+
+- id: a string (outer white space stripped; no control character or line break inside) or an
+  integer (not true/false, not a float). Blank: an error. A file whose first record has no id
+  column gets slugs of the titles as ids; an id in a later record of such a file is an error.
+- title: a non-blank string; runs of white space (U+2028 and friends too) become one space.
+- abstract: a string, kept exactly as it is.
+- authors: a list of strings, or of objects with a string `name` or string `first`/`last`; or
+  one string, split at `;` if it has one, else at `,`, ` and ` and `&`. A last "et al." sets
+  `et_al`; punctuation-only names are dropped. Blank: no authors.
+- authors_parsed (arXiv): a list of [last, first, suffix] lists of strings (or nulls); it wins
+  over `authors`, which is still type-checked.
+- categories, affiliations: a list of strings, or one string split at `;`/`,` if it has one,
+  else at white space. Blank: none.
+- primary_category (arXiv listings): a string, put first among the categories; or null.
+- date, year: a string of a known date shape (YYYY-MM-DD, YYYY/MM/DD, an ISO date-time, YYYY,
+  YYYY-MM, `2 Apr 2007`, `Apr 2, 2007`, RFC 2822) or a year as an integer or an integral float
+  (2021.0, as pandas writes years), years 1000-9999; true/false, lists and objects are type
+  errors, any other string or number an "unrecognised date". The date is `versions[0].created`
+  (arXiv), else the date column, else the year column.
+- versions (arXiv): a list of objects whose `created` is a date string (or null).
+- any other key: a string, number or true/false is kept in `Paper.extra` as text (a number or
+  true/false as JSON writes it); null, lists and objects are ignored.
+
+No kept string (id, title, abstract, names, categories, affiliations, extra) may hold a lone
+UTF-16 surrogate (a JSON escape such as `\ud800` without its pair): that is an error naming the
+line and field. Replacing it with U+FFFD would silently change the text (and could merge two
+ids); keeping it would make a corpus that cannot be saved as UTF-8.
 """
 
 from __future__ import annotations
@@ -12,7 +58,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from explorer.papers import Corpus, ExplorerError, Paper, ReadStats
-from explorer.readers.common import fail, slugify
+from explorer.readers.common import check_regular_file, fail, slugify
 from explorer.readers.csvfile import read_csv
 from explorer.readers.jsonfiles import read_json, read_jsonl
 from explorer.readers.records import FIELDS, check_columns
@@ -56,10 +102,7 @@ def read_file(
     _check_fmt(fmt)
     source = str(path)
     p = Path(path)
-    if not p.exists():
-        raise fail(source, None, "file not found")
-    if p.is_dir():
-        raise fail(source, None, "is a directory, not a file")
+    check_regular_file(p, source)
     kind = fmt or detect_format(p)
     if kind is None:
         gz = p.suffix.lower() == ".gz"

@@ -1,18 +1,28 @@
-"""Shared helpers for the corpus readers: opening (gzip-aware) and decoding files, one-line
+r"""Shared helpers for the corpus readers: opening (gzip-aware) and decoding files, one-line
 error messages, stable slug ids, and date normalisation.
 
 Every reader reports user mistakes through `fail`, so that all messages share one shape:
 `<file>:<line>: <what is wrong>` (or `<file>: ...` when no line applies), on a single line.
+
+Files: only regular files are read (a FIFO, a device such as /dev/stdin or a socket is refused
+before it is opened, so that nothing can block). The bytes must be UTF-8 (a UTF-8 byte order
+mark is dropped); a UTF-16/UTF-32 byte order mark, a NUL byte or an invalid UTF-8 sequence is an
+error naming the line. Lines end at `\n` (JSON Lines, JSON) or at `\n`, `\r\n` or `\r` (CSV,
+TSV, seed listings); other characters that `str.splitlines` treats as line breaks (U+2028,
+U+2029, U+0085, `\x0b`, `\x0c`, `\x1c`-`\x1e`) never end a line: they are field text.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import re
+import stat
 import unicodedata
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -22,46 +32,113 @@ from explorer.papers import ExplorerError
 
 __all__ = [
     "SlugAllocator",
+    "check_regular_file",
     "fail",
     "iter_lines",
+    "kind_of",
     "normalize_date",
     "read_text",
     "short",
     "slugify",
 ]
 
+_WS_RUN = re.compile(r"\s+")
+
 
 def short(value: Any, limit: int = 60) -> str:
-    """`repr` of a value for an error message: one line, truncated to about `limit` characters."""
-    text = value if isinstance(value, str) else str(value)
-    text = re.sub(r"\s+", " ", text)
+    """`repr` of a value for an error message: one line, truncated to about `limit` characters.
+
+    Only the head of a huge value is looked at (a 100 MB field costs nothing), and `repr`
+    escapes what a terminal cannot show (control characters, lone surrogates)."""
+    if isinstance(value, str):
+        text = value[: limit * 4]
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4 * limit:
+        text = f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    else:
+        text = str(value)[: limit * 4]
+    text = _WS_RUN.sub(" ", text)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return repr(text)
 
 
+def kind_of(value: Any) -> str:
+    """How JSON calls the type of `value`, for error messages: "a string", "null", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {list: "a list", str: "a string", dict: "an object"}.get(type(value), "a value")
+
+
+_LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
 def fail(source: str, line: int | None, message: str) -> ExplorerError:
-    """Build (not raise) the one-line ExplorerError `source:line: message`."""
-    message = re.sub(r"[\r\n]+", " ", message)
+    """Build (not raise) the one-line ExplorerError `source:line: message`.
+
+    Line breaks of any kind become spaces, other control characters (say, in a column name)
+    their `\\xNN` escape, and a character that cannot be written as UTF-8 (a lone surrogate,
+    e.g. from an undecodable file name) its `\\udcxx` escape."""
     where = f"{source}:{line}" if line is not None else source
-    return ExplorerError(f"{where}: {message}")
+    text = _LINE_BREAKS.sub(" ", f"{where}: {message}")
+    text = _CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return ExplorerError(text)
 
 
 # --------------------------------------------------------------------------- files and text
 
 
-def _open_binary(path: Path, source: str) -> IO[bytes]:
-    """Open `path` for binary reading, transparently gunzipping `*.gz`."""
-    if not path.exists():
-        raise fail(source, None, "file not found")
-    if path.is_dir():
-        raise fail(source, None, "is a directory, not a file")
+def check_regular_file(path: Path, source: str) -> None:
+    """Raise unless `path` is an existing regular file (symbolic links followed).
+
+    A FIFO, a character device (`/dev/stdin`, `/dev/zero`) or a socket is refused here, before
+    anything opens it: opening a FIFO with no writer would block forever."""
     try:
-        if path.suffix.lower() == ".gz":
-            return gzip.open(path, "rb")
-        return open(path, "rb")
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise fail(source, None, "file not found") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL character in the name
+        reason = getattr(e, "strerror", None) or e
+        raise fail(source, None, f"cannot read the file ({reason})") from None
+    if stat.S_ISDIR(mode):
+        raise fail(source, None, "is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        kinds = (
+            (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
+            (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"),
+        )
+        what = next((name for test, name in kinds if test(mode)), "not a plain file")
+        raise fail(source, None, f"is not a regular file ({what}); give a file of papers")
+
+
+@contextmanager
+def _open_binary(path: Path, source: str) -> Iterator[IO[bytes]]:
+    """Open `path` for binary reading, transparently gunzipping `*.gz`.
+
+    Opened without blocking and checked again on the open descriptor, so that a path swapped
+    for a FIFO after `check_regular_file` cannot hang the read either."""
+    check_regular_file(path, source)
+    nonblock = getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
     except OSError as e:
         raise fail(source, None, f"cannot read the file ({e.strerror or e})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise fail(source, None, "is not a regular file; give a file of papers")
+        if nonblock:
+            os.set_blocking(fd, True)
+        if path.suffix.lower() == ".gz":
+            with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+                yield gz  # type: ignore[misc]
+        else:
+            yield fh
 
 
 def _io_error(source: str, e: Exception) -> ExplorerError:
@@ -73,11 +150,32 @@ def _io_error(source: str, e: Exception) -> ExplorerError:
     return fail(source, None, f"cannot read the file ({getattr(e, 'strerror', None) or e})")
 
 
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32 (little-endian)"),
+    (b"\x00\x00\xfe\xff", "UTF-32 (big-endian)"),
+    (b"\xff\xfe", "UTF-16 (little-endian)"),
+    (b"\xfe\xff", "UTF-16 (big-endian)"),
+)
+
+
 def _decode(raw: bytes, source: str, line: int) -> str:
     """Decode UTF-8, naming the line and the offending byte when the text is not UTF-8.
 
-    `raw` starts at line `line`; for a whole file the line of the bad byte is counted.
+    `raw` starts at line `line`; for a whole file the line of the bad byte is counted. A NUL
+    byte is refused too (UTF-8 allows it, but text files of papers never hold one: it means a
+    binary or UTF-16 file), and so is a UTF-16 byte order mark at the start of the file.
     """
+    if line == 1:
+        for bom, name in _BOMS:
+            if raw.startswith(bom):
+                raise fail(source, 1, f"the file is {name} text; re-save it as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line += raw.count(b"\n", 0, nul)
+        raise fail(
+            source, line,
+            "contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -88,34 +186,51 @@ def _decode(raw: bytes, source: str, line: int) -> str:
         ) from None
 
 
-def iter_lines(path: Path, source: str) -> Iterator[tuple[int, str]]:
-    """Yield `(line_number, text)` for each line (1-based, line ending kept), decoded as UTF-8.
+def iter_lines(path: Path, source: str, universal: bool = False) -> Iterator[tuple[int, str]]:
+    r"""Yield `(line_number, text)` for each line (1-based, line ending kept), decoded as UTF-8.
 
+    Lines end at `\n`; with `universal` also at a lone `\r` (CSV, TSV and seed listings accept
+    `\n`, `\r\n` and `\r`). Nothing else ends a line: U+2028 and friends stay in the text.
     Streams the file, so a 100 MB JSON Lines file is never held in memory at once. A UTF-8 byte
     order mark at the start is dropped.
     """
-    fh = _open_binary(path, source)
     try:
-        with fh:
-            for n, raw in enumerate(fh, 1):
-                text = _decode(raw, source, n)
-                if n == 1 and text.startswith("\ufeff"):
-                    text = text[1:]
-                yield n, text
+        with _open_binary(path, source) as fh:
+            n = 0
+            for raw in fh:
+                pieces = raw.splitlines(keepends=True) if universal and b"\r" in raw else (raw,)
+                for piece in pieces:
+                    n += 1
+                    text = _decode(piece, source, n)
+                    if n == 1 and text.startswith("\ufeff"):
+                        text = text[1:]
+                    yield n, text
     except (OSError, EOFError, zlib.error) as e:
         raise _io_error(source, e) from None
 
 
 def read_text(path: Path, source: str) -> str:
     """The whole file as text (UTF-8, BOM dropped), for formats that must be parsed at once."""
-    fh = _open_binary(path, source)
     try:
-        with fh:
+        with _open_binary(path, source) as fh:
             raw = fh.read()
     except (OSError, EOFError, zlib.error) as e:
         raise _io_error(source, e) from None
-    text = _decode(raw, source, 1)
-    return text[1:] if text.startswith("\ufeff") else text
+    return _decode(raw, source, 1).removeprefix("\ufeff")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def surrogate(text: str) -> str | None:
+    """The first lone UTF-16 surrogate in `text` (from a JSON `\\ud800` escape), or None.
+
+    Python keeps such a code point in a str, but it is not a character and cannot be written
+    as UTF-8: a reader refuses it rather than save a corpus that cannot be saved."""
+    if text.isascii():
+        return None
+    m = _SURROGATE.search(text)
+    return m[0] if m else None
 
 
 # --------------------------------------------------------------------------- slug ids
@@ -181,11 +296,20 @@ def month_number(name: str) -> int | None:
 
 
 def iso_date(year: int, month: int, day: int) -> str | None:
-    """`YYYY-MM-DD`, or None when the day does not exist (Feb 30)."""
+    """`YYYY-MM-DD`, or None when the day does not exist (Feb 30) or the year is not 1000-9999."""
+    if not 1000 <= year <= 9999:
+        return None
     try:
         return date(year, month, day).isoformat()
     except ValueError:
         return None
+
+
+def _year(digits: str) -> str | None:
+    """`"2021"` -> "2021"; None outside 1000-9999. Other scripts' digits (`"٢٠٢١"`, which
+    `\\d` matches) are written in ASCII, as the full dates already were."""
+    year = int(digits)
+    return f"{year:04d}" if 1000 <= year <= 9999 else None
 
 
 def normalize_date(value: Any) -> str | None:
@@ -221,13 +345,13 @@ def _normalize_date(value: Any) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    if re.fullmatch(r"\d{4}", text):
-        return text
     result: str | None = None
-    if m := _ISO.fullmatch(text):
+    if re.fullmatch(r"\d{4}", text):
+        result = _year(text)
+    elif m := _ISO.fullmatch(text):
         result = iso_date(int(m[1]), int(m[2]), int(m[3]))
     elif m := _YEAR_MONTH.fullmatch(text):
-        result = m[1] if 1 <= int(m[2]) <= 12 else None
+        result = _year(m[1]) if 1 <= int(m[2]) <= 12 else None
     elif m := _DAY_MONTH_YEAR.fullmatch(text):
         month = month_number(m[2])
         result = iso_date(int(m[3]), month, int(m[1])) if month else None

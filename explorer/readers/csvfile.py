@@ -1,8 +1,14 @@
-"""Reader for CSV and TSV files (the `csv` module; quoted fields may span lines).
+r"""Reader for CSV and TSV files (the `csv` module; quoted fields may span lines).
 
 The first row is the header. The delimiter is the one the header line uses most among `,`, `;`
 and tab (spreadsheets in many locales write `;`), so a `.csv` that is really a TSV still reads.
 Error line numbers are physical lines: the line on which the bad record starts.
+
+Records end at `\n`, `\r\n` or `\r` outside quotes, nowhere else: U+2028, U+2029, U+0085,
+`\x0b`, `\x0c` and `\x1c`-`\x1e` are field text (`str.splitlines` would split there). Quoting
+is strict: a quote must be followed by the delimiter or the end of the line (`"a"b` is an error,
+not the field `ab`), and a quoted field still open at the end of the file is an error. A field
+may hold up to 16 MiB; a row must have as many fields as the header.
 """
 
 from __future__ import annotations
@@ -24,13 +30,34 @@ def _delimiter(first_line: str, default: str) -> str:
     return best if counts[best] > counts.get(default, 0) else default
 
 
+def _csv_problem(message: str) -> str:
+    """A csv.Error as a sentence that says what to fix."""
+    if message.startswith("unexpected end of data"):
+        return (
+            "not valid CSV (a quoted field of the record that starts here is never closed: "
+            "a '\"' is missing)"
+        )
+    if "expected after" in message:
+        return (
+            "not valid CSV (text after a closing quote; a field is either quoted whole, or a "
+            f"'\"' inside it is written '\"\"'): {message}"
+        )
+    if message.startswith("field larger than field limit"):
+        return f"not valid CSV (a field longer than {csv.field_size_limit():,} characters)"
+    return f"not valid CSV ({message})"
+
+
+def _blank(row: list[str]) -> bool:
+    return not row or (len(row) == 1 and not row[0].strip())
+
+
 def read_csv(
     path: Path, source: str, columns: Mapping[str, str], default_delimiter: str = ","
 ) -> tuple[list[Paper], ReadStats]:
     """Read a CSV/TSV with a header row; returns the papers and what was skipped."""
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
-    lines = iter_lines(path, source)
+    lines = iter_lines(path, source, universal=True)
     pending: list[str] = []
     for _, text in lines:  # the header is the first non-blank line
         if text.strip():
@@ -46,15 +73,16 @@ def read_csv(
         for _, t in lines:
             yield t
 
-    reader = csv.reader(texts(), delimiter=delimiter)
+    reader = csv.reader(texts(), delimiter=delimiter, strict=True)
     papers: list[Paper] = []
     stats = ReadStats()
     prev = 0
     try:
-        header: list[str] = []
-        while not header:
-            header = [h.strip() for h in next(reader)]
-            header_line, prev = reader.line_num, reader.line_num
+        first = next((r for r in reader if not _blank(r)), None)  # the header row
+        if first is None:
+            raise fail(source, None, "no papers (empty file)")
+        header_line = prev = reader.line_num
+        header = [h.strip() for h in first]
         seen: set[str] = set()
         for name in header:
             if name in seen:
@@ -64,7 +92,7 @@ def read_csv(
         mapper.check_columns(header)
         for row in reader:
             start, prev = prev + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
+            if _blank(row):
                 continue  # a blank line
             if len(row) != len(header):
                 raise fail(
@@ -79,7 +107,9 @@ def read_csv(
             else:
                 papers.append(paper)
     except csv.Error as e:
-        raise fail(source, reader.line_num, f"not valid CSV ({e})") from None
+        message = str(e)
+        line = prev + 1 if message.startswith("unexpected end of data") else reader.line_num
+        raise fail(source, line, _csv_problem(message)) from None
     if stats.rows == 0:
         raise fail(source, None, "no papers (only a header row)")
     return papers, stats

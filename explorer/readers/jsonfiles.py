@@ -14,23 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from explorer.papers import Paper, ReadStats
-from explorer.readers.common import fail, iter_lines, read_text
+from explorer.readers.common import fail, iter_lines, kind_of, read_text
 from explorer.readers.records import RecordMapper
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 Walk = Generator[tuple[int, Any], None, int]
-
-
-def _kind(value: Any) -> str:
-    """How JSON calls the type of `value`, for error messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return {list: "a list", str: "a string", dict: "an object"}.get(type(value), "a value")
 
 
 def _collect(
@@ -43,7 +32,7 @@ def _collect(
     for line, rec in records:
         if not isinstance(rec, dict):
             hint = " (a JSON array belongs in a .json file)" if isinstance(rec, list) else ""
-            raise fail(source, line, f"expected a JSON object {per}, got {_kind(rec)}{hint}")
+            raise fail(source, line, f"expected a JSON object {per}, got {kind_of(rec)}{hint}")
         stats.rows += 1
         paper = mapper.to_paper(rec, line)
         if paper is None:
@@ -72,11 +61,31 @@ def read_jsonl(
                     hint = "; is this a pretty-printed .json file? name it .json or pass fmt='json'"
                 message = f"not valid JSON ({e.msg} at column {e.colno}){hint}"
                 raise fail(source, n, message) from None
+            except (RecursionError, ValueError) as e:
+                raise fail(source, n, _beyond(e)) from None
 
     papers, stats = _collect(records(), source, columns, "per line")
     if stats.rows == 0:
         raise fail(source, None, "no papers (empty file)")
     return papers, stats
+
+
+def _beyond(e: Exception) -> str:
+    """The message for JSON that `json` parses but Python cannot hold: lists or objects nested
+    too deeply (RecursionError) or an integer of more than 4,300 digits (ValueError)."""
+    if isinstance(e, RecursionError):
+        return "JSON that cannot be read: lists or objects nested too deeply"
+    return "JSON that cannot be read: an integer with more than 4,300 digits"
+
+
+def _value(text: str, i: int, lines: _Lines, source: str) -> tuple[Any, int]:
+    """`raw_decode` at `i`, with the limits of `_beyond` reported on the value's line."""
+    try:
+        return _DECODER.raw_decode(text, i)
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as e:
+        raise fail(source, lines.at(i), _beyond(e)) from None
 
 
 def _skip(text: str, i: int) -> int:
@@ -99,14 +108,14 @@ class _Lines:
         return self.line
 
 
-def _walk_array(text: str, i: int, lines: _Lines) -> Walk:
+def _walk_array(text: str, i: int, lines: _Lines, source: str) -> Walk:
     """Yield `(line, element)` of the array that starts at `text[i] == '['`; return its end."""
     i = _skip(text, i + 1)
     if text.startswith("]", i):
         return i + 1
     while True:
         line = lines.at(i)
-        value, i = _DECODER.raw_decode(text, i)
+        value, i = _value(text, i, lines, source)
         yield line, value
         i = _skip(text, i)
         if text.startswith(",", i):
@@ -125,17 +134,17 @@ def _walk_object(text: str, i: int, lines: _Lines, source: str) -> Walk:
     while not text.startswith("}", i):
         if not text.startswith('"', i):
             raise _syntax(text, i, "Expecting property name enclosed in double quotes")
-        key, i = _DECODER.raw_decode(text, i)
+        key, i = _value(text, i, lines, source)
         keys.append(key)
         i = _skip(text, i)
         if not text.startswith(":", i):
             raise _syntax(text, i, "Expecting ':' delimiter")
         i = _skip(text, i + 1)
         if key == "papers" and text.startswith("[", i):
-            i = yield from _walk_array(text, i, lines)
+            i = yield from _walk_array(text, i, lines, source)
             found = True
         else:
-            _, i = _DECODER.raw_decode(text, i)
+            _, i = _value(text, i, lines, source)
         i = _skip(text, i)
         if text.startswith(",", i):
             i = _skip(text, i + 1)
@@ -160,7 +169,7 @@ def read_json(path: Path, source: str, columns: Mapping[str, str]) -> tuple[list
     def records():
         lines = _Lines(text)
         if text.startswith("[", start):
-            end = yield from _walk_array(text, start, lines)
+            end = yield from _walk_array(text, start, lines, source)
         elif text.startswith("{", start):
             end = yield from _walk_object(text, start, lines, source)
         else:

@@ -6,19 +6,29 @@ One mapper serves every record format. It understands, by the keys it sees:
 - arXiv's public metadata dump: `authors_parsed` ([[last, first, suffix], ...]) wins over the
   `authors` string, the date is `versions[0].created`, else `update_date`;
 - the arxiv-cs-2025 listings: `primary_category` (put first), `listing_date`.
-Other scalar fields (`comment`, `label`, `doi`, ...) are kept in `Paper.extra` as strings.
+Other scalar fields (`comment`, `label`, `doi`, ...) are kept in `Paper.extra` as strings (a
+number or true/false as JSON writes it). Every field has a type rule (the table is in
+`explorer.readers`): a value of another type is an error naming the file, line and field.
 `columns` maps our field names to the file's column names: `{"abstract": "summary"}`.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from explorer.papers import ExplorerError, Paper
-from explorer.readers.common import SlugAllocator, fail, normalize_date, short
+from explorer.readers.common import (
+    SlugAllocator,
+    fail,
+    kind_of,
+    normalize_date,
+    short,
+    surrogate,
+)
 
 FIELDS = ("id", "title", "abstract", "authors", "affiliations", "categories", "date", "year")
 # Default column names per field, in order of preference.
@@ -41,7 +51,23 @@ _SUGGEST = {
 }
 _SPLIT_SEMI = re.compile(r"\s*;\s*")
 _SPLIT_COMMA_AND = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*")
-_ET_AL = re.compile(r"[\s,]*\bet\.?\s+al\.?$", re.IGNORECASE)
+_ET_AL = re.compile(r"\bet\.?\s+al\.?$", re.IGNORECASE)
+_ET_AL_NAME = re.compile(r"et\.? al\.?", re.IGNORECASE)
+
+
+def _strip_et_al(text: str) -> tuple[str, bool]:
+    """`"A, B, et al."` -> ("A, B", True), for white-space-squashed text.
+
+    Linear on any input: the old `[\\s,]*\\bet...$` search backtracked quadratically on a long
+    run of commas. Only the last 8 characters can hold `et. al.`; the separators before it are
+    stripped by hand."""
+    m = _ET_AL.search(text, max(0, len(text) - 8))
+    if m is None:
+        return text, False
+    i = m.start()
+    while i and (text[i - 1] == "," or text[i - 1].isspace()):
+        i -= 1
+    return text[:i], True
 
 
 # An "author" made only of these is dropped: arXiv lists collaborations as "NVIDIA, :, A. Name".
@@ -80,45 +106,88 @@ def _find(keys: list[str], name: str) -> str | None:
     return lowered[0] if len(lowered) == 1 else None
 
 
+class WrongType(Exception):
+    """A field value of the wrong JSON type: `want` says what it must be (caught by the mapper,
+    which names the file, line and field)."""
+
+    def __init__(self, want: str, value: Any) -> None:
+        super().__init__(want)
+        self.want, self.value = want, value
+
+
+def _shown(value: Any) -> str:
+    """A wrongly typed value for an error message: its JSON type, then the value as JSON writes
+    it (a string quoted, anything long cut): `a list ["a", "b"]`, `a number 1.5`, `true`."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return f"a string {short(value)}"
+    try:
+        text = json.dumps(value, ensure_ascii=True)
+    except (ValueError, TypeError, RecursionError):
+        text = "..."
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{kind_of(value)} {text}"
+
+
+_AUTHORS_WANT = 'a list of names (strings or {"name": ...} objects) or one string'
+_LIST_WANT = "a list of strings or one string"
+_LIST_SEP = re.compile("[;,]")
+_DATE_WANT = "a date string or a year"
+_VERSIONS_WANT = 'a list of {"created": date string} objects'
+# Ids are printed one a line and passed on command lines: no control characters or line breaks.
+_ID_BAD = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]")
+
+
+def _author_name(item: Any) -> str:
+    """One entry of an author list: a string, or an object with `name` or `first`/`last`."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Mapping):
+        parts = [item.get(k) for k in ("name", "first", "last")]
+        if not all(p is None or isinstance(p, str) for p in parts):
+            raise WrongType(_AUTHORS_WANT, item)
+        name, first, last = parts
+        return name or " ".join(p for p in (first, last) if p)
+    raise WrongType(_AUTHORS_WANT, item)
+
+
 def split_authors(value: Any) -> tuple[list[str], bool]:
     """Authors from a list (of names or `{"name": ...}`) or a string -> (names, et_al).
 
-    Punctuation-only entries (arXiv's `"NVIDIA", ":", "Aaron Blakeman"`) are dropped.
+    Punctuation-only entries (arXiv's `"NVIDIA", ":", "Aaron Blakeman"`) are dropped. Raises
+    `WrongType` for anything else (a number, an object, a list holding numbers or null).
     """
     if value is None:
         return [], False
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        names = [n for n in map(_squash, value) if n.strip(_PUNCT)]  # the common case, fast
-        if names and names[-1].lower() in ("et al.", "et al", "et. al."):
+    if isinstance(value, list):
+        if all(isinstance(v, str) for v in value):  # the common case, fast
+            names = [n for n in map(_squash, value) if n.strip(_PUNCT)]
+        else:
+            names = [n for n in (_squash(_author_name(v)) for v in value) if n.strip(_PUNCT)]
+        if names and _ET_AL_NAME.fullmatch(names[-1]):
             return names[:-1], True
         return names, False
     if isinstance(value, str):
-        text = _squash(value)
-        et_al = bool(_ET_AL.search(text))
-        text = _ET_AL.sub("", text)
+        text, et_al = _strip_et_al(_squash(value))
         parts = _SPLIT_SEMI.split(text) if ";" in text else _SPLIT_COMMA_AND.split(text)
         return [p.strip() for p in parts if p.strip(_PUNCT)], et_al
-    if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
-        names = []
-        for item in value:
-            if isinstance(item, Mapping):
-                item = item.get("name") or " ".join(
-                    str(item[k]) for k in ("first", "last") if item.get(k)
-                )
-            if item is not None and str(item).strip(_PUNCT):
-                names.append(_squash(str(item)))
-        et_al = bool(names) and bool(re.fullmatch(r"et\.? al\.?", names[-1], re.IGNORECASE))
-        return (names[:-1] if et_al else names), et_al
-    return [_squash(str(value))], False
+    raise WrongType(_AUTHORS_WANT, value)
 
 
-def _parsed_authors(value: Any) -> list[str] | None:
+_PARSED_WANT = "a list of [last, first, suffix] lists of strings"
+
+
+def _parsed_authors(value: Any) -> list[str]:
     """arXiv's `authors_parsed` [[last, first, suffix], ...] -> ["First Last Suffix", ...]."""
-    if not isinstance(value, list) or not all(isinstance(a, list) for a in value):
-        return None
+    if not isinstance(value, list):
+        raise WrongType(_PARSED_WANT, value)
     names = []
     for entry in value:
-        last, first, suffix = ([str(x or "") for x in entry] + ["", "", ""])[:3]
+        if not isinstance(entry, list) or not all(x is None or isinstance(x, str) for x in entry):
+            raise WrongType(_PARSED_WANT, value)
+        last, first, suffix = ([x or "" for x in entry] + ["", "", ""])[:3]
         name = _squash(f"{first} {last} {suffix}")
         if name:
             names.append(name)
@@ -126,17 +195,17 @@ def _parsed_authors(value: Any) -> list[str] | None:
 
 
 def split_list(value: Any) -> list[str]:
-    """Categories or affiliations from a list or a space/comma/semicolon-separated string."""
+    """Categories or affiliations from a list of strings or a space/comma/semicolon-separated
+    string; raises `WrongType` for anything else."""
     if value is None:
         return []
     if isinstance(value, str):
-        sep = r"\s*[;,]\s*" if re.search(r"[;,]", value) else r"\s+"
-        return [p for p in re.split(sep, value.strip()) if p]
+        if ";" in value or "," in value:  # str.strip, not `\\s*[;,]\\s*`: linear on any input
+            return [p for p in (q.strip() for q in _LIST_SEP.split(value)) if p]
+        return value.split()
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return [s for s in (v.strip() for v in value) if s]
-    if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    return [str(value)]
+    raise WrongType(_LIST_WANT, value)
 
 
 class _Plan:
@@ -182,7 +251,12 @@ class RecordMapper:
         return plan
 
     def _listing(self) -> str:
-        return ", ".join(self.seen) if self.seen else "none"
+        """The columns seen, for a message: the first 20 (a file may have thousands)."""
+        if not self.seen:
+            return "none"
+        names = [k if len(k) <= 40 else k[:37] + "..." for k in list(self.seen)[:20]]
+        more = len(self.seen) - len(names)
+        return ", ".join(names) + (f", ... ({len(self.seen)} in all)" if more else "")
 
     def _missing(self, field: str) -> ExplorerError:
         seen = list(self.seen)
@@ -212,73 +286,164 @@ class RecordMapper:
                     f"no {name!r} column (mapped to {field!r}) (columns: {self._listing()})",
                 )
 
+    def _wrong(self, line: int, key: str, e: WrongType) -> ExplorerError:
+        return fail(self.source, line, f"the {key!r} field must be {e.want}, got {_shown(e.value)}")
+
+    def _text(self, line: int, key: str, value: str) -> str:
+        """`value`, unless it holds a lone surrogate (a JSON `\\ud800` escape): then an error."""
+        bad = surrogate(value)
+        if bad is not None:
+            raise fail(
+                self.source, line,
+                f"the {key!r} field holds a lone UTF-16 surrogate ({bad!r}), which is not a "
+                "character (a \\uXXXX escape cut from its pair?); fix the text",
+            )
+        return value
+
     def _date(self, rec: Mapping[str, Any], col: dict[str, str | None], line: int) -> str | None:
-        """A mapped date column, else arXiv's first version date, else a date column, else year."""
+        """A mapped date column, else arXiv's first version date, else a date column, else year.
+
+        Every source present is type-checked, also one that a better source overrides."""
         raw: Any = None
-        if "date" not in self.columns:
-            versions = rec.get("versions")
-            if isinstance(versions, list) and versions and isinstance(versions[0], Mapping):
-                raw = versions[0].get("created")
-        if _blank(raw) and col["date"]:
-            raw = rec.get(col["date"])
-        if _blank(raw) and col["year"]:
-            raw = rec.get(col["year"])
+        key = "date"
+        versions = rec.get("versions")
+        if versions is not None:
+            first = versions[0] if isinstance(versions, list) and versions else {}
+            created = first.get("created") if isinstance(first, Mapping) else first
+            if not isinstance(versions, list) or not isinstance(created, (str, type(None))):
+                raise self._wrong(line, "versions", WrongType(_VERSIONS_WANT, versions))
+            if "date" not in self.columns:
+                raw, key = created, "versions"
+        for field in ("date", "year"):
+            name = col[field]
+            if name is None:
+                continue
+            value = rec.get(name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (str, int, float))
+            ):
+                raise self._wrong(line, name, WrongType(_DATE_WANT, value))
+            if _blank(raw):
+                raw, key = value, name
         try:
             return normalize_date(raw)
         except ValueError:
             raise fail(
-                self.source, line, f"unrecognised date {short(raw)} (use YYYY-MM-DD or a year)"
+                self.source, line,
+                f"unrecognised date {short(raw)} in the {key!r} field (use YYYY-MM-DD or a year)",
             ) from None
+
+    def _id(self, rec: Mapping[str, Any], col: dict[str, str | None], line: int, title: str) -> str:
+        """The paper id: the record's (a string or an integer), or a slug of the title when the
+        file has no id column (decided by the first record; mixing the two is an error)."""
+        key = col["id"]
+        if self.slug_ids:
+            if key is not None and rec.get(key) is not None:
+                raise fail(
+                    self.source, line,
+                    f"this record has an id (the {key!r} field) but the first record has none; "
+                    "give every record an id, or none (ids are then made from the titles)",
+                )
+            return self.slugs.allocate(title)
+        name = key or self.columns.get("id", "id")
+        if key is None:
+            raise fail(self.source, line, f"no id (this record has no {name!r} field)")
+        raw = rec.get(key)
+        if raw is None:
+            raise fail(self.source, line, f"no id (the {name!r} field is null)")
+        if isinstance(raw, str):
+            paper_id = raw.strip()
+        elif isinstance(raw, int) and not isinstance(raw, bool):
+            paper_id = str(raw)
+        else:
+            raise self._wrong(line, name, WrongType("a string or an integer", raw))
+        if not paper_id:
+            raise fail(self.source, line, f"no id (the {name!r} field is empty)")
+        if _ID_BAD.search(paper_id):
+            raise fail(
+                self.source, line,
+                f"the id {short(paper_id)} (the {name!r} field) holds a control character or a "
+                "line break",
+            )
+        return paper_id
 
     def to_paper(self, rec: Mapping[str, Any], line: int) -> Paper | None:
         """The Paper for one record, or None when it has no abstract (the caller counts it).
 
+        Every field is type-checked (the rules are in `explorer.readers`); a value of the wrong
+        type is an error naming the file, the line and the field, never converted with `str`.
         Written with locals and fast paths: it runs 75k times for the arXiv file.
         """
         plan = self._plan(tuple(rec))
         col = plan.col
-        abstract = rec.get(col["abstract"]) if col["abstract"] else None
+        key = col["abstract"]
+        abstract = rec.get(key) if key else None
         if abstract is None or (isinstance(abstract, str) and not abstract.strip()):
             return None
         if not isinstance(abstract, str):
-            abstract = str(abstract)
-            if not abstract.strip():
-                return None
-        if col["title"] is None:
+            raise self._wrong(line, key, WrongType("a string", abstract))  # type: ignore[arg-type]
+        key = col["title"]
+        if key is None:
             if _find(list(self.seen), self.columns.get("title", "title")) is None:
                 self.check_columns()  # no title column anywhere: a column-level error
             raise fail(self.source, line, "no title (this record has no title field)")
-        title_raw = rec.get(col["title"])
-        title = _squash(str(title_raw)) if title_raw is not None else ""
+        title_raw = rec.get(key)
+        if title_raw is not None and not isinstance(title_raw, str):
+            raise self._wrong(line, key, WrongType("a string", title_raw))
+        title = _squash(title_raw) if title_raw is not None else ""
         if not title:
-            raise fail(self.source, line, f"no title (the {col['title']!r} field is empty)")
-        if self.slug_ids:
-            paper_id = self.slugs.allocate(title)
-        else:
-            raw_id = rec.get(col["id"]) if col["id"] else None
-            paper_id = str(raw_id).strip() if raw_id is not None else ""
-            if not paper_id:
-                raise fail(self.source, line, f"no id (the {col['id'] or 'id'!r} field is empty)")
+            raise fail(self.source, line, f"no title (the {key!r} field is empty)")
+        self._text(line, key, title)  # before a slug is made of it
+        paper_id = self._id(rec, col, line, title)
 
-        parsed = rec.get("authors_parsed")
-        authors = _parsed_authors(parsed) if parsed is not None else None
-        et_al = False
-        if authors is None:
-            authors, et_al = split_authors(rec.get(col["authors"]) if col["authors"] else None)
-        categories = split_list(rec.get(col["categories"]) if col["categories"] else None)
+        key = "authors_parsed"
+        try:
+            parsed = rec.get(key)
+            authors = _parsed_authors(parsed) if parsed is not None else None
+            et_al = False
+            key = col["authors"] or "authors"
+            listed = rec.get(key) if col["authors"] else None
+            if authors is None:
+                authors, et_al = split_authors(listed)
+            elif not isinstance(listed, str) and listed is not None:
+                split_authors(listed)  # unused (authors_parsed wins), but type-checked
+            key = col["categories"] or "categories"
+            categories = split_list(rec.get(key) if col["categories"] else None)
+            key = col["affiliations"] or "affiliations"
+            affiliations = split_list(rec.get(key)) if col["affiliations"] else []
+        except WrongType as e:
+            raise self._wrong(line, key, e) from None
         primary = rec.get("primary_category")
         if isinstance(primary, str) and primary.strip():
             primary = primary.strip()
             if not categories or categories[0] != primary:
                 categories = [primary] + [c for c in categories if c != primary]
-        affiliations = split_list(rec.get(col["affiliations"])) if col["affiliations"] else []
+        elif primary is not None and not isinstance(primary, str):
+            raise self._wrong(line, "primary_category", WrongType("a string", primary))
         extra = []
         for key in plan.extra_keys:
             value = rec.get(key)
             if value is not None and isinstance(value, (str, int, float, bool)):
-                text = str(value)
+                # as written in the file: true, not Python's True
+                text = value if isinstance(value, str) else json.dumps(value)
                 if text.strip():
                     extra.append((key, text))
+        kept = (abstract, title, paper_id, *authors, *categories, *affiliations)
+        if surrogate("\x00".join(kept)) or (
+            extra and surrogate("\x00".join(k + "\x00" + v for k, v in extra))
+        ):
+            # one look at every kept string; then, rarely, name the field
+            named = [
+                (col["abstract"], (abstract,)), (col["title"], (title,)),
+                (col["id"], (paper_id,)),
+                ("authors_parsed" if parsed is not None else col["authors"], authors),
+                (col["categories"] or "primary_category", categories),
+                (col["affiliations"], affiliations),
+                *((k, (k, v)) for k, v in extra),
+            ]
+            for key, values in named:
+                for value in values:
+                    self._text(line, key or "?", value)
         if len(extra) > 1:
             extra.sort()
         return Paper(

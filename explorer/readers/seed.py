@@ -15,11 +15,12 @@ not pass for names, and camel-case surnames (`LeCun`) do not end the title early
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
 from explorer.papers import Paper, ReadStats
-from explorer.readers.common import SlugAllocator, fail, iter_lines, iso_date, month_number, short
+from explorer.readers.common import SlugAllocator, fail, iso_date, iter_lines, month_number, short
 
 # arXiv's computer-science subject classes; the listing shows them without the `cs.` prefix.
 CS_CODES = frozenset(
@@ -117,21 +118,144 @@ def parse_author_list(text: str, relaxed: bool = False) -> tuple[list[str], bool
     return names, et_al
 
 
+def _glue_points(body: str) -> list[int]:
+    """The places where the author list may start: an upper-case letter after a non-space,
+    non-hyphen character, and the last upper-case letter of its hyphen piece (the first word of
+    the first author allows no inner capital, so an earlier one can never start the list)."""
+    points = []
+    upper_later = False  # an upper-case letter follows in the same hyphen piece
+    for i in range(len(body) - 1, 0, -1):
+        c = body[i]
+        if c == " " or c == "-":
+            upper_later = False
+        elif c.isupper():
+            if not upper_later and body[i - 1] not in " -\t":
+                points.append(i)
+            upper_later = True
+    points.reverse()
+    return points
+
+
+class _AuthorSuffixes:
+    """Answers "does `core[i:]` read as an author list?" (`parse_author_list(core[i:])`) for
+    many `i`, in time linear in the length of `core` overall.
+
+    Calling `parse_author_list` on every glue point was quadratic: a 120,000-character line
+    took minutes. Here every name (`", "`-separated segment) after the first is checked once,
+    right to left; the first name may only start in the last five words of its segment; and
+    each word's characters and hyphen pieces are checked once, so a glue point costs only the
+    rest of its own hyphen piece.
+    """
+
+    def __init__(self, core: str, relaxed: bool) -> None:
+        self.core, self.relaxed = core, relaxed
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        pos = 0
+        while True:
+            j = core.find(", ", pos)
+            self.starts.append(pos)
+            self.ends.append(len(core) if j < 0 else j)
+            if j < 0:
+                break
+            pos = j + 2
+        self._last_bad: int | None = None
+        self._tails: dict[int, tuple[int, list[tuple[int, int, bool]]]] = {}
+        self._words: dict[int, tuple[int, list[int], list[int], int]] = {}
+
+    def _last_bad_name(self) -> int:
+        """The index of the last segment that is not a name (-1 if all are)."""
+        if self._last_bad is None:
+            self._last_bad = -1
+            for s in range(len(self.starts) - 1, -1, -1):
+                tokens = self.core[self.starts[s] : self.ends[s]].split(" ")
+                if len(tokens) > 5 or not all(_token_ok(t, False, self.relaxed) for t in tokens):
+                    self._last_bad = s
+                    break
+        return self._last_bad
+
+    def _tail(self, s: int) -> tuple[int, list[tuple[int, int, bool]]]:
+        """(limit, words): a first name must start after `limit` (at most five words); `words`
+        are the (start, end, ok as a later word) of the segment's last five words."""
+        tail = self._tails.get(s)
+        if tail is None:
+            a, e = self.starts[s], self.ends[s]
+            limit, k = a - 1, e
+            for _ in range(5):
+                k = self.core.rfind(" ", a, k)
+                if k < 0:
+                    break
+            else:
+                limit = k  # the fifth space from the end
+            words, pos = [], limit + 1
+            for word in self.core[limit + 1 : e].split(" "):
+                words.append((pos, pos + len(word), _token_ok(word, False, self.relaxed)))
+                pos += len(word) + 1
+            tail = self._tails[s] = (limit, words)
+        return tail
+
+    def _word(self, a: int, e: int) -> tuple[int, list[int], list[int], int]:
+        """For the word `core[a:e]`: its last character that no name has, its hyphen pieces'
+        starts and ends, and the index of its last piece that is not a name piece."""
+        info = self._words.get(a)
+        if info is None:
+            word = self.core[a:e]
+            bad_char = a - 1
+            for j in range(len(word) - 1, -1, -1):
+                if not (word[j].isalpha() or word[j] in _NAME_PUNCT):
+                    bad_char = a + j
+                    break
+            starts, ends, bad_piece, pos = [], [], -1, a
+            for n, piece in enumerate(word.split("-")):
+                starts.append(pos)
+                ends.append(pos + len(piece))
+                if not (_part_ok(piece, False) or (piece.isalpha() and piece.islower())):
+                    bad_piece = n
+                pos += len(piece) + 1
+            info = self._words[a] = (bad_char, starts, ends, bad_piece)
+        return info
+
+    def starts_at(self, i: int) -> bool:
+        """`parse_author_list(core[i:], relaxed) is not None`, for `i` a glue point."""
+        s = bisect.bisect_right(self.starts, i) - 1
+        if s < 0 or i >= self.ends[s] or self._last_bad_name() > s:
+            return False
+        limit, words = self._tail(s)
+        if i <= limit:
+            return False  # more than five words
+        k = next(n for n, (a, e, _) in enumerate(words) if a <= i < e)
+        if not all(ok for _, _, ok in words[k + 1 :]):
+            return False
+        a, e, _ = words[k]
+        bad_char, starts, ends, bad_piece = self._word(a, e)
+        if i <= bad_char:
+            return False
+        m = bisect.bisect_right(starts, i) - 1
+        return bad_piece <= m and _part_ok(self.core[i : ends[m]], True)
+
+
 def split_title_authors(line: str) -> tuple[str, list[str], bool, list[str]] | None:
-    """Line 2 of an entry -> (title, authors, et_al, affiliations), or None if it does not split."""
+    """Line 2 of an entry -> (title, authors, et_al, affiliations), or None if it does not split.
+
+    The same answer as trying `parse_author_list(body[i:])` at each glue point `i` in turn
+    (strict names first, then relaxed ones), in linear time (see `_AuthorSuffixes`)."""
     body, sep, affs = line.rpartition(" · ")
     if not sep:
         body, affs = line, ""
     affiliations = [a.strip() for a in affs.split(",") if a.strip()]
-    candidates = [
-        i for i in range(1, len(body)) if body[i].isupper() and body[i - 1] not in " -\t"
-    ]
+    core, et_al = body, False
+    for tail in (" et al.", " et al"):
+        if body.endswith(tail):
+            core, et_al = body[: -len(tail)], True
+            break
+    points = _glue_points(body)
+    lead = len(body) - len(body.lstrip())  # the title (before i) must not be blank
     for relaxed in (False, True):  # lower-case name words only when nothing else fits
-        for i in candidates:
-            parsed = parse_author_list(body[i:], relaxed)
-            title = " ".join(body[:i].split())
-            if parsed is not None and title:
-                return title, parsed[0], parsed[1], affiliations
+        suffixes = _AuthorSuffixes(core, relaxed)
+        for i in points:
+            if i > lead and i < len(core) and suffixes.starts_at(i):
+                title = " ".join(body[:i].split())
+                return title, core[i:].split(", "), et_al, affiliations
     return None
 
 
@@ -169,7 +293,7 @@ def read_seed(
     """Parse a seed listing file. Blank lines between entries, CRLF and a missing final newline
     are fine; anything that breaks the three-line structure is an error naming the line."""
     entries: list[list[tuple[int, str]]] = []
-    for n, raw in iter_lines(path, source):
+    for n, raw in iter_lines(path, source, universal=True):
         text = raw.strip()
         if not text:
             continue
