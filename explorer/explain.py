@@ -51,8 +51,29 @@ ABBREVIATIONS = frozenset(
     dr mr mrs ms prof inc ltd corp jr sr st viz ca wrt w.r.t""".split()
 )
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-_LAST_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)\.[\"')\]]*$")
 MIN_SENTENCE = 20  # characters: shorter pieces ("Code." "Fig. 2.") join their neighbour
+_CLOSING = frozenset("\"')]")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+
+
+def _last_word(text: str, start: int, end: int) -> str | None:
+    """The word that a full stop ends `text[start:end]` with ("al" of "... et al."), or None.
+
+    What `([A-Za-z][A-Za-z.]*)\\.[\"')\\]]*$` finds in the slice, read backwards from `end`
+    without slicing: a regex search of each piece, on text with thousands of "A. " that join
+    one piece, was quadratic.
+    """
+    while end > start and text[end - 1] in _CLOSING:
+        end -= 1
+    if end <= start or text[end - 1] != ".":
+        return None
+    end -= 1
+    i = end
+    while i > start and text[i - 1] in _WORD_CHARS:
+        i -= 1
+    while i < end and text[i] == ".":
+        i += 1
+    return text[i:end] if i < end else None
 
 
 def split_sentences(text: str) -> list[str]:
@@ -63,20 +84,22 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in _BOUNDARY.finditer(text):
-        piece = text[start : m.start()]
-        last = _LAST_WORD.search(piece)
-        if last and (last.group(1).lower() in ABBREVIATIONS or len(last.group(1)) == 1):
+        last = _last_word(text, start, m.start())
+        if last and (last.lower() in ABBREVIATIONS or len(last) == 1):
             continue  # "et al. Their", "J. Smith": not an end
-        out.append(piece.strip())
+        out.append(text[start : m.start()].strip())
         start = m.end()
     out.append(text[start:].strip())
-    merged: list[str] = []
+    merged: list[list[str]] = []  # pieces of each sentence, joined once (not += per piece)
+    sizes: list[int] = []
     for s in out:
-        if merged and (len(s) < MIN_SENTENCE or len(merged[-1]) < MIN_SENTENCE):
-            merged[-1] = f"{merged[-1]} {s}"
+        if merged and (len(s) < MIN_SENTENCE or sizes[-1] < MIN_SENTENCE):
+            merged[-1].append(s)
+            sizes[-1] += 1 + len(s)
         elif s:
-            merged.append(s)
-    return merged
+            merged.append([s])
+            sizes.append(len(s))
+    return [" ".join(parts) for parts in merged]
 
 
 def _surfaces(text: str) -> dict[str, str]:

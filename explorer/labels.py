@@ -16,14 +16,10 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from explorer.papers import ExplorerError
+from explorer.text import strip_latex
 
 LABEL_SEPARATOR = " · "
 
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
-# Text-style commands keep their argument ("\emph{robust}" → "robust"); the rest go.
-_TEXT_CMD = re.compile(r"\\(?:emph|textbf|textit|texttt|textsc|textrm|text|mathrm)\s*\{([^{}]*)\}")
-_CMD = re.compile(r"\\[a-zA-Z]+\*?|\\.")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
 # An n-gram never spans punctuation: "large language models (LLMs)" has no "models llms".
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’/|]|\s[-–—]+\s")
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
@@ -56,16 +52,6 @@ def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS) | _GENERIC
-
-
-def strip_latex(text: str) -> str:
-    """Remove math, LaTeX commands and URLs, keeping the words of \\emph{...} and friends."""
-    text = _MATH.sub(" ", text)
-    text = _URL.sub(" ", text)
-    prev = None
-    while prev != text:  # nested \emph{\textbf{x}}
-        prev, text = text, _TEXT_CMD.sub(r" \1 ", text)
-    return _CMD.sub(" ", text).replace("{", " ").replace("}", " ")
 
 
 def terms(text: str, *, ngrams: int = 3, stop: frozenset[str] | None = None) -> list[str]:

@@ -28,6 +28,7 @@ from scipy import sparse
 
 from explorer import atomic
 from explorer.papers import ExplorerError
+from explorer.text import strip_latex
 
 # Bump when `tokenize` changes: a saved index made by another tokenizer is rebuilt.
 TOKENIZER_VERSION = 1
@@ -41,21 +42,8 @@ STOP_WORDS = frozenset(
     then there these they this to was will with we our from which can has have been its""".split()
 )
 
-_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.S)
-_TEXT_CMD = re.compile(r"\\(?:emph|textbf|textit|texttt|textsc|textrm|text|mathrm)\s*\{([^{}]*)\}")
-_CMD = re.compile(r"\\[a-zA-Z]+\*?|\\.")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
 # A word, or hyphenated compound ("gpt-4", "mixture-of-experts"), lower-cased.
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-def strip_latex(text: str) -> str:
-    """Drop inline/display math, URLs and LaTeX commands, keeping the words of \\emph{…} etc."""
-    text = _URL.sub(" ", _MATH.sub(" ", text))
-    prev = None
-    while prev != text:  # nested \emph{\textbf{x}}
-        prev, text = text, _TEXT_CMD.sub(r" \1 ", text)
-    return _CMD.sub(" ", text).replace("{", " ").replace("}", " ")
 
 
 # Words that end in "s" without being plurals (Harman's rules would cut them).
