@@ -75,7 +75,25 @@ def open_page(
 
 
 def hover_text_of(page, paper_id: str) -> str:
-    """Hover the point of `paper_id` with the real mouse and return the hover label's text."""
+    """Hover the point of `paper_id` with the real mouse and return the hover label's text.
+
+    The axes are first zoomed round the point so that no other point lies within a third of
+    the way to its nearest neighbour: on another processor's layout two dots may sit a pixel
+    apart, and hovering the pair shows either (the page is not what such a test checks).
+    """
+    page.evaluate(
+        """async id => {
+        const gd = document.querySelector('.js-plotly-plot');
+        const pts = gd.data.flatMap((t, c) => t.customdata ? Array.from(t.customdata,
+            (d, i) => [d, gd._fullData[c].x[i], gd._fullData[c].y[i]]) : []);
+        const [, x, y] = pts.find(q => q[0] === id);
+        const near = Math.min(...pts.filter(q => q[0] !== id)
+            .map(q => Math.max(Math.abs(q[1] - x), Math.abs(q[2] - y))));
+        const h = Number.isFinite(near) && near > 0 ? near / 3 : 1;
+        await Plotly.relayout(gd, {'xaxis.range': [x - h, x + h], 'yaxis.range': [y - h, y + h]});
+    }""",
+        paper_id,
+    )
     pos = page.evaluate(
         """id => {
         const gd = document.querySelector('.js-plotly-plot');
@@ -90,4 +108,7 @@ def hover_text_of(page, paper_id: str) -> str:
     page.wait_for_function("() => !document.querySelector('.hoverlayer .hovertext')")
     page.mouse.move(pos[0], pos[1], steps=4)
     page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
-    return page.locator(".hoverlayer").text_content() or ""
+    text = page.locator(".hoverlayer").text_content() or ""
+    page.evaluate("""() => Plotly.relayout(document.querySelector('.js-plotly-plot'),
+        {'xaxis.autorange': true, 'yaxis.autorange': true})""")
+    return text

@@ -25,13 +25,33 @@ def rows_with(corpus, fragments) -> list[int]:
     return [i for i, p in enumerate(corpus) if any(f in p.title for f in fragments)]
 
 
+def perturbed(vectors: np.ndarray, eps: float, seed: int) -> np.ndarray:
+    """Unit vectors moved by `eps` (L2) in a random direction each, renormalised."""
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(size=vectors.shape).astype(np.float32)
+    moved = vectors + eps * noise / np.linalg.norm(noise, axis=1, keepdims=True)
+    return moved / np.linalg.norm(moved, axis=1, keepdims=True)
+
+
 @pytest.fixture(scope="module")
-def seed_map(seed_corpus, torch_embedder):
-    """(coords (41, 2), labels (41,)) with every default of `topics`, from the float32 reference
-    vectors: these tests pin down fine details of a 41-point layout, which int8 vectors (cosine
-    0.997 to these) shift a little; the default path is tested in test_landscape.py."""
-    coords = topics.project(torch_embedder.embed([p.text for p in seed_corpus]))
-    return coords, topics.cluster(coords)
+def f32_vectors(seed_corpus, torch_embedder) -> np.ndarray:
+    return torch_embedder.embed([p.text for p in seed_corpus])
+
+
+@pytest.fixture(scope="module")
+def bf16_vectors(seed_corpus, torch_embedder) -> np.ndarray:
+    """The reference model run under bfloat16 autocast (native on AVX-512 bf16 or AMX)."""
+    import torch
+
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        return torch_embedder.embed([p.text for p in seed_corpus])
+
+
+@pytest.fixture(scope="module")
+def seed_map(f32_vectors):
+    """(coords (41, 2), labels (41,)) as a build lays out the seed corpus by default."""
+    coords = topics.project(f32_vectors)
+    return coords, topics.cluster_vectors(f32_vectors, assign_noise=True)
 
 
 def test_project_is_seeded_quiet_and_shaped(seed_vectors, recwarn):
@@ -79,16 +99,42 @@ def test_toxicity_papers_form_one_cluster(seed_corpus, seed_map):
     assert len(members) - len(tox) <= 3
 
 
-def test_gemma_and_gemini_are_neighbours_on_the_map(seed_corpus, seed_map):
-    coords, _ = seed_map
+def test_seed_topics_are_the_same_under_every_backend_and_noise_beyond_theirs(
+    seed_map, f32_vectors, seed_vectors, bf16_vectors
+):
+    """The promise that holds on every processor: the same topics (ARI >= 0.95) from float32,
+    int8 (the default backend) and bf16 vectors, and from float32 vectors moved by random noise
+    seven times bf16's distance from them (measured here, asserted below), which is 10^4 times
+    what another processor's float32 kernels change (about 1e-6)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    _, ref = seed_map
+    bf16_moved = float(np.linalg.norm(bf16_vectors - f32_vectors, axis=1).max())
+    eps = 0.05  # bf16 measured 0.007 at most (AMD EPYC); held for 12 noise seeds up to 0.075
+    assert bf16_moved < eps / 5, f"bf16 moved a vector by {bf16_moved:.3f}: widen the noise"
+    cases = {"int8/auto": seed_vectors, "bf16": bf16_vectors,
+             **{f"noise {eps} seed {s}": perturbed(f32_vectors, eps, s) for s in range(4)}}
+    for name, v in cases.items():
+        labels = topics.cluster_vectors(v, assign_noise=True)
+        assert adjusted_rand_score(ref, labels) >= 0.95, name
+    assert 4 <= ref.max() + 1 <= 8  # a handful of topics, not one blob nor singletons
+
+
+@pytest.mark.parametrize("noise_seed", [None, 1, 5])
+def test_gemma_and_gemini_are_neighbours_on_the_map(seed_corpus, f32_vectors, noise_seed):
+    """Holds on the reference layout and on layouts of vectors moved by 1e-3 (another
+    processor's last bits move UMAP's layout as much): a property, not one machine's map.
+    Measured over 7 such layouts: every Gemma/Gemini pair at most 0.65 of the median pair
+    distance, 0.29-0.51 on average; which of them is a paper's nearest dot varies (ranks 1-11)."""
+    v = f32_vectors if noise_seed is None else perturbed(f32_vectors, 1e-3, noise_seed)
+    coords = topics.project(v)
     g = rows_with(seed_corpus, ("Gemma", "Gemini"))
     assert len(g) == 4
     d = np.linalg.norm(coords[:, None] - coords[None], axis=2)
     np.fill_diagonal(d, np.inf)
     median = np.median(d[np.isfinite(d)])
-    assert all(d[i, j] < median for i in g for j in g if i != j)
-    for i in g:  # each has another Gemma/Gemini paper among its 3 nearest map neighbours
-        assert set(np.argsort(d[i])[:3].tolist()) & (set(g) - {i})
+    pairs = [d[i, j] for i in g for j in g if i != j]
+    assert max(pairs) < 0.85 * median and np.mean(pairs) < 0.65 * median
 
 
 def test_cluster_defaults_scale_with_corpus_size():
