@@ -230,7 +230,7 @@ def _build_locked(
                 atomic.write_json(staged.titles, corpus.titles)
                 atomic.write_npy(staged.vectors, vectors)
                 index.save(staged.index)
-        lexical, job = _lexical(corpus, was if current else None, staged, with_map)
+        lexical, job = _lexical(corpus, was if current else None, staged, with_map, stage)
         reused_parts += lexical is not None and job is None and current
         land, fresh = None, False
         if with_map:
@@ -321,7 +321,7 @@ def _embed_and_index(
 
 
 def _lexical(
-    corpus: Corpus, was: Layout | None, staged: Layout, with_map: bool
+    corpus: Corpus, was: Layout | None, staged: Layout, with_map: bool, stage: Stages
 ) -> tuple[LexicalIndex | None, BackgroundBuild | None]:
     """The BM25 index in the staged generation: linked from the committed one when current;
     else built now, or (for a large corpus whose map is laid out next) in a child process."""
@@ -329,16 +329,18 @@ def _lexical(
 
     if was is not None and was.bm25.exists():
         try:
-            lexical = LexicalIndex.load(was.bm25, corpus_hash=corpus.content_hash)
-            link_or_copy(was.bm25, staged.bm25)
+            with stage("lexical", "BM25 index, kept"):
+                lexical = LexicalIndex.load(was.bm25, corpus_hash=corpus.content_hash)
+                link_or_copy(was.bm25, staged.bm25)
             return lexical, None
         except ExplorerError:
             pass
     texts = [p.text for p in corpus]
     if with_map and len(corpus) >= BACKGROUND_LEXICAL_MIN:
         return None, BackgroundBuild(staged.bm25, texts, corpus.content_hash)
-    lexical = LexicalIndex.build(texts, corpus_hash=corpus.content_hash)
-    lexical.save(staged.bm25)
+    with stage("lexical", "BM25 index"):
+        lexical = LexicalIndex.build(texts, corpus_hash=corpus.content_hash)
+        lexical.save(staged.bm25)
     return lexical, None
 
 

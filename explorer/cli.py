@@ -25,6 +25,10 @@ def _errors(f: Callable[..., Any]) -> Callable[..., Any]:
             return f(*args, **kwargs)
         except ExplorerError as e:
             raise click.ClickException(str(e)) from None
+        except OSError as e:  # a full or read-only disk, a cache folder that is a file, ...
+            from explorer.storage import disk_error
+
+            raise click.ClickException(str(disk_error(e, "cannot use the cache"))) from None
         except KeyboardInterrupt:
             raise click.ClickException("interrupted; everything already built is kept") from None
 

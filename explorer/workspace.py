@@ -124,7 +124,11 @@ class Explorer:
         if read_manifest(Layout(root / SEED_NAME)) is None:
             print("building the seed corpus first…", file=sys.stderr)
             return cls.build(root=root)
-        return cls.open(SEED_NAME, root=root)
+        try:
+            return cls.open(SEED_NAME, root=root)
+        except ExplorerError as e:  # damaged: the seeds are ours to rebuild
+            print(f"{e}: building it again…", file=sys.stderr)
+            return cls.build(root=root)
 
     # -- questions ------------------------------------------------------------------------
 
