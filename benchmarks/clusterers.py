@@ -47,9 +47,11 @@ def main() -> None:
     if args.coords:
         xy = np.load(args.coords).astype(np.float64)
         a, ta, b, tb = both(xy)
-        print(f"{len(xy):,} points: scikit-learn {ta:.1f}s, {a.max() + 1} clusters; hdbscan "
-              f"{tb:.1f}s, {b.max() + 1} clusters; "
-              f"ARI between them {adjusted_rand_score(a, b):.4f}")
+        print(
+            f"{len(xy):,} points: scikit-learn {ta:.1f}s, {a.max() + 1} clusters; hdbscan "
+            f"{tb:.1f}s, {b.max() + 1} clusters; "
+            f"ARI between them {adjusted_rand_score(a, b):.4f}"
+        )
         return
     ex = Explorer.build(args.data, name="subset", root=args.root, with_map=False)
     truth = [dict(p.extra)["label"] for p in ex.corpus]
@@ -61,12 +63,18 @@ def main() -> None:
         cells = []
         for name, lab, t in (("scikit-learn", a, ta), ("hdbscan", b, tb)):
             full = topics._assign_noise(xy, lab)
-            cells.append(f"{name} {lab.max() + 1} clusters, noise {(lab < 0).mean():.3f}, "
-                         f"V {v_measure_score(truth, lab):.3f} kept / "
-                         f"{v_measure_score(truth, full):.3f} assigned, "
-                         f"ARI {adjusted_rand_score(truth, full):.3f} assigned ({t:.2f}s)")
-        print(f"seed {seed}: " + " | ".join(cells)
-              + f" | ARI between {adjusted_rand_score(a, b):.3f}", flush=True)
+            cells.append(
+                f"{name} {lab.max() + 1} clusters, noise {(lab < 0).mean():.3f}, "
+                f"V {v_measure_score(truth, lab):.3f} kept / "
+                f"{v_measure_score(truth, full):.3f} assigned, "
+                f"ARI {adjusted_rand_score(truth, full):.3f} assigned ({t:.2f}s)"
+            )
+        print(
+            f"seed {seed}: "
+            + " | ".join(cells)
+            + f" | ARI between {adjusted_rand_score(a, b):.3f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

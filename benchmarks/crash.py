@@ -93,14 +93,26 @@ def write_inputs(work: Path, n: int) -> dict[str, Path]:
     return out
 
 
-def run(cache: Path, models: Path, file: Path, kill_at: int = 0, kill_after: float | None = None,
-        timeout: float = 900) -> tuple[int, str]:
-    env = {**os.environ, "EXPLORER_CACHE": str(cache), "EXPLORER_MODELS": str(models),
-           "PYTHONHASHSEED": "0", "EXPLORER_KILL_AT": str(kill_at),
-           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+def run(
+    cache: Path,
+    models: Path,
+    file: Path,
+    kill_at: int = 0,
+    kill_after: float | None = None,
+    timeout: float = 900,
+) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "EXPLORER_CACHE": str(cache),
+        "EXPLORER_MODELS": str(models),
+        "PYTHONHASHSEED": "0",
+        "EXPLORER_KILL_AT": str(kill_at),
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+    }
     cmd = [sys.executable, "-c", _HOOK, "build", str(file), "--corpus", NAME, "--quiet"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=kill_after if kill_after is not None else timeout)
     except subprocess.TimeoutExpired:
@@ -167,7 +179,10 @@ def check(cache: Path) -> str | None:
         ex = Explorer.open(NAME, root=cache)
         ex.related(ex.corpus[0].id, k=5, mode="hybrid")
         stable = layout.stable_map
-        if "map.html" in manifest["files"] and stable.read_bytes() != ex.layout.map_html.read_bytes():
+        if (
+            "map.html" in manifest["files"]
+            and stable.read_bytes() != ex.layout.map_html.read_bytes()
+        ):
             return "the stable map.html is not the committed one"
     except Exception as e:  # noqa: BLE001 - any failure to open is the finding
         return f"{type(e).__name__}: {e}"
@@ -218,8 +233,9 @@ class Trials:
         shutil.rmtree(dst, ignore_errors=True)
         shutil.copytree(self.template(scenario), dst)
         if scenario == "first" and self.rng.random() < 0.5:  # a vector cache already half full
-            shutil.copytree(self.template("first-built") / "vectors", dst / "vectors",
-                            dirs_exist_ok=True)
+            shutil.copytree(
+                self.template("first-built") / "vectors", dst / "vectors", dirs_exist_ok=True
+            )
         return dst
 
     def trial(self, i: int, scenario: str, how: str) -> str:
@@ -245,8 +261,11 @@ class Trials:
             return self.found("corrupt", f"{label}: {problem}")
         _, got = generation_files(cache)
         want = self.oracle(scenario, cache, got.get("vectors.npy", b""))
-        differ = sorted(k for k in set(got) | set(want) if _comparable(k, got.get(k))
-                        != _comparable(k, want.get(k)))
+        differ = sorted(
+            k
+            for k in set(got) | set(want)
+            if _comparable(k, got.get(k)) != _comparable(k, want.get(k))
+        )
         shutil.rmtree(cache, ignore_errors=True)
         if differ:
             how = "; ".join(_how(k, got.get(k), want.get(k)) for k in differ[:4])
@@ -281,8 +300,10 @@ class Trials:
         for i in range(kills):
             scenario = SCENARIOS[i % len(SCENARIOS)]
             how = "replace" if (i // len(SCENARIOS)) % 2 == 0 else "time"
+            seen = len(self.findings)
             outcome = self.trial(i, scenario, how)
-            log(f"{i + 1}/{kills} {scenario:8s} {how:8s} {outcome}")
+            detail = f"  {self.findings[-1]}" if len(self.findings) > seen else ""
+            log(f"{i + 1}/{kills} {scenario:8s} {how:8s} {outcome}{detail}")
         return self.counts
 
 
@@ -303,8 +324,9 @@ def main() -> None:
     trials = Trials(work, args.papers, args.seed)
     counts = trials.run_all(args.kills, log=lambda s: print(s, flush=True))
     print(f"machine: {describe()}")
-    print(f"papers: {len(papers(args.papers))}; kills: {args.kills}; "
-          f"{time.perf_counter() - t0:.0f}s")
+    print(
+        f"papers: {len(papers(args.papers))}; kills: {args.kills}; {time.perf_counter() - t0:.0f}s"
+    )
     for kind in ("recovered", "failed", "corrupt", "different"):
         print(f"{kind}: {counts.get(kind, 0)}")
     for f in trials.findings:

@@ -72,7 +72,9 @@ def table(title: str, cols: list[str], results: dict[str, np.ndarray], ms: dict[
         se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
         delta = "—" if name == "dense" else f"{diff.mean():+.4f} ± {se:.4f}"
         means = " | ".join(f"{m:.4f}" for m in per_query.mean(axis=0))
-        lines.append(f"| {name} | {means} | {delta} | {'—' if np.isnan(ms[name]) else f'{ms[name]:.1f}'} |")
+        lines.append(
+            f"| {name} | {means} | {delta} | {'—' if np.isnan(ms[name]) else f'{ms[name]:.1f}'} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -98,7 +100,8 @@ def main() -> None:
     ]
     title_vecs = ex.embedder.embed([corpus[r].title for r in qs])
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; "
         f"{len(corpus)} papers, {len(qs)} query papers (seed {args.seed})\n"
     )
 
@@ -208,7 +211,8 @@ def main() -> None:
     t0 = time.perf_counter()
     report = ex.evaluate(label=args.label, queries=args.queries, seed=args.seed)
     print(
-        f"`explorer eval --corpus subset10 --label {args.label}` ({time.perf_counter() - t0:.0f}s):\n"
+        f"`explorer eval --corpus subset10 --label {args.label}` "
+        f"({time.perf_counter() - t0:.0f}s):\n"
     )
     print("```\n" + report.table() + "\n```")
 

@@ -53,8 +53,11 @@ def _descendants_rss_mb(pid: int) -> float:
     """Resident memory of all the descendants of a process now, in MB (Linux /proc)."""
 
     def children(p: int) -> list[int]:
-        return [int(c) for t in Path(f"/proc/{p}/task").iterdir()
-                for c in (t / "children").read_text().split()]
+        return [
+            int(c)
+            for t in Path(f"/proc/{p}/task").iterdir()
+            for c in (t / "children").read_text().split()
+        ]
 
     total = 0.0
     try:
@@ -80,10 +83,14 @@ def run(args: list[str], env: dict[str, str], label: str) -> tuple[float, float,
     0.2 s, in the global TREE_PEAK."""
     global _RUNS, TREE_PEAK
     _RUNS += 1
-    with open(os.devnull, "rb") as nul, tempfile.TemporaryFile() as out, \
-            tempfile.TemporaryFile() as errf:
-        proc = subprocess.Popen([sys.executable, "-c", _WRAP, *args], env=env, stdin=nul,
-                                stdout=out, stderr=errf)
+    with (
+        open(os.devnull, "rb") as nul,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as errf,
+    ):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _WRAP, *args], env=env, stdin=nul, stdout=out, stderr=errf
+        )
         TREE_PEAK = 0.0
         while proc.poll() is None:
             TREE_PEAK = max(TREE_PEAK, _descendants_rss_mb(proc.pid))  # not the wrapper's
@@ -158,8 +165,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ARXIV)
     ap.add_argument("--add", type=int, default=1000, help="papers added in the growth step")
-    ap.add_argument("--work", type=Path, default=Path("/tmp/explorer-scale"),
-                    help="scratch folder (emptied first)")
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=Path("/tmp/explorer-scale"),
+        help="scratch folder (emptied first)",
+    )
     ap.add_argument("--tiny", action="store_true", help="the seed corpus, every step")
     ap.add_argument("--skip", nargs="*", default=[], choices=STEPS)
     ap.add_argument("--repeat", type=int, default=5, help="runs of each fast command")
@@ -185,33 +196,43 @@ def main() -> None:
 
     if "build" not in args.skip:
         wall, rss, out, err = run(build, env_a, "first build")
-        print(f"first build: {wall:.1f}s wall, peak {rss:,.0f} MB (all processes together"
-              f" {TREE_PEAK:,.0f} MB) | {stage_lines(err)}")
+        print(
+            f"first build: {wall:.1f}s wall, peak {rss:,.0f} MB (all processes together"
+            f" {TREE_PEAK:,.0f} MB) | {stage_lines(err)}"
+        )
         print(f"  {summary_line(err)}")
     if "again" not in args.skip:
         wall, rss, out, err = run(build, env_a, "second build")
-        print(f"second build (nothing changed): {wall:.1f}s wall, peak {rss:,.0f} MB"
-              f" | {summary_line(err)}")
+        print(
+            f"second build (nothing changed): {wall:.1f}s wall, peak {rss:,.0f} MB"
+            f" | {summary_line(err)}"
+        )
 
     if "fast" not in args.skip:
         first = json.loads(rows[len(rows) // 2])
-        probe = ("import sys, runpy; sys.argv = ['explorer', *sys.argv[1:]]\n"
-                 "try:\n    runpy.run_module('explorer', run_name='__main__')\n"
-                 "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
-                 "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'openvino', 'umap')"
-                 " if m in sys.modules)\n"
-                 "print('HEAVY=' + ','.join(heavy), file=sys.stderr); sys.exit(code)")
+        probe = (
+            "import sys, runpy; sys.argv = ['explorer', *sys.argv[1:]]\n"
+            "try:\n    runpy.run_module('explorer', run_name='__main__')\n"
+            "except SystemExit as e:\n    code = e.code\nelse:\n    code = 0\n"
+            "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'openvino', 'umap')"
+            " if m in sys.modules)\n"
+            "print('HEAVY=' + ','.join(heavy), file=sys.stderr); sys.exit(code)"
+        )
         pid = _paper_id(cache_a, first)
-        for name, cmd in (("related <id>", ["related", pid, "-c", "arxiv", "-k", "10"]),
-                          ("topics", ["topics", "-c", "arxiv"])):
+        for name, cmd in (
+            ("related <id>", ["related", pid, "-c", "arxiv", "-k", "10"]),
+            ("topics", ["topics", "-c", "arxiv"]),
+        ):
             walls = []
             for _ in range(args.repeat):
                 wall, rss, out, err = run([sys.executable, "-c", probe, *cmd], env_a, name)
                 walls.append(wall)
             heavy = re.search(r"HEAVY=(.*)", err).group(1) or "none"  # type: ignore[union-attr]
-            print(f"explorer {name}: median {statistics.median(walls):.2f}s wall "
-                  f"(min {min(walls):.2f}, max {max(walls):.2f}, {args.repeat} runs), "
-                  f"peak {rss:,.0f} MB, heavy modules loaded: {heavy}")
+            print(
+                f"explorer {name}: median {statistics.median(walls):.2f}s wall "
+                f"(min {min(walls):.2f}, max {max(walls):.2f}, {args.repeat} runs), "
+                f"peak {rss:,.0f} MB, heavy modules loaded: {heavy}"
+            )
 
     if "grow" not in args.skip:
         grow(args, rows, add, env, cache_a)
@@ -228,8 +249,9 @@ def _paper_id(cache: Path, row: dict) -> str:
     return want if want in ids else ids[len(ids) // 2]
 
 
-def grow(args: argparse.Namespace, rows: list[str], add: int, env: dict[str, str],
-         cache_a: Path) -> None:
+def grow(
+    args: argparse.Namespace, rows: list[str], add: int, env: dict[str, str], cache_a: Path
+) -> None:
     """Build all but the last `add` papers in a cache that never saw those, then add them."""
     base = write_jsonl(args.work / "base.jsonl", rows[:-add])
     new = write_jsonl(args.work / "new.jsonl", rows[-add:])
@@ -243,21 +265,27 @@ def grow(args: argparse.Namespace, rows: list[str], add: int, env: dict[str, str
         dst.close()
     gone = forget(cache_b, [json.loads(r) for r in rows[-add:]])
     env_b = {**env, "EXPLORER_CACHE": str(cache_b)}
-    wall, rss, out, err = run([*EXPLORER, "build", str(base), "--corpus", "arxiv"], env_b,
-                              "base build")
-    print(f"growth: base of {len(rows) - add:,} papers built in {wall:.1f}s "
-          f"({gone} vectors of the new papers removed from its cache first)")
+    wall, rss, out, err = run(
+        [*EXPLORER, "build", str(base), "--corpus", "arxiv"], env_b, "base build"
+    )
+    print(
+        f"growth: base of {len(rows) - add:,} papers built in {wall:.1f}s "
+        f"({gone} vectors of the new papers removed from its cache first)"
+    )
     land = cache_b / "arxiv" / "landscape"
     coords0 = np.load(land / "coords.npy")
     topics0 = json.loads((land / "topics.json").read_text("utf-8"))["topics"]
-    wall, rss, out, err = run([*EXPLORER, "build", str(base), str(new), "--corpus", "arxiv"],
-                              env_b, "growth build")
+    wall, rss, out, err = run(
+        [*EXPLORER, "build", str(base), str(new), "--corpus", "arxiv"], env_b, "growth build"
+    )
     coords1 = np.load(land / "coords.npy")
     topics1 = json.loads((land / "topics.json").read_text("utf-8"))["topics"]
     moved = int((coords1[: len(coords0)] != coords0).any(axis=1).sum())
     same_labels = {t["id"]: t["label"] for t in topics0} == {t["id"]: t["label"] for t in topics1}
-    print(f"growth: +{add:,} papers in {wall:.1f}s wall, peak {rss:,.0f} MB (all processes"
-          f" {TREE_PEAK:,.0f} MB) | {stage_lines(err)}")
+    print(
+        f"growth: +{add:,} papers in {wall:.1f}s wall, peak {rss:,.0f} MB (all processes"
+        f" {TREE_PEAK:,.0f} MB) | {stage_lines(err)}"
+    )
     print(f"  {summary_line(err)}; old points moved: {moved}; topic labels kept: {same_labels}")
 
 
@@ -283,9 +311,11 @@ def ann(vectors_path: Path, n_queries: int = 1000) -> None:
     hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     hnsw.add(base)
     built = time.perf_counter() - t0
-    print(f"ann: {len(base):,} vectors, {nq} held-out queries, k={k}; HNSW M={HNSW_M} "
-          f"efConstruction={HNSW_EF_CONSTRUCTION} built in {built:.1f}s "
-          f"({faiss.omp_get_max_threads()} threads)")
+    print(
+        f"ann: {len(base):,} vectors, {nq} held-out queries, k={k}; HNSW M={HNSW_M} "
+        f"efConstruction={HNSW_EF_CONSTRUCTION} built in {built:.1f}s "
+        f"({faiss.omp_get_max_threads()} threads)"
+    )
 
     def latency(index: faiss.Index) -> tuple[float, float, float]:
         single = []
@@ -297,20 +327,27 @@ def ann(vectors_path: Path, n_queries: int = 1000) -> None:
         for i in range(0, nq, 64):
             index.search(queries[i : i + 64], k)
         per_query_batched = (time.perf_counter() - t) / nq
-        return (float(np.median(single)) * 1e3, float(np.percentile(single, 95)) * 1e3,
-                per_query_batched * 1e3)
+        return (
+            float(np.median(single)) * 1e3,
+            float(np.percentile(single, 95)) * 1e3,
+            per_query_batched * 1e3,
+        )
 
     med, p95, bat = latency(flat)
-    print(f"  exact (IndexFlatIP): single query median {med:.2f} ms, p95 {p95:.2f} ms; "
-          f"batches of 64: {bat:.3f} ms per query")
+    print(
+        f"  exact (IndexFlatIP): single query median {med:.2f} ms, p95 {p95:.2f} ms; "
+        f"batches of 64: {bat:.3f} ms per query"
+    )
     for ef in sorted({16, 32, 64, HNSW_EF_SEARCH, 256}):
         hnsw.hnsw.efSearch = ef
         _, got = hnsw.search(queries, k)
-        recall = np.mean([len(set(g) & set(t)) / k for g, t in zip(got, truth)])
+        recall = np.mean([len(set(g) & set(t)) / k for g, t in zip(got, truth, strict=True)])
         med, p95, bat = latency(hnsw)
         mark = "  <- explorer's efSearch" if ef == HNSW_EF_SEARCH else ""
-        print(f"  HNSW efSearch={ef:>3}: recall@10 {recall:.4f}; single median {med:.2f} ms, "
-              f"p95 {p95:.2f} ms; batches of 64: {bat:.3f} ms per query{mark}")
+        print(
+            f"  HNSW efSearch={ef:>3}: recall@10 {recall:.4f}; single median {med:.2f} ms, "
+            f"p95 {p95:.2f} ms; batches of 64: {bat:.3f} ms per query{mark}"
+        )
 
 
 def browser(map_html: Path, cache: Path) -> None:
@@ -329,8 +366,10 @@ def browser(map_html: Path, cache: Path) -> None:
     t0 = time.perf_counter()
     with open_page(map_html, timeout_ms=180_000) as (page, log):
         loaded = time.perf_counter() - t0
-        points = page.evaluate("() => document.querySelector('.js-plotly-plot').data"
-                               ".reduce((s, t) => s + (t.customdata ? t.customdata.length : 0), 0)")
+        points = page.evaluate(
+            "() => document.querySelector('.js-plotly-plot').data"
+            ".reduce((s, t) => s + (t.customdata ? t.customdata.length : 0), 0)"
+        )
         hits = 0
         tries = ids[:: max(1, len(ids) // 5)][:5]
         for pid in tries:
@@ -340,10 +379,12 @@ def browser(map_html: Path, cache: Path) -> None:
             hits += any(title[:40] in text for title in [papers[pid]])
         errors = log.console_errors + log.page_errors
     size = map_html.stat().st_size / 2**20
-    print(f"browser: {map_html.name} {size:.1f} MB, {points:,} points, rendered in {loaded:.1f}s; "
-          f"hover label shown for {len(tries)}/{len(tries)} points, naming the hovered paper in "
-          f"{hits} (others: an overlapping neighbour), last hover {hover_ms:.0f} ms; "
-          f"errors: {len(errors)}, blocked requests: {len(log.blocked)}")
+    print(
+        f"browser: {map_html.name} {size:.1f} MB, {points:,} points, rendered in {loaded:.1f}s; "
+        f"hover label shown for {len(tries)}/{len(tries)} points, naming the hovered paper in "
+        f"{hits} (others: an overlapping neighbour), last hover {hover_ms:.0f} ms; "
+        f"errors: {len(errors)}, blocked requests: {len(log.blocked)}"
+    )
 
 
 if __name__ == "__main__":

@@ -223,7 +223,7 @@ def _export_openvino(model_dir: Path, out: Path, quantize: bool) -> None:
     ov.save_model(model, out / "model.xml", compress_to_fp16=False)
 
 
-def _tokenizer(model_dir: Path):  # type: ignore[no-untyped-def]
+def _tokenizer(model_dir: Path):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
@@ -233,7 +233,7 @@ def _batches(
     tok,
     texts: list[str],
     batch_size: int,
-    max_len: int,  # type: ignore[no-untyped-def]
+    max_len: int,
 ) -> Iterator[tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.int64]]]:
     """(rows, input_ids, attention_mask) per batch, texts sorted by token count.
 
@@ -284,7 +284,7 @@ class OpenVINOBackend:
         if not texts:
             return out
 
-        def done(request, rows) -> None:  # type: ignore[no-untyped-def]
+        def done(request, rows) -> None:
             out[rows] = request.get_output_tensor(0).data
 
         self.queue.set_callback(done)

@@ -82,7 +82,9 @@ class BuildReport:
         if self.skipped_no_abstract:
             s += f", {self.skipped_no_abstract} rows without abstract skipped"
         if self.duplicate_ids:
-            shown = ", ".join(self.duplicate_ids[:3]) + (" …" if len(self.duplicate_ids) > 3 else "")
+            shown = ", ".join(self.duplicate_ids[:3]) + (
+                " …" if len(self.duplicate_ids) > 3 else ""
+            )
             s += f", {len(self.duplicate_ids)} duplicate ids kept once ({shown})"
         if self.up_to_date:
             return s + f"; already up to date ({self.seconds:.1f}s)"
@@ -147,7 +149,7 @@ def build(
     root = Path(root or cache_root())
     with stage("read", silent=True):  # reported below, once the size says whether to
         corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
-        corpus_hash = corpus.content_hash  # hashes every text: part of reading
+        _ = corpus.content_hash  # hashes every text (cached): part of reading
     if len(corpus) == 0:
         raise ExplorerError(f"{files[0]}: no papers with an abstract")
     if progress is None:  # a reading list builds silently, an arXiv dump says what it does
@@ -155,19 +157,33 @@ def build(
     stage.report("read", f"{len(corpus):,} papers")
     embedder = embedder or Embedder(model, model_cache=models_root(root), progress=progress)
     recipe = {
-        "corpus": name, "sources": [str(Path(f).resolve()) for f in files],
-        "listing_year": listing_year, "columns": dict(columns or {}), "format": fmt,
+        "corpus": name,
+        "sources": [str(Path(f).resolve()) for f in files],
+        "listing_year": listing_year,
+        "columns": dict(columns or {}),
+        "format": fmt,
     }
     try:
         with build_lock(Layout(root / name)):
-            built = _build_locked(root / name, corpus, recipe, embedder, settings, stage,
-                                  with_map=with_map, rebuild=rebuild)
+            built = _build_locked(
+                root / name,
+                corpus,
+                recipe,
+                embedder,
+                settings,
+                stage,
+                with_map=with_map,
+                rebuild=rebuild,
+            )
     except OSError as e:
-        raise disk_error(e, f"cannot build corpus {name!r} in {root} (the corpus as it was "
-                            "before is kept)") from None
+        raise disk_error(
+            e, f"cannot build corpus {name!r} in {root} (the corpus as it was before is kept)"
+        ) from None
     except sqlite3.Error as e:
-        raise ExplorerError(f"cannot build corpus {name!r}: the vector cache in {root} "
-                            f"failed ({e}); the corpus as it was before is kept") from None
+        raise ExplorerError(
+            f"cannot build corpus {name!r}: the vector cache in {root} "
+            f"failed ({e}); the corpus as it was before is kept"
+        ) from None
     built.report.seconds = time.perf_counter() - t0
     built.report.extra["stages"] = dict(stage.seconds)
     return built
@@ -182,12 +198,17 @@ def _trusted(layout: Layout) -> dict[str, Any] | None:
         return None
     if old is None:
         return None
-    problem = (verify(Layout.of(layout.root, old), old, full=True)
-               if old.get("manifest_version") == MANIFEST_VERSION else
-               "it was made by an older version of explorer")
+    problem = (
+        verify(Layout.of(layout.root, old), old, full=True)
+        if old.get("manifest_version") == MANIFEST_VERSION
+        else "it was made by an older version of explorer"
+    )
     if problem is not None:
-        print(f"note: corpus {layout.root.name!r}: {problem}; building it afresh "
-              "(cached vectors are reused)", file=sys.stderr)
+        print(
+            f"note: corpus {layout.root.name!r}: {problem}; building it afresh "
+            "(cached vectors are reused)",
+            file=sys.stderr,
+        )
         return None
     return old
 
@@ -200,16 +221,26 @@ def _settings_of(manifest: dict[str, Any] | None) -> Settings:
 
 
 def _build_locked(
-    folder: Path, corpus: Corpus, recipe: dict[str, Any], embedder: Embedder,
-    settings: Settings | None, stage: Stages, *, with_map: bool, rebuild: bool,
+    folder: Path,
+    corpus: Corpus,
+    recipe: dict[str, Any],
+    embedder: Embedder,
+    settings: Settings | None,
+    stage: Stages,
+    *,
+    with_map: bool,
+    rebuild: bool,
 ) -> Built:
     """The build proper, under the corpus's lock: stage a generation, fill it, commit it."""
     corpus_hash, name = corpus.content_hash, recipe["corpus"]
     old = _trusted(Layout(folder))
     was = Layout.of(folder, old)  # the committed generation (only read while old is set)
     settings = settings or _settings_of(old)
-    current = (old is not None and old.get("corpus_hash") == corpus_hash
-               and old.get("model_id") == embedder.model_id)
+    current = (
+        old is not None
+        and old.get("corpus_hash") == corpus_hash
+        and old.get("model_id") == embedder.model_id
+    )
     staged = new_generation(folder)
     committed = False
     try:
@@ -217,14 +248,17 @@ def _build_locked(
         if current:  # the same texts and model: the core files are linked, not rewritten
             for part in CORE:
                 link_or_copy(was.folder / part, staged.folder / part)
-            index = VectorIndex.load(staged.index, model_id=embedder.model_id,
-                                     corpus_hash=corpus_hash)
-            vectors: NDArray[np.float32] = np.load(staged.vectors, mmap_mode="r",
-                                                   allow_pickle=False)
+            index = VectorIndex.load(
+                staged.index, model_id=embedder.model_id, corpus_hash=corpus_hash
+            )
+            vectors: NDArray[np.float32] = np.load(
+                staged.vectors, mmap_mode="r", allow_pickle=False
+            )
             reused_parts += 1
         else:
-            vectors, embedded, index = _embed_and_index(corpus, embedder, folder, old, was,
-                                                        stage, rebuild)
+            vectors, embedded, index = _embed_and_index(
+                corpus, embedder, folder, old, was, stage, rebuild
+            )
             with stage("save", str(staged.folder)):
                 atomic.write_text(staged.papers, corpus.to_jsonl())
                 atomic.write_json(staged.titles, corpus.titles)
@@ -234,8 +268,9 @@ def _build_locked(
         reused_parts += lexical is not None and job is None and current
         land, fresh = None, False
         if with_map:
-            land, fresh = _landscape(corpus, np.asarray(vectors), settings, old, was, staged,
-                                     rebuild, stage)
+            land, fresh = _landscape(
+                corpus, np.asarray(vectors), settings, old, was, staged, rebuild, stage
+            )
             if not fresh and (was.map_html).exists():
                 link_or_copy(was.map_html, staged.map_html)
             else:
@@ -254,10 +289,16 @@ def _build_locked(
                 lexical = job.result()
         assert lexical is not None
         manifest = {
-            "manifest_version": MANIFEST_VERSION, **recipe, "corpus_hash": corpus_hash,
-            "model_id": embedder.model_id, "model": embedder.spec.name,
-            "backend": embedder.backend_name, "dim": index.meta.dim, "count": len(corpus),
-            "settings": asdict(settings), "landscape": land.key if land else None,
+            "manifest_version": MANIFEST_VERSION,
+            **recipe,
+            "corpus_hash": corpus_hash,
+            "model_id": embedder.model_id,
+            "model": embedder.spec.name,
+            "backend": embedder.backend_name,
+            "dim": index.meta.dim,
+            "count": len(corpus),
+            "settings": asdict(settings),
+            "landscape": land.key if land else None,
             "versions": library_versions(),
         }
         unchanged = old is not None and reused_parts == 2 and not fresh and _same(old, manifest)
@@ -276,10 +317,17 @@ def _build_locked(
     map_path = _stable_map(final, manifest) if final.map_html.exists() else None
     stats = corpus.stats
     report = BuildReport(
-        corpus=name, papers=len(corpus), rows=stats.rows,
-        skipped_no_abstract=stats.skipped_no_abstract, duplicate_ids=stats.duplicate_ids,
-        embedded=embedded, reused=len(corpus) - embedded, up_to_date=not committed,
-        seconds=0.0, path=folder, map_path=map_path,
+        corpus=name,
+        papers=len(corpus),
+        rows=stats.rows,
+        skipped_no_abstract=stats.skipped_no_abstract,
+        duplicate_ids=stats.duplicate_ids,
+        embedded=embedded,
+        reused=len(corpus) - embedded,
+        up_to_date=not committed,
+        seconds=0.0,
+        path=folder,
+        map_path=map_path,
     )
     return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)
 
@@ -291,8 +339,13 @@ def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 
 def _embed_and_index(
-    corpus: Corpus, embedder: Embedder, folder: Path, old: dict[str, Any] | None, was: Layout,
-    stage: Stages, rebuild: bool,
+    corpus: Corpus,
+    embedder: Embedder,
+    folder: Path,
+    old: dict[str, Any] | None,
+    was: Layout,
+    stage: Stages,
+    rebuild: bool,
 ) -> tuple[NDArray[np.float32], int, VectorIndex]:
     """Vectors (cached ones reused) and the index: grown from the committed one when papers
     were only appended, else built afresh."""
@@ -311,12 +364,14 @@ def _embed_and_index(
     with stage("index", f"{len(corpus) - n_old:,} vectors"):
         if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
             assert old is not None
-            index = VectorIndex.load(was.index, model_id=embedder.model_id,
-                                     corpus_hash=old["corpus_hash"])
+            index = VectorIndex.load(
+                was.index, model_id=embedder.model_id, corpus_hash=old["corpus_hash"]
+            )
             index.add(vectors[n_old:], corpus.ids[n_old:], corpus.content_hash)
         else:
-            index = VectorIndex.build(vectors, corpus.ids, model_id=embedder.model_id,
-                                      corpus_hash=corpus.content_hash)
+            index = VectorIndex.build(
+                vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus.content_hash
+            )
     return vectors, embedded, index
 
 
@@ -345,8 +400,14 @@ def _lexical(
 
 
 def _landscape(
-    corpus: Corpus, vectors: NDArray[np.float32], settings: Settings, old: dict[str, Any] | None,
-    was: Layout, staged: Layout, rebuild: bool, stage: Stages,
+    corpus: Corpus,
+    vectors: NDArray[np.float32],
+    settings: Settings,
+    old: dict[str, Any] | None,
+    was: Layout,
+    staged: Layout,
+    rebuild: bool,
+    stage: Stages,
 ) -> tuple[Landscape, bool]:
     """The corpus's landscape in the staged generation, and whether it was made now: linked
     from the committed generation (or a saved view) when current, grown when papers were
@@ -380,9 +441,14 @@ def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options:
     """The corpus's map as one self-contained HTML page at `path` (atomically)."""
     from explorer import maps, page
 
-    fig = maps.map_figure(land.coords, corpus, land.clusters, land.label_names,
-                          title=options.pop("title", None) or map_title(name, len(corpus)),
-                          **options)
+    fig = maps.map_figure(
+        land.coords,
+        corpus,
+        land.clusters,
+        land.label_names,
+        title=options.pop("title", None) or map_title(name, len(corpus)),
+        **options,
+    )
     return page.write_html(fig, path)
 
 

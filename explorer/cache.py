@@ -73,7 +73,7 @@ class VectorCache:
     def put_many(self, hashes: Sequence[str], vectors: NDArray[np.float32]) -> None:
         rows = [
             (h, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
-            for h, v in zip(hashes, vectors)
+            for h, v in zip(hashes, vectors, strict=True)
         ]
         with self._db:  # one transaction: all of the chunk or none of it
             self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
@@ -101,7 +101,7 @@ def embed_cached(
             cache.put_many([todo_hashes[r] for r in rows], vecs)
 
         new = embedder.embed([texts[i] for i in todo_unique], on_chunk=save)
-        found.update(zip(todo_hashes, new))
+        found.update(zip(todo_hashes, new, strict=True))
     if not hashes:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     out = np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)

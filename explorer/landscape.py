@@ -41,7 +41,9 @@ class Settings:
     n_terms: int = 4
 
     def key(self, corpus_hash: str) -> str:
-        blob = json.dumps({"corpus": corpus_hash, **asdict(self), "v": FORMAT_VERSION}, sort_keys=True)
+        blob = json.dumps(
+            {"corpus": corpus_hash, **asdict(self), "v": FORMAT_VERSION}, sort_keys=True
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -60,23 +62,34 @@ class Landscape:
 
 
 def compute(
-    vectors: NDArray[np.float32], texts: Sequence[str], settings: Settings, corpus_hash: str,
+    vectors: NDArray[np.float32],
+    texts: Sequence[str],
+    settings: Settings,
+    corpus_hash: str,
     stages: Stages | None = None,
 ) -> Landscape:
-    """Vectors (n, d) and texts (n,) → the landscape; every random step seeded by `settings.seed`."""
+    """Vectors (n, d) and texts (n,) → the landscape; every random step seeded by the settings."""
     s, stage, n = settings, stages or Stages(), f"{len(texts):,} papers"
     if s.clusterer not in CLUSTERERS:
-        raise ExplorerError(f"unknown clusterer {s.clusterer!r} (choose from: {', '.join(CLUSTERERS)})")
+        raise ExplorerError(
+            f"unknown clusterer {s.clusterer!r} (choose from: {', '.join(CLUSTERERS)})"
+        )
     on_vectors = s.clusterer == "vectors" or (
         s.clusterer == "auto" and len(texts) <= topics.SMALL_CORPUS
     )
     with stage("project", f"{n} with UMAP (seed {s.seed})"):
-        coords = topics.project(vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist,
-                                seed=s.seed)
+        coords = topics.project(
+            vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist, seed=s.seed
+        )
         space = coords
         if s.cluster_dims > 2 and not on_vectors:
-            space = topics.project(vectors, n_components=s.cluster_dims,
-                                   n_neighbors=s.n_neighbors, min_dist=0.0, seed=s.seed)
+            space = topics.project(
+                vectors,
+                n_components=s.cluster_dims,
+                n_neighbors=s.n_neighbors,
+                min_dist=0.0,
+                seed=s.seed,
+            )
     if on_vectors:
         with stage("cluster", f"{n} by average linkage of their vectors"):
             clusters = topics.cluster_vectors(
@@ -96,15 +109,18 @@ def save(folder: Path, land: Landscape, corpus_hash: str) -> Path:
     def fill(tmp: Path) -> None:
         atomic.write_npy(tmp / "coords.npy", land.coords)
         atomic.write_npy(tmp / "clusters.npy", land.clusters.astype(np.int32))
-        atomic.write_json(tmp / "topics.json", {
-            "format_version": FORMAT_VERSION,
-            "key": land.key,
-            "corpus_hash": corpus_hash,
-            "count": int(land.coords.shape[0]),
-            "settings": asdict(land.settings),
-            "topics": [t.to_dict() for t in land.topics],
-            **land.extra,
-        })
+        atomic.write_json(
+            tmp / "topics.json",
+            {
+                "format_version": FORMAT_VERSION,
+                "key": land.key,
+                "corpus_hash": corpus_hash,
+                "count": int(land.coords.shape[0]),
+                "settings": asdict(land.settings),
+                "topics": [t.to_dict() for t in land.topics],
+                **land.extra,
+            },
+        )
 
     return atomic.replace_dir(folder, fill)
 
@@ -139,8 +155,14 @@ def extend(
     found = [topics.Topic(t.id, t.label, sizes[t.id], t.rows) for t in old.topics]
     found.sort(key=lambda t: (-t.size, t.id))
     placed = int(old.extra.get("placed", 0)) + len(new_vecs)
-    return Landscape(coords.astype(np.float32), clusters, found, old.settings,
-                     old.settings.key(corpus_hash), {"placed": placed})
+    return Landscape(
+        coords.astype(np.float32),
+        clusters,
+        found,
+        old.settings,
+        old.settings.key(corpus_hash),
+        {"placed": placed},
+    )
 
 
 def _majority(labels: NDArray[np.intp]) -> int:
@@ -174,9 +196,9 @@ def load(folder: Path, settings: Settings, corpus_hash: str) -> Landscape | None
         return None
     coords = np.load(folder / "coords.npy", allow_pickle=False)
     clusters = np.load(folder / "clusters.npy", allow_pickle=False).astype(np.intp)
-    found = [
-        topics.Topic(t["id"], t["label"], t["size"], tuple(t["rows"])) for t in meta["topics"]
-    ]
+    found = [topics.Topic(t["id"], t["label"], t["size"], tuple(t["rows"])) for t in meta["topics"]]
     if coords.shape[0] != clusters.shape[0]:
         raise ExplorerError(f"{folder} is damaged (coords and clusters differ in length); rebuild")
-    return Landscape(coords, clusters, found, settings, meta["key"], {"placed": meta.get("placed", 0)})
+    return Landscape(
+        coords, clusters, found, settings, meta["key"], {"placed": meta.get("placed", 0)}
+    )

@@ -175,8 +175,10 @@ class LexicalIndex:
             if corpus_hash is not None and meta.get("corpus_hash") != corpus_hash:
                 raise ExplorerError(f"lexical index at {folder} was built from another corpus")
             vocab = json.loads((folder / "vocab.index.json").read_text("utf-8"))
-            parts = [np.load(folder / f"{k}.csc.index.npy", allow_pickle=False)
-                     for k in ("data", "indices", "indptr")]
+            parts = [
+                np.load(folder / f"{k}.csc.index.npy", allow_pickle=False)
+                for k in ("data", "indices", "indptr")
+            ]
             w = sparse.csc_matrix(tuple(parts), shape=(int(meta["count"]), len(vocab)))
         except FileNotFoundError as e:
             raise ExplorerError(
@@ -199,7 +201,7 @@ class LexicalIndex:
         texts = list(texts)
         ws = [1.0] * len(texts) if weights is None else list(weights)
         q = np.zeros(len(self.vocab), dtype=np.float32)
-        for text, wt in zip(texts, ws):
+        for text, wt in zip(texts, ws, strict=True):
             counts = Counter(t for t in tokenize(text) if t in self.vocab)
             if not counts:
                 continue
@@ -256,7 +258,8 @@ class LexicalIndex:
         r = self._rows
         start, end = r.indptr[row], r.indptr[row + 1]
         return {
-            self.term(int(c)): float(v) for c, v in zip(r.indices[start:end], r.data[start:end])
+            self.term(int(c)): float(v)
+            for c, v in zip(r.indices[start:end], r.data[start:end], strict=True)
         }
 
 
@@ -316,7 +319,9 @@ class BackgroundBuild:
         try:
             self._child: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-c", code, str(self.folder), corpus_hash],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
                 env={**os.environ, "PYTHONPATH": path},
             )
         except (OSError, ValueError, TypeError):  # no process to be had: result() builds here

@@ -61,7 +61,7 @@ def _wrap(s: str, width: int) -> str:
 
 
 def first_sentence(abstract: str, limit: int = 220) -> str:
-    """The abstract's first sentence, cut at `limit` characters: whole abstracts make big maps slow."""
+    """The abstract's first sentence, cut at `limit` characters (whole abstracts slow big maps)."""
     s = SENTENCE.split(clean_text(abstract[: 2 * limit]), maxsplit=1)[0]  # cheap on long ones
     return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -120,7 +120,7 @@ def deoverlap(
     x0, x1, y0, y1 = bounds
     placed: list[tuple[float, float, float, float]] = []  # (cx, cy, half w, half h)
     out = np.full_like(centres, np.nan)
-    for i, ((cx, cy), (w, h)) in enumerate(zip(centres, sizes)):
+    for i, ((cx, cy), (w, h)) in enumerate(zip(centres, sizes, strict=True)):
         hw, hh = w / 2, h / 2
         for s in range(steps):
             # Golden-angle spiral: near spots first, every direction tried; rings about a third
@@ -198,7 +198,7 @@ def place_labels(
     pos = deoverlap(centres, sizes, bounds, reach=(LABEL_REACH_PX / sx, LABEL_REACH_PX / sy))
     return [
         (c, t, float(p[0]), float(p[1]), float(m[0]), float(m[1]), float(s[0]), float(s[1]))
-        for c, t, p, m, s in zip(ids, texts, pos, centres, sizes)
+        for c, t, p, m, s in zip(ids, texts, pos, centres, sizes, strict=True)
         if not np.isnan(p[0])
     ]
 
@@ -240,7 +240,7 @@ def map_figure(
     ranks = {row: r for r, row in enumerate(sorted(highlight, key=lambda i: -highlight[i]), 1)}
     hover = [
         hover_text(p, label_names.get(int(c)) if c >= 0 else None, ranks.get(i), highlight.get(i))
-        for i, (p, c) in enumerate(zip(papers, labels))
+        for i, (p, c) in enumerate(zip(papers, labels, strict=True))
     ]
     cluster_colors = _colors(sorted(set(labels[labels >= 0].tolist())))
     # One trace per group of rows (a legend entry when colouring by category).

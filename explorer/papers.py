@@ -138,6 +138,8 @@ class Corpus(Sequence[Paper]):
         self._hash: str | None = None
         self._text_hashes: list[str] | None = None
         self._titles: list[str] | None = None
+        self._source = "papers"  # what a saved corpus's lines came from, for its errors
+        self._ids: list[str] = []  # a saved corpus's ids in order (checked as papers are parsed)
         for p in papers:
             if p.id in self._index:
                 self.stats.duplicate_ids.append(p.id)
@@ -147,8 +149,12 @@ class Corpus(Sequence[Paper]):
 
     @classmethod
     def saved(
-        cls, lines: Sequence[str | bytes], ids: Sequence[str], content_hash: str,
-        titles: Sequence[str] | None = None, source: str = "papers.jsonl",
+        cls,
+        lines: Sequence[str | bytes],
+        ids: Sequence[str],
+        content_hash: str,
+        titles: Sequence[str] | None = None,
+        source: str = "papers.jsonl",
     ) -> Corpus:
         """A corpus from its saved JSON lines (one `Paper.to_dict` each), its ids in order and
         the content hash recorded when it was saved; papers are parsed on first use, and one
@@ -189,7 +195,7 @@ class Corpus(Sequence[Paper]):
     def __len__(self) -> int:
         return len(self._papers)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self._paper(j) for j in range(len(self._papers))[i]]
         return self._paper(range(len(self._papers))[i])  # negative and out-of-range like a list
@@ -237,7 +243,7 @@ class Corpus(Sequence[Paper]):
     def prefix_hash(self, n: int) -> str:
         """The content hash of the corpus of the first n papers (to recognise one it grew from)."""
         h = hashlib.sha256()
-        for pid, th in zip(self.ids[:n], self.text_hashes[:n]):
+        for pid, th in zip(self.ids[:n], self.text_hashes[:n], strict=True):
             h.update(pid.encode("utf-8"))
             h.update(b"\0")
             h.update(th.encode("ascii"))

@@ -61,7 +61,10 @@ def find_paper(corpus: Corpus, query: str) -> Match:
         ("title", [i for i, t in enumerate(titles) if t == nq]),
         # "Gemma" means "Gemma: Open Models…", not "Gemma 2: …": the part before a colon first
         ("short title", [i for i, t in enumerate(raw) if _norm(t.split(":")[0]) == nq]),
-        ("title prefix", [i for i, t in enumerate(titles) if nq and (t + " ").startswith(nq + " ")]),
+        (
+            "title prefix",
+            [i for i, t in enumerate(titles) if nq and (t + " ").startswith(nq + " ")],
+        ),
     ]
     for t, (how, rows) in enumerate(tiers):
         if rows:
@@ -81,7 +84,7 @@ def find_paper(corpus: Corpus, query: str) -> Match:
 def hits_from(corpus: Corpus, scores: NDArray[np.float32], rows: NDArray[np.int64]) -> list[Hit]:
     """One query's (k,) scores and rows → hits, dropping FAISS's -1 padding."""
     out: list[Hit] = []
-    for s, r in zip(scores, rows):
+    for s, r in zip(scores, rows, strict=True):
         if r >= 0:
             out.append(Hit(corpus[int(r)], float(s), len(out) + 1))
     return out
@@ -135,10 +138,16 @@ class Query:
 
 
 def make_query(
-    vectors: NDArray[np.float32], lexical: LexicalIndex | None, corpus: Corpus, *,
-    positives: Sequence[int] = (), negatives: Sequence[int] = (),
-    pos_vectors: NDArray[np.float32] | None = None, neg_vectors: NDArray[np.float32] | None = None,
-    pos_texts: Sequence[str] = (), neg_texts: Sequence[str] = (),
+    vectors: NDArray[np.float32],
+    lexical: LexicalIndex | None,
+    corpus: Corpus,
+    *,
+    positives: Sequence[int] = (),
+    negatives: Sequence[int] = (),
+    pos_vectors: NDArray[np.float32] | None = None,
+    neg_vectors: NDArray[np.float32] | None = None,
+    pos_texts: Sequence[str] = (),
+    neg_texts: Sequence[str] = (),
 ) -> Query:
     """Rocchio on both sides: example rows of the corpus and embedded free texts (m, d).
 
@@ -167,9 +176,17 @@ def make_query(
 
 
 def rank_rows(
-    index: VectorIndex, vectors: NDArray[np.float32], lexical: LexicalIndex | None,
-    query: Query, k: int, *, mode: str | None = None, allowed: NDArray[np.bool_] | None = None,
-    diverse: float | None = None, fusion: str = FUSION, weight: float = FUSION_WEIGHT,
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: LexicalIndex | None,
+    query: Query,
+    k: int,
+    *,
+    mode: str | None = None,
+    allowed: NDArray[np.bool_] | None = None,
+    diverse: float | None = None,
+    fusion: str = FUSION,
+    weight: float = FUSION_WEIGHT,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """The ranking itself: (scores (k',), rows (k',)), best first, k' = min(k, allowed rows).
 
@@ -211,14 +228,21 @@ def rank_rows(
 
 
 def ranked(
-    corpus: Corpus, index: VectorIndex, vectors: NDArray[np.float32],
-    lexical: LexicalIndex | None, query: Query, k: int, **options: object,
+    corpus: Corpus,
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: LexicalIndex | None,
+    query: Query,
+    k: int,
+    **options: object,
 ) -> list[Hit]:
     """`rank_rows` as hits (options: mode, allowed, diverse, fusion, weight)."""
     scores, rows = rank_rows(index, vectors, lexical, query, k, **options)  # type: ignore[arg-type]
     # The fused score ranks; the cosine to the (combined) query is what a person can interpret.
-    cosines = np.asarray(vectors[rows], np.float32) @ query.dense if len(rows) else []
+    cosines: NDArray[np.float32] | list[float] = (
+        np.asarray(vectors[rows], np.float32) @ query.dense if len(rows) else []
+    )
     return [
         Hit(corpus[int(r)], float(s), i + 1, cosine=float(c))
-        for i, (s, r, c) in enumerate(zip(scores, rows, cosines))
+        for i, (s, r, c) in enumerate(zip(scores, rows, cosines, strict=True))
     ]

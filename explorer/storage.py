@@ -297,8 +297,11 @@ def build_lock(layout: Layout, *, quiet: bool = False) -> Iterator[None]:
         lock.acquire(timeout=0)
     except Timeout:
         if not quiet:
-            print(f"waiting for another build of corpus {layout.root.name!r} to finish "
-                  f"(lock {layout.lock})…", file=sys.stderr)
+            print(
+                f"waiting for another build of corpus {layout.root.name!r} to finish "
+                f"(lock {layout.lock})…",
+                file=sys.stderr,
+            )
         lock.acquire()
     try:
         yield
@@ -340,7 +343,7 @@ class Lines(Sequence[bytes]):
     def __len__(self) -> int:
         return len(self._ends)
 
-    def __getitem__(self, i):  # type: ignore[override]
+    def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(len(self))[i]]
         j = range(len(self))[i]

@@ -157,8 +157,11 @@ def neighbours(
     out = np.empty((a.shape[0], k), dtype=np.float32)
     for i in range(0, a.shape[0], chunk):
         sims = a[i : i + chunk] @ b.T  # (c, n)
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < b.shape[0] else \
-            np.broadcast_to(np.arange(b.shape[0]), sims.shape)
+        part = (
+            np.argpartition(-sims, k - 1, axis=1)[:, :k]
+            if k < b.shape[0]
+            else np.broadcast_to(np.arange(b.shape[0]), sims.shape)
+        )
         ps = np.take_along_axis(sims, part, axis=1)
         order = np.lexsort((part, -ps), axis=1)  # by cosine, ties by row
         rows[i : i + chunk] = np.take_along_axis(part, order, axis=1)
@@ -281,7 +284,8 @@ def _hdbscan(x: NDArray[np.float64], min_cluster_size: int, cap: int | None) -> 
     import hdbscan
 
     hdb = hdbscan.HDBSCAN(
-        min_cluster_size=min_cluster_size, min_samples=max(1, min_cluster_size - 1),
+        min_cluster_size=min_cluster_size,
+        min_samples=max(1, min_cluster_size - 1),
         max_cluster_size=cap or 0,
         algorithm="boruvka_kdtree" if x.shape[1] <= 16 else "best",
         approx_min_span_tree=False,  # the approximate tree measured ARI 0.87 against the exact

@@ -6,6 +6,7 @@ artefacts where `storage.py` says. Every method is a thin call into a stage modu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
@@ -48,9 +49,16 @@ class Explorer:
     """A built corpus: its papers, vectors and index, and the questions you can ask of it."""
 
     def __init__(
-        self, name: str, corpus: Corpus, index: VectorIndex, manifest: dict[str, Any],
-        *, embedder: Embedder | None = None, root: Path | None = None,
-        lexical: LexicalIndex | None = None, land: Landscape | None = None,
+        self,
+        name: str,
+        corpus: Corpus,
+        index: VectorIndex,
+        manifest: dict[str, Any],
+        *,
+        embedder: Embedder | None = None,
+        root: Path | None = None,
+        lexical: LexicalIndex | None = None,
+        land: Landscape | None = None,
     ) -> None:
         self.name = name
         self.corpus = corpus
@@ -66,14 +74,23 @@ class Explorer:
     # -- building and opening -------------------------------------------------------------
 
     @classmethod
-    def build(cls, paths: str | Path | Sequence[str | Path] | None = None,
-              **options: Any) -> Explorer:
+    def build(
+        cls, paths: str | Path | Sequence[str | Path] | None = None, **options: Any
+    ) -> Explorer:
         """Read `paths` (default: the seed corpus), embed what is not cached, index, save, lay
         out the map: see `explorer.building.build` for the options. What was done is
         `explorer.report`, with each stage's seconds in `report.extra["stages"]`."""
         b = building.build(paths, **options)
-        ex = cls(b.name, b.corpus, b.index, b.manifest, embedder=b.embedder, root=b.root,
-                 lexical=b.lexical, land=b.landscape)
+        ex = cls(
+            b.name,
+            b.corpus,
+            b.index,
+            b.manifest,
+            embedder=b.embedder,
+            root=b.root,
+            lexical=b.lexical,
+            land=b.landscape,
+        )
         ex.report = b.report
         return ex
 
@@ -87,7 +104,8 @@ class Explorer:
             built = sorted(p.parent.name for p in root.glob("*/manifest.json"))
             hint = f" (built: {', '.join(built)})" if built else ""
             raise ExplorerError(
-                f"corpus {name!r} is not built in {root}{hint}; run `explorer build FILE --corpus {name}`"
+                f"corpus {name!r} is not built in {root}{hint}; "
+                f"run `explorer build FILE --corpus {name}`"
             )
         if manifest.get("manifest_version") == MANIFEST_VERSION:
             layout = Layout.of(layout.root, manifest)
@@ -113,8 +131,9 @@ class Explorer:
             titles = None  # made by an older version, or damaged: read from the papers instead
         if titles is not None and len(titles) != len(index.ids):
             titles = None
-        corpus = Corpus.saved(lines, index.ids, manifest["corpus_hash"], titles,
-                              source=str(layout.papers))
+        corpus = Corpus.saved(
+            lines, index.ids, manifest["corpus_hash"], titles, source=str(layout.papers)
+        )
         return cls(name, corpus, index, manifest, root=root)
 
     @classmethod
@@ -137,8 +156,11 @@ class Explorer:
         """The model that made this corpus's vectors, loaded on first use (free-text queries)."""
         if self._embedder is None:
             model = self.manifest.get("model")
-            self._embedder = Embedder(model, backend=self.manifest.get("backend", "torch"),
-                                      model_cache=models_root(self.layout.root.parent))
+            self._embedder = Embedder(
+                model,
+                backend=self.manifest.get("backend", "torch"),
+                model_cache=models_root(self.layout.root.parent),
+            )
             if self._embedder.model_id != self.manifest["model_id"]:
                 raise ExplorerError(
                     f"corpus {self.name!r} was embedded with {self.manifest['model_id']!r}, "
@@ -177,11 +199,19 @@ class Explorer:
         return lex
 
     def related(
-        self, *examples: str, negatives: Sequence[str] = (), texts: Sequence[str] = (),
-        negative_texts: Sequence[str] = (), k: int = 10, mode: str | None = None,
+        self,
+        *examples: str,
+        negatives: Sequence[str] = (),
+        texts: Sequence[str] = (),
+        negative_texts: Sequence[str] = (),
+        k: int = 10,
+        mode: str | None = None,
         years: str | tuple[int | None, int | None] | None = None,
-        categories: str | Sequence[str] = (), author: str | None = None,
-        ids: Sequence[str] | None = None, diverse: float | None = None, explain: bool = False,
+        categories: str | Sequence[str] = (),
+        author: str | None = None,
+        ids: Sequence[str] | None = None,
+        diverse: float | None = None,
+        explain: bool = False,
     ) -> list[Hit]:
         """The k papers most like the examples (ids or titles, and/or free `texts`), least like
         the `negatives`; the examples themselves excluded. See `search` for the other options.
@@ -196,14 +226,30 @@ class Explorer:
             raise ExplorerError("give at least one example paper (id or title) or text")
         if set(pos) & set(neg):
             raise ExplorerError("a paper cannot be both a positive and a negative example")
-        return self._rank(pos, neg, list(texts), list(negative_texts), k, mode,
-                          Filters.make(years, categories, author, ids), diverse, explain)
+        return self._rank(
+            pos,
+            neg,
+            list(texts),
+            list(negative_texts),
+            k,
+            mode,
+            Filters.make(years, categories, author, ids),
+            diverse,
+            explain,
+        )
 
     def search(
-        self, text: str, k: int = 10, *, mode: str | None = None,
+        self,
+        text: str,
+        k: int = 10,
+        *,
+        mode: str | None = None,
         years: str | tuple[int | None, int | None] | None = None,
-        categories: str | Sequence[str] = (), author: str | None = None,
-        ids: Sequence[str] | None = None, diverse: float | None = None, explain: bool = False,
+        categories: str | Sequence[str] = (),
+        author: str | None = None,
+        ids: Sequence[str] | None = None,
+        diverse: float | None = None,
+        explain: bool = False,
     ) -> list[Hit]:
         """The k papers most similar to free text: a phrase or a whole draft abstract.
 
@@ -216,22 +262,57 @@ class Explorer:
         check_k(k)
         if not text or not text.strip():
             raise ExplorerError("empty query: give a phrase or an abstract to search for")
-        return self._rank([], [], [text], [], k, mode,
-                          Filters.make(years, categories, author, ids), diverse, explain)
+        return self._rank(
+            [],
+            [],
+            [text],
+            [],
+            k,
+            mode,
+            Filters.make(years, categories, author, ids),
+            diverse,
+            explain,
+        )
 
-    def _rank(self, pos: list[int], neg: list[int], texts: list[str], neg_texts: list[str],
-              k: int, mode: str | None, filters: Filters, diverse: float | None,
-              explain: bool) -> list[Hit]:
+    def _rank(
+        self,
+        pos: list[int],
+        neg: list[int],
+        texts: list[str],
+        neg_texts: list[str],
+        k: int,
+        mode: str | None,
+        filters: Filters,
+        diverse: float | None,
+        explain: bool,
+    ) -> list[Hit]:
         mode = check_mode(mode)
         tv = self.embedder.embed(texts) if texts else None  # free text needs the model
         nv = self.embedder.embed(neg_texts) if neg_texts else None
         lex = self.lexical if mode != "dense" or explain else None
-        query = make_query(self.vectors, lex if mode != "dense" else None, self.corpus,
-                           positives=pos, negatives=neg, pos_vectors=tv, neg_vectors=nv,
-                           pos_texts=texts, neg_texts=neg_texts)
+        query = make_query(
+            self.vectors,
+            lex if mode != "dense" else None,
+            self.corpus,
+            positives=pos,
+            negatives=neg,
+            pos_vectors=tv,
+            neg_vectors=nv,
+            pos_texts=texts,
+            neg_texts=neg_texts,
+        )
         allowed = filters.mask(self.corpus) if filters.active else None
-        hits = ranked(self.corpus, self.index, self.vectors, lex, query, k,
-                      mode=mode, allowed=allowed, diverse=diverse)
+        hits = ranked(
+            self.corpus,
+            self.index,
+            self.vectors,
+            lex,
+            query,
+            k,
+            mode=mode,
+            allowed=allowed,
+            diverse=diverse,
+        )
         if explain and hits:
             from dataclasses import replace
 
@@ -239,15 +320,21 @@ class Explorer:
 
             exs: list[int | str] = [*pos, *texts]
             d = self.vectors.shape[1]
-            ev = np.concatenate([np.asarray(self.vectors[pos], np.float32).reshape(len(pos), d),
-                                 *([tv] if tv is not None else [])])
+            ev = np.concatenate(
+                [
+                    np.asarray(self.vectors[pos], np.float32).reshape(len(pos), d),
+                    *([tv] if tv is not None else []),
+                ]
+            )
             why = Explainer(self.corpus, self.vectors, self.lexical, self.embedder).hits(
-                exs, ev, [self.corpus.position(h.paper.id) for h in hits])
-            hits = [replace(h, why=w) for h, w in zip(hits, why)]
+                exs, ev, [self.corpus.position(h.paper.id) for h in hits]
+            )
+            hits = [replace(h, why=w) for h, w in zip(hits, why, strict=True)]
         return hits
 
-    def evaluate(self, judgements: str | Path | None = None, *, label: str | None = None,
-                 **options: Any) -> EvalReport:
+    def evaluate(
+        self, judgements: str | Path | None = None, *, label: str | None = None, **options: Any
+    ) -> EvalReport:
         """Ranking quality on this corpus, per mode: see `explorer.evaluate.evaluate`.
 
         Relevance comes from a judgements file (query id, relevant id, optional grade) or from
@@ -283,10 +370,8 @@ class Explorer:
         if land is None:
             texts = [p.text for p in self.corpus]
             land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash)
-            try:
+            with contextlib.suppress(OSError):  # a read-only cache: computed, just not kept
                 landscape.save(view, land, corpus_hash)
-            except OSError:  # a read-only cache: the view is computed, just not kept
-                pass
         if own:
             self._land = land
         return land
@@ -296,8 +381,13 @@ class Explorer:
         return self.landscape(settings).topics
 
     def figure(
-        self, *, color_by: str = "cluster", highlight: str | None = None, k: int = 10,
-        settings: Settings | None = None, title: str | None = None,
+        self,
+        *,
+        color_by: str = "cluster",
+        highlight: str | None = None,
+        k: int = 10,
+        settings: Settings | None = None,
+        title: str | None = None,
     ) -> go.Figure:
         """The interactive map as a Plotly figure; `highlight` (an id, a title or free text)
         marks the query and its k related papers."""
@@ -309,8 +399,14 @@ class Explorer:
             hits, point, label = self._highlight(highlight, k, land)
             marks = {self.corpus.position(h.paper.id): h.score for h in hits}
         return maps.map_figure(
-            land.coords, self.corpus, land.clusters, land.label_names, color_by=color_by,
-            highlight=marks, query_point=point, query_label=label,
+            land.coords,
+            self.corpus,
+            land.clusters,
+            land.label_names,
+            color_by=color_by,
+            highlight=marks,
+            query_point=point,
+            query_label=label,
             title=title or building.map_title(self.name, len(self.corpus)),
         )
 
@@ -323,9 +419,14 @@ class Explorer:
         from explorer import page
 
         if path is None:
-            own = {k: v for k, v in options.items()
-                   if v is not None and not (k == "color_by" and v == "cluster")
-                   and not (k == "settings" and v == self.settings) and k != "k"}
+            own = {
+                k: v
+                for k, v in options.items()
+                if v is not None
+                and not (k == "color_by" and v == "cluster")
+                and not (k == "settings" and v == self.settings)
+                and k != "k"
+            }
             if not own and self.layout.generation is not None and self.layout.map_html.exists():
                 stable = self.layout.stable_map
                 want = self.manifest.get("files", {}).get("map.html", {}).get("bytes")

@@ -100,7 +100,8 @@ def hover_text_of(page, paper_id: str) -> str:
         const c = gd.data.findIndex(t => t.customdata && Array.from(t.customdata).includes(id));
         const p = Array.from(gd.data[c].customdata).indexOf(id);
         const fd = gd._fullData[c], L = gd._fullLayout, r = gd.getBoundingClientRect();
-        return [r.left + L.margin.l + L.xaxis.l2p(fd.x[p]), r.top + L.margin.t + L.yaxis.l2p(fd.y[p])];
+        return [r.left + L.margin.l + L.xaxis.l2p(fd.x[p]),
+                r.top + L.margin.t + L.yaxis.l2p(fd.y[p])];
     }""",
         paper_id,
     )

@@ -50,7 +50,7 @@ def embedder(shared_models):
     from explorer.embedding import Embedder
 
     e = Embedder(progress=False)
-    e.backend  # load now, so that tests measure what they mean to
+    _ = e.backend  # load now, so that tests measure what they mean to
     return e
 
 
@@ -60,7 +60,7 @@ def torch_embedder():
     from explorer.embedding import Embedder
 
     e = Embedder(backend="torch", progress=False)
-    e.backend
+    _ = e.backend
     return e
 
 
@@ -90,8 +90,9 @@ def subset_explorer(shared_cache, embedder):
     from explorer import Explorer
 
     require(SUBSET_FILE)
-    return Explorer.build(SUBSET_FILE, name="subset10", root=shared_cache, embedder=embedder,
-                          with_map=False)
+    return Explorer.build(
+        SUBSET_FILE, name="subset10", root=shared_cache, embedder=embedder, with_map=False
+    )
 
 
 @pytest.fixture(scope="session")

@@ -997,7 +997,7 @@ def type_problems(papers: list[Any]) -> list[str]:
             problems.append(f"{p.id!r}: et_al/has_code not a bool")
         if p.date is not None and not (isinstance(p.date, str) and _DATE.fullmatch(p.date)):
             problems.append(f"{p.id!r}: date {p.date!r}")
-        if p.date is not None and isinstance(p.date, str) and not 1000 <= int(p.date[:4]):
+        if p.date is not None and isinstance(p.date, str) and not int(p.date[:4]) >= 1000:
             problems.append(f"{p.id!r}: year {p.date!r} out of range")
         for pair in p.extra:
             if not (isinstance(pair, tuple) and len(pair) == 2):
@@ -1067,7 +1067,7 @@ def run_case(case: Case, workdir: Path | None = None) -> Outcome:
         diff = next(
             (
                 f"paper {i}: got {g!r}, expected {e!r}"
-                for i, (g, e) in enumerate(zip(got, expected))
+                for i, (g, e) in enumerate(zip(got, expected, strict=True))
                 if g != e
             ),
             f"{len(got)} papers, expected {len(expected)}",

@@ -6,7 +6,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, hover_text_of, open_page  # tests/browser.py (pytest puts tests/ on sys.path)
+from browser import (  # tests/browser.py (pytest puts tests/ on sys.path)
+    CHROMIUM,
+    hover_text_of,
+    open_page,
+)
 
 from explorer import maps
 from explorer.page import write_html

@@ -25,7 +25,11 @@ def explorer(*args: str, cache: Path, stdin: str | None = None) -> subprocess.Co
     env = dict(os.environ, EXPLORER_CACHE=str(cache))
     return subprocess.run(
         [sys.executable, "-m", "explorer", *args],
-        capture_output=True, text=True, env=env, input=stdin, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=600,
     )
 
 
@@ -65,7 +69,9 @@ def test_related_by_title_prefix_as_json(built):
 
 
 def test_related_table_is_readable(built):
-    out = explorer("related", "toxicity-detection-does-context-really-matter", "-k", "2", cache=built)
+    out = explorer(
+        "related", "toxicity-detection-does-context-really-matter", "-k", "2", cache=built
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].split() == ["#", "score", "cos", "year", "id", "title"]
@@ -74,18 +80,26 @@ def test_related_table_is_readable(built):
 
 
 def test_search_free_text_and_stdin(built):
-    out = explorer("search", "toxic comments in online conversations", "-k", "5", "--json", cache=built)
+    out = explorer(
+        "search", "toxic comments in online conversations", "-k", "5", "--json", cache=built
+    )
     assert out.returncode == 0, out.stderr
     titles = [h["title"] for h in json.loads(out.stdout)]
     assert any("Toxic" in t for t in titles[:3]), titles
-    out = explorer("search", "-", "--json", "-k", "1", cache=built, stdin="mixture of experts scaling")
+    out = explorer(
+        "search", "-", "--json", "-k", "1", cache=built, stdin="mixture of experts scaling"
+    )
     assert json.loads(out.stdout)[0]["title"].startswith("GLaM")
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["related", "no such paper at all xyz"], "Error: no paper has the id or title 'no such paper at all xyz'; for free text use `explorer search`"),
+        (
+            ["related", "no such paper at all xyz"],
+            "Error: no paper has the id or title 'no such paper at all xyz'; "
+            "for free text use `explorer search`",
+        ),
         (["related", "Gemma 2", "-k", "0"], "Error: k must be a positive integer, got 0"),
         (["search", "   "], "Error: empty query: give a phrase or an abstract to search for"),
         (["related", "Gemma", "--corpus", "nope"], "Error: corpus 'nope' is not built in"),
@@ -124,7 +138,9 @@ def test_topics_list_labels_sizes_and_central_papers(built):
 
 
 def test_map_with_highlight_writes_a_self_contained_page(built, tmp_path):
-    out = explorer("map", "--highlight", "Gemma 2", "-k", "3", "--out", str(tmp_path / "m.html"), cache=built)
+    out = explorer(
+        "map", "--highlight", "Gemma 2", "-k", "3", "--out", str(tmp_path / "m.html"), cache=built
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(tmp_path / "m.html")
     page = (tmp_path / "m.html").read_text("utf-8")

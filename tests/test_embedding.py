@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from explorer.cache import VectorCache, embed_cached
-from explorer.embedding import OFFICIAL_MINILM_SHA256, ModelSpec, resolve_model, sha256_file, verify_bundled_weights
+from explorer.embedding import (
+    OFFICIAL_MINILM_SHA256,
+    ModelSpec,
+    resolve_model,
+    sha256_file,
+    verify_bundled_weights,
+)
 from explorer.papers import ExplorerError, Paper
 
 
@@ -28,11 +34,13 @@ def test_vectors_are_float32_unit_rows_in_input_order(embedder):
 
 
 def test_similar_texts_are_closer_than_unrelated_ones(embedder):
-    a, b, c = embedder.embed([
-        "Detecting toxic comments in online discussions",
-        "Classifying abusive language in conversations on the web",
-        "A faster algorithm for sparse matrix multiplication",
-    ])
+    a, b, c = embedder.embed(
+        [
+            "Detecting toxic comments in online discussions",
+            "Classifying abusive language in conversations on the web",
+            "A faster algorithm for sparse matrix multiplication",
+        ]
+    )
     assert a @ b > a @ c + 0.2
 
 
@@ -49,7 +57,10 @@ def test_tampered_weights_are_refused(tmp_path):
     with open(fake / "model.safetensors", "r+b") as f:
         f.seek(1000)
         f.write(b"\x00\x01\x02\x03")
-    with pytest.raises(ExplorerError, match=r"refusing .*model.safetensors: its SHA-256 is [0-9a-f]{64}, not the official"):
+    with pytest.raises(
+        ExplorerError,
+        match=r"refusing .*model.safetensors: its SHA-256 is [0-9a-f]{64}, not the official",
+    ):
         verify_bundled_weights(ModelSpec("all-MiniLM-L6-v2", fake, bundled=True))
 
 
@@ -112,6 +123,8 @@ def test_default_path_makes_no_network_call(tmp_path):
         print(len(hits))
     """)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}  # no HF_* offline hints inherited
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "3"

@@ -69,7 +69,8 @@ def write(tmp_path, name: str, text: str):
         ("j.tsv", "query-id\tcorpus-id\tscore\na\tb\t2\na\tc\t1\nd\ta\t1\n"),  # BEIR's header
         (
             "j.jsonl",
-            '{"query": "a", "relevant": "b", "grade": 2}\n{"query": "a", "relevant": "c"}\n\n{"qid": "d", "doc_id": "a"}\n',
+            '{"query": "a", "relevant": "b", "grade": 2}\n{"query": "a", "relevant": "c"}\n'
+            '\n{"qid": "d", "doc_id": "a"}\n',
         ),
     ],
 )

@@ -59,9 +59,18 @@ def test_saved_folder_describes_itself_and_round_trips(tmp_path):
     vecs = unit_vectors(20, 8, seed=1)
     ids = [f"id{i}" for i in range(20)]
     VectorIndex.build(vecs, ids, model_id="model-a", corpus_hash="c" * 64).save(tmp_path / "index")
-    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == ["ids.json", "index.faiss", "meta.json"]
+    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == [
+        "ids.json",
+        "index.faiss",
+        "meta.json",
+    ]
     meta = json.loads((tmp_path / "index" / "meta.json").read_text())
-    assert (meta["model_id"], meta["dim"], meta["count"], meta["kind"]) == ("model-a", 8, 20, "flat")
+    assert (meta["model_id"], meta["dim"], meta["count"], meta["kind"]) == (
+        "model-a",
+        8,
+        20,
+        "flat",
+    )
     assert {"faiss", "numpy", "explorer", "python"} <= set(meta["versions"])
     loaded = VectorIndex.load(tmp_path / "index", model_id="model-a", corpus_hash="c" * 64)
     assert loaded.ids == ids
@@ -73,10 +82,14 @@ def test_saved_folder_describes_itself_and_round_trips(tmp_path):
 
 def test_loading_against_another_model_or_corpus_is_refused_naming_both(tmp_path):
     vecs = unit_vectors(4, 8, seed=2)
-    VectorIndex.build(vecs, list("abcd"), model_id="model-a", corpus_hash="a" * 64).save(tmp_path / "ix")
+    VectorIndex.build(vecs, list("abcd"), model_id="model-a", corpus_hash="a" * 64).save(
+        tmp_path / "ix"
+    )
     with pytest.raises(ExplorerError, match="built with model 'model-a', not 'model-b'"):
         VectorIndex.load(tmp_path / "ix", model_id="model-b")
-    with pytest.raises(ExplorerError, match=r"another corpus \(hash aaaaaaaaaaaa, this corpus is bbbbbbbbbbbb\)"):
+    with pytest.raises(
+        ExplorerError, match=r"another corpus \(hash aaaaaaaaaaaa, this corpus is bbbbbbbbbbbb\)"
+    ):
         VectorIndex.load(tmp_path / "ix", corpus_hash="b" * 64)
     with pytest.raises(ExplorerError, match="no index at"):
         VectorIndex.load(tmp_path / "missing")
@@ -98,7 +111,9 @@ def test_hnsw_recall_against_the_exact_oracle_and_its_filters():
     assert index.meta.kind == "hnsw" and index.meta.params["M"] == 32
     _, rows = index.search(queries, 10)
     _, want = oracle(vecs, queries, 10)
-    recall = np.mean([len(set(r) & set(w)) / 10 for r, w in zip(rows.tolist(), want.tolist())])
+    recall = np.mean(
+        [len(set(r) & set(w)) / 10 for r, w in zip(rows.tolist(), want.tolist(), strict=True)]
+    )
     assert recall >= 0.95, recall
     # A filter keeping 0.5% of the rows still returns k, and exactly the oracle's rows.
     allowed = np.zeros(3000, dtype=bool)
@@ -111,7 +126,12 @@ def test_hnsw_recall_against_the_exact_oracle_and_its_filters():
     _, rows = index.search(queries, 10, allowed=half)
     _, want = oracle(vecs, queries, 10, half)
     assert (rows >= 0).all() and half[rows].all()
-    assert np.mean([len(set(r) & set(w)) / 10 for r, w in zip(rows.tolist(), want.tolist())]) >= 0.9
+    assert (
+        np.mean(
+            [len(set(r) & set(w)) / 10 for r, w in zip(rows.tolist(), want.tolist(), strict=True)]
+        )
+        >= 0.9
+    )
 
 
 def test_auto_kind_is_exact_for_small_corpora_and_add_appends(tmp_path):
@@ -122,4 +142,6 @@ def test_auto_kind_is_exact_for_small_corpora_and_add_appends(tmp_path):
     assert (len(index), index.meta.count, index.meta.corpus_hash) == (100, 100, "b")
     np.testing.assert_array_equal(index.search(vecs, 1)[1][:, 0], np.arange(100))
     with pytest.raises(ExplorerError, match="unknown index kind 'ivf'"):
-        VectorIndex.build(vecs, [str(i) for i in range(100)], model_id="m", corpus_hash="h", kind="ivf")
+        VectorIndex.build(
+            vecs, [str(i) for i in range(100)], model_id="m", corpus_hash="h", kind="ivf"
+        )

@@ -168,7 +168,9 @@ def test_a_large_build_makes_bm25_in_a_child_process_beside_the_map(
     ex = Explorer.build(root=tmp_path / "c", embedder=embedder, progress=True)
     assert "lexical BM25 index, built alongside the map" in capsys.readouterr().err
     assert _same_index(ex.lexical, oracle)
-    assert _same_index(LexicalIndex.load(ex.layout.bm25, corpus_hash=seed_corpus.content_hash), oracle)
+    assert _same_index(
+        LexicalIndex.load(ex.layout.bm25, corpus_hash=seed_corpus.content_hash), oracle
+    )
     assert ex.related("Gemma 2", k=1, mode="lexical")[0].paper.title.startswith("Gemma:")
 
 
@@ -192,12 +194,21 @@ def test_a_background_build_does_not_rerun_the_callers_script(tmp_path):
         "from pathlib import Path\n"
         "from explorer.lexical import BackgroundBuild\n"
         "print('script body runs', flush=True)\n"
-        "job = BackgroundBuild(Path(sys.argv[1]), ['graph neural networks', 'language models'], 'h')\n"
+        "job = BackgroundBuild(Path(sys.argv[1]), "
+        "['graph neural networks', 'language models'], 'h')\n"
         "print(len(job.result()), job._child.returncode)\n",
         "utf-8",
     )
-    out = subprocess.run([sys.executable, str(script), str(tmp_path / "bm25")], capture_output=True,
-                         text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "bm25")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     assert out.stdout.splitlines() == ["script body runs", "2 0"]
     assert out.stderr == ""
-    assert LexicalIndex.load(tmp_path / "bm25", corpus_hash="h").vocab.keys() >= {"graph", "language"}
+    assert LexicalIndex.load(tmp_path / "bm25", corpus_hash="h").vocab.keys() >= {
+        "graph",
+        "language",
+    }

@@ -55,7 +55,9 @@ def test_every_paper_is_one_point_with_its_id(seed_topics):
 def test_hover_shows_corpus_text_escaped_and_short(seed_topics):
     papers, coords, labels, names = seed_topics
     fig = maps.map_figure(coords, papers, labels, names)
-    hover = {i: h for t in paper_traces(fig) for i, h in zip(t.customdata, t.hovertext)}
+    hover = {
+        i: h for t in paper_traces(fig) for i, h in zip(t.customdata, t.hovertext, strict=True)
+    }
     assert hover[papers[3].id].startswith("<b>&lt;img src=x onerror=alert(1)&gt;</b>")
     assert "&lt;/script&gt;&lt;script&gt;window.__pwned=1" in hover[papers[5].id]
     allowed = {"b", "/b", "i", "/i", "br"}

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
 from conftest import SUBSET_FILE
+from nbclient import NotebookClient
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -20,8 +19,9 @@ def test_notebook_runs_top_to_bottom(path, request, shared_cache, monkeypatch):
         request.getfixturevalue("subset_explorer")  # its vectors are then cached, not re-embedded
     monkeypatch.setenv("EXPLORER_CACHE", str(shared_cache))  # the kernel inherits it
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=1800, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=1800, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     assert outputs, "a notebook that shows nothing shows nothing broken either"

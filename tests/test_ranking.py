@@ -1,4 +1,4 @@
-"""Filters, exact filtered ranking, Rocchio, fusion and MMR: oracles on arrays, behaviour on seeds."""
+"""Filters, exact filtered ranking, Rocchio, fusion, MMR: oracles on arrays, behaviour on seeds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from explorer.ranking import Filters, dense_top, fuse, mmr, parse_years, ranks, 
 from explorer.search import MODES, Query, make_query, rank_rows
 
 TOX_A = "Toxicity Detection: Does Context Really Matter?"
-WIKICONV = "WikiConv: A Corpus of the Complete Conversational History of a Large Online Collaborative Community"
+WIKICONV = (
+    "WikiConv: A Corpus of the Complete Conversational History of a Large Online "
+    "Collaborative Community"
+)
 EX_MACHINA = "Ex Machina: Personal Attacks Seen at Scale"
 CONSTRUCTIVE = "Classifying Constructive Comments"
 
@@ -142,7 +145,11 @@ def test_a_year_filter_ranks_exactly_like_filtering_a_full_ranking(big):
 
 def test_filters_on_the_seed_corpus(seed_corpus):
     def ids(**kw):
-        return {p.id for p, keep in zip(seed_corpus, Filters.make(**kw).mask(seed_corpus)) if keep}
+        return {
+            p.id
+            for p, keep in zip(seed_corpus, Filters.make(**kw).mask(seed_corpus), strict=True)
+            if keep
+        }
 
     assert ids(years="2016") == {
         "ex-machina-personal-attacks-seen-at",

@@ -98,34 +98,116 @@ def test_seed_titles_exact(seed):
 @pytest.mark.parametrize(
     "index, category, date, has_code, authors, et_al, affiliations",
     [
-        (0, "cs.CL", "2024-07-31", False, ("Gemma Team", "Morgane Riviere", "Shreya Pathak"),
-         True, ("deepmind",)),
-        (3, "cs.IR", "2023-07-26", False, ("Scott Sanner", "Krisztian Balog", "Filip Radlinski"),
-         True, ()),
-        (5, "cs.CL", "2023-02-01", False, ("Léo Laugier", "Raghuram Vadapalli", "Thomas Bonald"),
-         True, ()),
-        (8, "cs.AI", "2026-05-07", False, ("Alex Bäuerle", "Adam Connors", "Alexander Novikov"),
-         True, ()),
-        (9, "cs.CL", "2024-03-08", False, ("Gemini Team", "Petko Georgiev", "Ving Ian Lei"),
-         True, ("deepmind", "mila")),
-        (11, "cs.CL", "2024-04-11", True, ("Ian Tenney", "Ryan Mullins", "Bin Du"),
-         True, ("deepmind",)),
-        (13, "cs.CL", "2026-05-12", False, ("Maxime Guigon", "Lucas Dixon", "Michaël E. Sander"),
-         False, ()),
-        (15, "cs.HC", "2025-10-14", True, ("Crystal Qian", "Vivian Tsai", "Michael Behr"),
-         True, ()),
-        (18, "cs.LG", "2023-12-06", False, ("Dan Friedman", "Andrew Lampinen", "Lucas Dixon"),
-         True, ("princeton",)),
-        (23, "cs.CL", "2025-03-05", False, ("Jessica Hoffmann", "Christiane Ahlheim", "Zac Yu"),
-         True, ()),
-        (28, "cs.CL", "2021-12-13", False, ("Nan Du", "Yanping Huang", "Andrew M. Dai"),
-         True, ()),
-        (36, "stat.ML", "2019-03-05", False, ("Daniel Borkan", "Lucas Dixon", "John Li"),
-         True, ()),
-        (37, "cs.CL", "2018-10-31", False,
-         ("Yiqing Hua", "Cristian Danescu-Niculescu-Mizil", "Dario Taraborelli"), True, ()),
-        (40, "cs.NI", "2016-05-13", False,
-         ("Lucas Dixon", "Thomas Ristenpart", "Thomas Shrimpton"), False, ()),
+        (
+            0,
+            "cs.CL",
+            "2024-07-31",
+            False,
+            ("Gemma Team", "Morgane Riviere", "Shreya Pathak"),
+            True,
+            ("deepmind",),
+        ),
+        (
+            3,
+            "cs.IR",
+            "2023-07-26",
+            False,
+            ("Scott Sanner", "Krisztian Balog", "Filip Radlinski"),
+            True,
+            (),
+        ),
+        (
+            5,
+            "cs.CL",
+            "2023-02-01",
+            False,
+            ("Léo Laugier", "Raghuram Vadapalli", "Thomas Bonald"),
+            True,
+            (),
+        ),
+        (
+            8,
+            "cs.AI",
+            "2026-05-07",
+            False,
+            ("Alex Bäuerle", "Adam Connors", "Alexander Novikov"),
+            True,
+            (),
+        ),
+        (
+            9,
+            "cs.CL",
+            "2024-03-08",
+            False,
+            ("Gemini Team", "Petko Georgiev", "Ving Ian Lei"),
+            True,
+            ("deepmind", "mila"),
+        ),
+        (
+            11,
+            "cs.CL",
+            "2024-04-11",
+            True,
+            ("Ian Tenney", "Ryan Mullins", "Bin Du"),
+            True,
+            ("deepmind",),
+        ),
+        (
+            13,
+            "cs.CL",
+            "2026-05-12",
+            False,
+            ("Maxime Guigon", "Lucas Dixon", "Michaël E. Sander"),
+            False,
+            (),
+        ),
+        (
+            15,
+            "cs.HC",
+            "2025-10-14",
+            True,
+            ("Crystal Qian", "Vivian Tsai", "Michael Behr"),
+            True,
+            (),
+        ),
+        (
+            18,
+            "cs.LG",
+            "2023-12-06",
+            False,
+            ("Dan Friedman", "Andrew Lampinen", "Lucas Dixon"),
+            True,
+            ("princeton",),
+        ),
+        (
+            23,
+            "cs.CL",
+            "2025-03-05",
+            False,
+            ("Jessica Hoffmann", "Christiane Ahlheim", "Zac Yu"),
+            True,
+            (),
+        ),
+        (28, "cs.CL", "2021-12-13", False, ("Nan Du", "Yanping Huang", "Andrew M. Dai"), True, ()),
+        (36, "stat.ML", "2019-03-05", False, ("Daniel Borkan", "Lucas Dixon", "John Li"), True, ()),
+        (
+            37,
+            "cs.CL",
+            "2018-10-31",
+            False,
+            ("Yiqing Hua", "Cristian Danescu-Niculescu-Mizil", "Dario Taraborelli"),
+            True,
+            (),
+        ),
+        (
+            40,
+            "cs.NI",
+            "2016-05-13",
+            False,
+            ("Lucas Dixon", "Thomas Ristenpart", "Thomas Shrimpton"),
+            False,
+            (),
+        ),
     ],
 )
 def test_seed_entry_fields(seed, index, category, date, has_code, authors, et_al, affiliations):
@@ -174,22 +256,44 @@ def test_seed_duplicate_titles_get_numbered_slugs(tmp_path):
 @pytest.mark.parametrize(
     "line, title, authors, et_al",
     [
-        ("Deep Learning in PracticeYann LeCun, Yoshua Bengio", "Deep Learning in Practice",
-         ["Yann LeCun", "Yoshua Bengio"], False),
-        ("WaveNet: A Generative Model for Raw AudioAaron van den Oord, Sander Dieleman et al.",
-         "WaveNet: A Generative Model for Raw Audio", ["Aaron van den Oord", "Sander Dieleman"],
-         True),
-        ("Scaling Laws for GPT-4Jane O'Brien, Mary McDonald", "Scaling Laws for GPT-4",
-         ["Jane O'Brien", "Mary McDonald"], False),
+        (
+            "Deep Learning in PracticeYann LeCun, Yoshua Bengio",
+            "Deep Learning in Practice",
+            ["Yann LeCun", "Yoshua Bengio"],
+            False,
+        ),
+        (
+            "WaveNet: A Generative Model for Raw AudioAaron van den Oord, Sander Dieleman et al.",
+            "WaveNet: A Generative Model for Raw Audio",
+            ["Aaron van den Oord", "Sander Dieleman"],
+            True,
+        ),
+        (
+            "Scaling Laws for GPT-4Jane O'Brien, Mary McDonald",
+            "Scaling Laws for GPT-4",
+            ["Jane O'Brien", "Mary McDonald"],
+            False,
+        ),
         ("Evaluation in AIAlice Smith", "Evaluation in AI", ["Alice Smith"], False),
-        ("Human-AI Teaming with LLMsJ.-P. Martin", "Human-AI Teaming with LLMs", ["J.-P. Martin"],
-         False),
-        ("Length-Controlled Generation with LLMsJuncheng Xie, Hung-yi Lee",
-         "Length-Controlled Generation with LLMs", ["Juncheng Xie", "Hung-yi Lee"], False),
+        (
+            "Human-AI Teaming with LLMsJ.-P. Martin",
+            "Human-AI Teaming with LLMs",
+            ["J.-P. Martin"],
+            False,
+        ),
+        (
+            "Length-Controlled Generation with LLMsJuncheng Xie, Hung-yi Lee",
+            "Length-Controlled Generation with LLMs",
+            ["Juncheng Xie", "Hung-yi Lee"],
+            False,
+        ),
         # lower-case surnames only pass in the fallback pass, when no strict split exists
-        ("Superposition Yields Robust Neural ScalingYizhou liu, Ziming Liu, Jeff Gore",
-         "Superposition Yields Robust Neural Scaling", ["Yizhou liu", "Ziming Liu", "Jeff Gore"],
-         False),
+        (
+            "Superposition Yields Robust Neural ScalingYizhou liu, Ziming Liu, Jeff Gore",
+            "Superposition Yields Robust Neural Scaling",
+            ["Yizhou liu", "Ziming Liu", "Jeff Gore"],
+            False,
+        ),
     ],
 )
 def test_split_title_authors(line, title, authors, et_al):
@@ -201,7 +305,9 @@ def test_author_list_rejects_title_fragments():
     assert parse_author_list("LJessica Hoffmann, Zac Yu") is None
     assert parse_author_list("Conv: A Corpus of the Complete Conversational History") is None
     assert parse_author_list("Ada Lovelace, Alan Turing et al.") == (
-        ["Ada Lovelace", "Alan Turing"], True)
+        ["Ada Lovelace", "Alan Turing"],
+        True,
+    )
 
 
 def _seed_file(tmp_path: Path, text: str) -> str:
@@ -213,25 +319,37 @@ def _seed_file(tmp_path: Path, text: str) -> str:
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("XQJul 31, 2024\nA TitleAda Lovelace\nAbstract.\n",
-         ":1: unknown subject 'XQ' in 'XQJul 31, 2024' (known: AI, AR, CC, CE, CG, CL, CR, CV, CY, "
-         "DB, DC, DL, DM, DS, ET, FL, GL, GR, GT, HC, IR, IT, LG, LO, MA, MM, MS, NA, NE, NI, OH, "
-         "OS, PF, PL, RO, SC, SD, SE, SI, SY, ML)"),
-        ("A TitleAda Lovelace\nAbstract.\n",
-         ":1: expected a listing header such as 'CLJul 31, 2024' (subject glued to the date), got "
-         "'A TitleAda Lovelace'"),
-        ("CLJul 31, 2024\nA TitleAda Lovelace\nAbstract.\nA stray line\n",
-         ":4: the entry that starts on line 1 already has its 3 lines (header, title+authors, "
-         "abstract); expected a new header such as 'CLJul 31, 2024' (subject glued to the date), "
-         "got 'A stray line'"),
-        ("CLJul 31, 2024\nA TitleAda Lovelace\nAbstract.\n\nLGMar 1, 2023\nOnly TitleBo Li\n",
-         ":5: this entry has 2 line(s) but needs 3 (header, title+authors, abstract)"),
-        ("CLJul 31, 2024\nno authors here at all\nAbstract.\n",
-         ":2: cannot tell the title from the authors in 'no authors here at all' (expected the "
-         "title glued to 'First Last, First Last et al.')"),
+        (
+            "XQJul 31, 2024\nA TitleAda Lovelace\nAbstract.\n",
+            ":1: unknown subject 'XQ' in 'XQJul 31, 2024' (known: AI, AR, CC, CE, CG, CL, CR, "
+            "CV, CY, DB, DC, DL, DM, DS, ET, FL, GL, GR, GT, HC, IR, IT, LG, LO, MA, MM, MS, NA, "
+            "NE, NI, OH, OS, PF, PL, RO, SC, SD, SE, SI, SY, ML)",
+        ),
+        (
+            "A TitleAda Lovelace\nAbstract.\n",
+            ":1: expected a listing header such as 'CLJul 31, 2024' (subject glued to the "
+            "date), got 'A TitleAda Lovelace'",
+        ),
+        (
+            "CLJul 31, 2024\nA TitleAda Lovelace\nAbstract.\nA stray line\n",
+            ":4: the entry that starts on line 1 already has its 3 lines (header, title+authors, "
+            "abstract); expected a new header such as 'CLJul 31, 2024' (subject glued to the "
+            "date), got 'A stray line'",
+        ),
+        (
+            "CLJul 31, 2024\nA TitleAda Lovelace\nAbstract.\n\nLGMar 1, 2023\nOnly TitleBo Li\n",
+            ":5: this entry has 2 line(s) but needs 3 (header, title+authors, abstract)",
+        ),
+        (
+            "CLJul 31, 2024\nno authors here at all\nAbstract.\n",
+            ":2: cannot tell the title from the authors in 'no authors here at all' (expected the "
+            "title glued to 'First Last, First Last et al.')",
+        ),
         ("CLFeb 30, 2024\nA TitleAda Lovelace\nAbstract.\n", ":1: no such date: 'CLFeb 30, 2024'"),
-        ("CLJux 3, 2024\nA TitleAda Lovelace\nAbstract.\n",
-         ":1: unknown month 'Jux' in 'CLJux 3, 2024'"),
+        (
+            "CLJux 3, 2024\nA TitleAda Lovelace\nAbstract.\n",
+            ":1: unknown month 'Jux' in 'CLJux 3, 2024'",
+        ),
         ("\n\n", ": no papers (empty file)"),
     ],
 )
@@ -280,8 +398,10 @@ def test_arxiv_dump_jsonl():
     assert first.categories == ("hep-ph",)
     assert dict(first.extra)["doi"] == "10.1103/PhysRevD.76.013009"
     assert dict(first.extra)["comments"] == "37 pages, 15 figures; published version"
-    assert first.text.startswith("Calculation of prompt diphoton production cross sections at "
-                                 "Tevatron and LHC energies. A fully differential calculation")
+    assert first.text.startswith(
+        "Calculation of prompt diphoton production cross sections at "
+        "Tevatron and LHC energies. A fully differential calculation"
+    )
     assert second.authors == ("Ileana Streinu", "Louis Theran")  # from the string
     assert second.categories == ("math.CO", "cs.CG")
     assert second.date == "2007-03-31"
@@ -365,9 +485,13 @@ def test_author_strings_and_lists(tmp_path):
 
 def test_slugify_and_dates():
     assert slugify("Gemma 2: Improving Open Language Models at a Practical Size") == (
-        "gemma-2-improving-open-language-models")
+        "gemma-2-improving-open-language-models"
+    )
     assert slugify("Who's asking? Ça va") == "whos-asking-ca-va"
-    assert slugify("Decoding-time Realignment of Language Models") == "decoding-time-realignment-of-language-models"
+    assert (
+        slugify("Decoding-time Realignment of Language Models")
+        == "decoding-time-realignment-of-language-models"
+    )
     assert slugify("深度学习").startswith("paper-")
     assert normalize_date("Mon, 2 Apr 2007 19:18:42 GMT") == "2007-04-02"
     assert normalize_date("2024-07-31T12:00:00Z") == "2024-07-31"
@@ -380,74 +504,187 @@ def test_slugify_and_dates():
 
 
 BAD_INPUTS = [
-    ("papers.jsonl", b'{"id": "a", "title": "t", "abstract": "x"}\n\n{"id": "b", "title": "t" '
-     b'"abstract": "x"}\n', {}, ":3: not valid JSON (Expecting ',' delimiter at column 26)"),
+    (
+        "papers.jsonl",
+        b'{"id": "a", "title": "t", "abstract": "x"}\n\n{"id": "b", "title": "t" '
+        b'"abstract": "x"}\n',
+        {},
+        ":3: not valid JSON (Expecting ',' delimiter at column 26)",
+    ),
     ("empty.jsonl", b"", {}, ": no papers (empty file)"),
-    ("latin1.csv", b"id,title,abstract\n1,Caf\xc3\xa9,ok\n2,Caf\xe9,bad\n", {},
-     ":3: not UTF-8 text (byte 0xe9); re-save the file as UTF-8"),
-    ("refs.csv", b"id,name,summary\n1,a,b\n", {},
-     ": no 'abstract' column (columns: id, name, summary); map one with "
-     "columns={'abstract': ...} / --column abstract=summary"),
-    ("refs2.csv", b"id,name,summary\n1,a,b\n", {"columns": {"abstract": "summary"}},
-     ": no 'title' column (columns: id, name, summary); map one with "
-     "columns={'title': ...} / --column title=name"),
-    ("notitle.jsonl", b'{"abstract": "x", "year": 2020}\n', {},
-     ": no 'title' column (columns: abstract, year); map one with columns={'title': ...} / "
-     "--column title=..."),
-    ("mapped.csv", b"id,title,summary\n1,a,b\n", {"columns": {"abstract": "summry"}},
-     ": no 'summry' column (mapped to 'abstract') (columns: id, title, summary)"),
-    ("blank.jsonl", b'{"id": "a", "title": "t", "abstract": "x"}\n{"id": "b", "title": " ", '
-     b'"abstract": "x"}\n', {}, ":2: no title (the 'title' field is empty)"),
-    ("noid.jsonl", b'{"id": "a", "title": "t", "abstract": "x"}\n{"id": "", "title": "u", '
-     b'"abstract": "x"}\n', {}, ":2: no id (the 'id' field is empty)"),
-    ("date.csv", b"id,title,abstract,date\n1,t,a,someday\n", {},
-     ":2: unrecognised date 'someday' in the 'date' field (use YYYY-MM-DD or a year)"),
-    ("fields.csv", b'id,title,abstract\n1,"a,b",c,d\n', {},
-     ":2: 4 fields, but the header has 3 (is a field with a ',' missing its quotes?)"),
+    (
+        "latin1.csv",
+        b"id,title,abstract\n1,Caf\xc3\xa9,ok\n2,Caf\xe9,bad\n",
+        {},
+        ":3: not UTF-8 text (byte 0xe9); re-save the file as UTF-8",
+    ),
+    (
+        "refs.csv",
+        b"id,name,summary\n1,a,b\n",
+        {},
+        ": no 'abstract' column (columns: id, name, summary); map one with "
+        "columns={'abstract': ...} / --column abstract=summary",
+    ),
+    (
+        "refs2.csv",
+        b"id,name,summary\n1,a,b\n",
+        {"columns": {"abstract": "summary"}},
+        ": no 'title' column (columns: id, name, summary); map one with "
+        "columns={'title': ...} / --column title=name",
+    ),
+    (
+        "notitle.jsonl",
+        b'{"abstract": "x", "year": 2020}\n',
+        {},
+        ": no 'title' column (columns: abstract, year); map one with columns={'title': ...} / "
+        "--column title=...",
+    ),
+    (
+        "mapped.csv",
+        b"id,title,summary\n1,a,b\n",
+        {"columns": {"abstract": "summry"}},
+        ": no 'summry' column (mapped to 'abstract') (columns: id, title, summary)",
+    ),
+    (
+        "blank.jsonl",
+        b'{"id": "a", "title": "t", "abstract": "x"}\n{"id": "b", "title": " ", "abstract": "x"}\n',
+        {},
+        ":2: no title (the 'title' field is empty)",
+    ),
+    (
+        "noid.jsonl",
+        b'{"id": "a", "title": "t", "abstract": "x"}\n{"id": "", "title": "u", "abstract": "x"}\n',
+        {},
+        ":2: no id (the 'id' field is empty)",
+    ),
+    (
+        "date.csv",
+        b"id,title,abstract,date\n1,t,a,someday\n",
+        {},
+        ":2: unrecognised date 'someday' in the 'date' field (use YYYY-MM-DD or a year)",
+    ),
+    (
+        "fields.csv",
+        b'id,title,abstract\n1,"a,b",c,d\n',
+        {},
+        ":2: 4 fields, but the header has 3 (is a field with a ',' missing its quotes?)",
+    ),
     ("header.csv", b"id,title,abstract\n", {}, ": no papers (only a header row)"),
-    ("dupcol.csv", b"id,title,title,abstract\n", {},
-     ":1: the header names the column 'title' twice"),
-    ("allblank.jsonl", b'{"id": "a", "title": "t", "abstract": ""}\n', {},
-     ": no papers (none of its 1 rows has an abstract)"),
-    ("list.jsonl", b'[{"id": "a"}]\n', {},
-     ":1: expected a JSON object per line, got a list (a JSON array belongs in a .json file)"),
-    ("pretty.jsonl", b'[\n  {"id": "a"}\n]\n', {},
-     ":1: not valid JSON (Expecting value at column 2); is this a pretty-printed .json file? "
-     "name it .json or pass fmt='json'"),
-    ("bad.json", b'[\n {"id": "a", "title": "t", "abstract": "x"},\n {"id": "b"}\n {"id": "c"}\n]',
-     {}, ":4: not valid JSON (Expecting ',' delimiter at column 2)"),
+    (
+        "dupcol.csv",
+        b"id,title,title,abstract\n",
+        {},
+        ":1: the header names the column 'title' twice",
+    ),
+    (
+        "allblank.jsonl",
+        b'{"id": "a", "title": "t", "abstract": ""}\n',
+        {},
+        ": no papers (none of its 1 rows has an abstract)",
+    ),
+    (
+        "list.jsonl",
+        b'[{"id": "a"}]\n',
+        {},
+        ":1: expected a JSON object per line, got a list (a JSON array belongs in a .json file)",
+    ),
+    (
+        "pretty.jsonl",
+        b'[\n  {"id": "a"}\n]\n',
+        {},
+        ":1: not valid JSON (Expecting value at column 2); is this a pretty-printed .json file? "
+        "name it .json or pass fmt='json'",
+    ),
+    (
+        "bad.json",
+        b'[\n {"id": "a", "title": "t", "abstract": "x"},\n {"id": "b"}\n {"id": "c"}\n]',
+        {},
+        ":4: not valid JSON (Expecting ',' delimiter at column 2)",
+    ),
     ("nums.json", b"[\n1, 2]", {}, ":2: expected a JSON object for each paper, got a number"),
-    ("obj.json", b'{"items": []}', {},
-     ': expected a JSON array of papers or an object with a "papers" list (keys: items)'),
+    (
+        "obj.json",
+        b'{"items": []}',
+        {},
+        ': expected a JSON array of papers or an object with a "papers" list (keys: items)',
+    ),
     ("emptylist.json", b"[]", {}, ": no papers (the list is empty)"),
-    ("notes.docx", b"hello", {},
-     ": unknown file type '.docx' (supported: .txt (seed listing), .jsonl, .ndjson, .json, "
-     ".csv, .tsv, each optionally .gz; or pass fmt=...)"),
-    ("broken.jsonl.gz", b"not gzip at all", {},
-     ": not a valid gzip file (Not a gzipped file (b'no'))"),
-    ("short.jsonl.gz", gzip.compress(b'{"id": "a", "title": "t", "abstract": "x"}\n' * 50)[:40],
-     {}, ": the gzip file is truncated (it ends in the middle of the data)"),
+    (
+        "notes.docx",
+        b"hello",
+        {},
+        ": unknown file type '.docx' (supported: .txt (seed listing), .jsonl, .ndjson, .json, "
+        ".csv, .tsv, each optionally .gz; or pass fmt=...)",
+    ),
+    (
+        "broken.jsonl.gz",
+        b"not gzip at all",
+        {},
+        ": not a valid gzip file (Not a gzipped file (b'no'))",
+    ),
+    (
+        "short.jsonl.gz",
+        gzip.compress(b'{"id": "a", "title": "t", "abstract": "x"}\n' * 50)[:40],
+        {},
+        ": the gzip file is truncated (it ends in the middle of the data)",
+    ),
     # the fuzz probe's findings: each was a traceback, a hang or a silently wrong result
-    ("quote.csv", b'id,title,abstract\n1,"a"b,c\n', {},
-     ":2: not valid CSV (text after a closing quote; a field is either quoted whole, or a '\"' "
-     "inside it is written '\"\"'): ',' expected after '\"'"),
-    ("unclosed.csv", b'id,title,abstract\n1,t,a\n2,"never closed,x\n3,t,a\n', {},
-     ":3: not valid CSV (a quoted field of the record that starts here is never closed: a '\"' "
-     "is missing)"),
-    ("nul.csv", b"id,title,abstract\n1,t\x00,a\n", {},
-     ":2: contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text"),
-    ("nul.json", b'[\n{"id": "a", "title": "t", "abstract": "x"},\n\x00]', {},
-     ":3: contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text"),
-    ("utf16.csv", "id,title,abstract\n1,t,a\n".encode("utf-16"), {},
-     ":1: the file is UTF-16 (little-endian) text; re-save it as UTF-8"),
-    ("utf16be.jsonl", "\ufeff{}".encode("utf-16-be"), {},
-     ":1: the file is UTF-16 (big-endian) text; re-save it as UTF-8"),
-    ("utf32.txt", "CLJul 31, 2024\n".encode("utf-32"), {},
-     ":1: the file is UTF-32 (little-endian) text; re-save it as UTF-8"),
-    ("huge.csv", b"id,title,abstract\n1,t," + b"x" * (16 * 2**20 + 1) + b"\n", {},
-     ":2: not valid CSV (a field longer than 16,777,216 characters)"),
-    ("fakegz.csv.gz", b"\x1f\x8b" + b"id,title,abstract\n", {},
-     ": not a valid gzip file (Unknown compression method)"),
+    (
+        "quote.csv",
+        b'id,title,abstract\n1,"a"b,c\n',
+        {},
+        ":2: not valid CSV (text after a closing quote; a field is either quoted whole, or a '\"' "
+        "inside it is written '\"\"'): ',' expected after '\"'",
+    ),
+    (
+        "unclosed.csv",
+        b'id,title,abstract\n1,t,a\n2,"never closed,x\n3,t,a\n',
+        {},
+        ":3: not valid CSV (a quoted field of the record that starts here is never closed: a '\"' "
+        "is missing)",
+    ),
+    (
+        "nul.csv",
+        b"id,title,abstract\n1,t\x00,a\n",
+        {},
+        ":2: contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text",
+    ),
+    (
+        "nul.json",
+        b'[\n{"id": "a", "title": "t", "abstract": "x"},\n\x00]',
+        {},
+        ":3: contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text",
+    ),
+    (
+        "utf16.csv",
+        "id,title,abstract\n1,t,a\n".encode("utf-16"),
+        {},
+        ":1: the file is UTF-16 (little-endian) text; re-save it as UTF-8",
+    ),
+    (
+        "utf16be.jsonl",
+        "\ufeff{}".encode("utf-16-be"),
+        {},
+        ":1: the file is UTF-16 (big-endian) text; re-save it as UTF-8",
+    ),
+    (
+        "utf32.txt",
+        "CLJul 31, 2024\n".encode("utf-32"),
+        {},
+        ":1: the file is UTF-32 (little-endian) text; re-save it as UTF-8",
+    ),
+    (
+        "huge.csv",
+        b"id,title,abstract\n1,t," + b"x" * (16 * 2**20 + 1) + b"\n",
+        {},
+        ":2: not valid CSV (a field longer than 16,777,216 characters)",
+    ),
+    (
+        "fakegz.csv.gz",
+        b"\x1f\x8b" + b"id,title,abstract\n",
+        {},
+        ": not a valid gzip file (Unknown compression method)",
+    ),
     ("emptyrow.csv", b'""\n\n', {}, ": no papers (empty file)"),
 ]
 
@@ -466,10 +703,12 @@ def test_bad_arguments(tmp_path):
     assert error_of(str(tmp_path)) == f"{tmp_path}: is a directory, not a file"
     assert error_of([]) == "no input files given"
     assert error_of(SEED, fmt="xml") == (
-        "unknown format 'xml' (choose from: seed, jsonl, json, csv, tsv, arxiv)")
+        "unknown format 'xml' (choose from: seed, jsonl, json, csv, tsv, arxiv)"
+    )
     assert error_of(DATA / "refs.csv", columns={"author": "authors"}) == (
         "columns: unknown field 'author' (did you mean 'authors'? fields: id, title, abstract, "
-        "authors, affiliations, categories, date, year)")
+        "authors, affiliations, categories, date, year)"
+    )
 
 
 # --------------------------------------------------------------------------- the shared data
@@ -485,7 +724,7 @@ def test_arxiv_cs_2025_first_rows(tmp_path):
     source = _require(ARXIV / "papers.jsonl.gz")
     head = tmp_path / "head.jsonl.gz"
     with gzip.open(source, "rb") as src, gzip.open(head, "wb") as dst:
-        for _, line in zip(range(20), src):
+        for _, line in zip(range(20), src, strict=False):
             dst.write(line)
     corpus = read_corpus(head)
     assert len(corpus) == 20 and corpus.stats.rows == 20
@@ -494,13 +733,19 @@ def test_arxiv_cs_2025_first_rows(tmp_path):
     assert first.title == (
         "Simulation of prosthetic vision with PRIMA system and enhancement of face representation"
     )
-    assert first.authors == ("Jungyeon Park", "Anna Kochnev Goldstein", "Yueming Zhou",
-                             "Nathan Jensen", "Daniel Palanker")
+    assert first.authors == (
+        "Jungyeon Park",
+        "Anna Kochnev Goldstein",
+        "Yueming Zhou",
+        "Nathan Jensen",
+        "Daniel Palanker",
+    )
     assert first.categories == ("cs.HC", "cs.CV")
     assert first.date == "2025-03-18"
     assert first.extra == ()  # "comment": null
-    assert first.abstract.startswith("Objective. Patients implanted with the PRIMA photovoltaic "
-                                     "subretinal\nprosthesis")
+    assert first.abstract.startswith(
+        "Objective. Patients implanted with the PRIMA photovoltaic subretinal\nprosthesis"
+    )
     assert first.abstract.endswith("for face recognition.")
     assert corpus[1].categories == ("cs.AR", "cs.CV", "eess.IV")
     assert corpus[2].extra == (("comment", "IROS2025 under review"),)
@@ -516,8 +761,7 @@ def test_arxiv_cs_2025_subset_keeps_labels():
     assert first.extra == (("label", "cs.LG"),)
     labels = [dict(p.extra)["label"] for p in corpus]
     assert len(set(labels)) == 10
-    assert all(label == p.primary_category for label, p in zip(labels, corpus))
-
+    assert all(label == p.primary_category for label, p in zip(labels, corpus, strict=True))
 
 
 # --------------------------------------------------------------------------- fuzz-probe regressions
@@ -552,17 +796,35 @@ def _deadline(seconds: int):
 @pytest.mark.parametrize(
     "name, content, expected",
     [
-        ("deep.json", "[" * 100_000 + "]" * 100_000,
-         ":1: JSON that cannot be read: lists or objects nested too deeply"),
-        ("deep-object.json", '{"papers": [\n{"a":' * 1 + '{"a":' * 100_000 + "1" + "}" * 100_001
-         + "]}", ":2: JSON that cannot be read: lists or objects nested too deeply"),
-        ("deep-meta.json", '{"meta": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}",
-         ":1: JSON that cannot be read: lists or objects nested too deeply"),
-        ("deep.jsonl", _jsonl({"id": "a", "title": "t", "abstract": "x"})
-         + '{"a":' * 100_000 + "1" + "}" * 100_000 + "\n",
-         ":2: JSON that cannot be read: lists or objects nested too deeply"),
-        ("deep-list.jsonl", "[" * 100_000 + "]" * 100_000 + "\n",
-         ":1: JSON that cannot be read: lists or objects nested too deeply"),
+        (
+            "deep.json",
+            "[" * 100_000 + "]" * 100_000,
+            ":1: JSON that cannot be read: lists or objects nested too deeply",
+        ),
+        (
+            "deep-object.json",
+            '{"papers": [\n{"a":' * 1 + '{"a":' * 100_000 + "1" + "}" * 100_001 + "]}",
+            ":2: JSON that cannot be read: lists or objects nested too deeply",
+        ),
+        (
+            "deep-meta.json",
+            '{"meta": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}",
+            ":1: JSON that cannot be read: lists or objects nested too deeply",
+        ),
+        (
+            "deep.jsonl",
+            _jsonl({"id": "a", "title": "t", "abstract": "x"})
+            + '{"a":' * 100_000
+            + "1"
+            + "}" * 100_000
+            + "\n",
+            ":2: JSON that cannot be read: lists or objects nested too deeply",
+        ),
+        (
+            "deep-list.jsonl",
+            "[" * 100_000 + "]" * 100_000 + "\n",
+            ":1: JSON that cannot be read: lists or objects nested too deeply",
+        ),
     ],
 )
 def test_deeply_nested_json_is_one_line_error(tmp_path, name, content, expected):
@@ -580,7 +842,10 @@ def test_integer_beyond_the_digit_limit_is_one_line_error(tmp_path, name, field)
     bad = f'{{"{field}": {digits}, "title": "t", "abstract": "x", "id": "b"}}'
     content = f"{good}\n{bad}\n" if name.endswith(".jsonl") else f"[{good},\n{bad}]"
     path = _write(tmp_path, name, content)
-    assert error_of(path) == path + ":2: JSON that cannot be read: an integer with more than 4,300 digits"
+    assert (
+        error_of(path)
+        == path + ":2: JSON that cannot be read: an integer with more than 4,300 digits"
+    )
 
 
 @pytest.mark.parametrize(
@@ -614,12 +879,14 @@ def test_lone_surrogate_in_a_title_that_is_slugged(tmp_path):
     path = _write(tmp_path, "slug.jsonl", '{"title": "\\u6587\\udfff", "abstract": "x"}\n')
     assert error_of(path) == (
         f"{path}:1: the 'title' field holds a lone UTF-16 surrogate ('\\udfff'), which is not a "
-        "character (a \\uXXXX escape cut from its pair?); fix the text")
+        "character (a \\uXXXX escape cut from its pair?); fix the text"
+    )
 
 
 def test_surrogate_pair_escapes_are_one_character(tmp_path):
-    path = _write(tmp_path, "pair.json", '[{"id": "a", "title": "Smile \\ud83d\\ude00", '
-                                         '"abstract": "x"}]')
+    path = _write(
+        tmp_path, "pair.json", '[{"id": "a", "title": "Smile \\ud83d\\ude00", "abstract": "x"}]'
+    )
     assert read_corpus(path)[0].title == "Smile \U0001f600"
 
 
@@ -665,8 +932,13 @@ def test_long_author_list_in_a_seed_listing_is_split(tmp_path):
 def test_author_and_category_splitting_is_linear(tmp_path, authors, categories):
     """The `[\\s,]*\\bet al` and `\\s*[;,]\\s*` regexes backtracked quadratically (a minute for
     20,000 commas)."""
-    record = {"id": "a", "title": "t", "abstract": "x", "authors": authors,
-              "categories": categories}
+    record = {
+        "id": "a",
+        "title": "t",
+        "abstract": "x",
+        "authors": authors,
+        "categories": categories,
+    }
     path = _write(tmp_path, "long.jsonl", _jsonl(record))
     start = time.perf_counter()
     with _deadline(60):
@@ -680,23 +952,31 @@ def test_fifo_device_and_other_non_files_are_refused_at_once(tmp_path):
     fifo = tmp_path / "papers.jsonl"
     os.mkfifo(fifo)
     with _deadline(10):
-        assert error_of(str(fifo)) == f"{fifo}: is not a regular file (a FIFO (named pipe)); " \
-                                       "give a file of papers"
+        assert (
+            error_of(str(fifo)) == f"{fifo}: is not a regular file (a FIFO (named pipe)); "
+            "give a file of papers"
+        )
     device = tmp_path / "null.csv"
     device.symlink_to("/dev/null")
-    assert error_of(str(device)) == f"{device}: is not a regular file (a device); give a file " \
-                                    "of papers"
+    assert (
+        error_of(str(device)) == f"{device}: is not a regular file (a device); give a file "
+        "of papers"
+    )
     gz = tmp_path / "pipe.json.gz"
     os.mkfifo(gz)
     with _deadline(10):
         assert "is not a regular file" in error_of(str(gz))
     loop = tmp_path / "loop.txt"
     loop.symlink_to("loop.txt")
-    assert error_of(str(loop)) == f"{loop}: cannot read the file (Too many levels of symbolic links)"
+    assert (
+        error_of(str(loop)) == f"{loop}: cannot read the file (Too many levels of symbolic links)"
+    )
     dangling = tmp_path / "gone.tsv"
     dangling.symlink_to(tmp_path / "nowhere")
     assert error_of(str(dangling)) == f"{dangling}: file not found"
-    assert error_of(str(tmp_path / "nul\0.csv")).endswith("cannot read the file (embedded null byte)")
+    assert error_of(str(tmp_path / "nul\0.csv")).endswith(
+        "cannot read the file (embedded null byte)"
+    )
 
 
 _AUTHORS = 'a list of names (strings or {"name": ...} objects) or one string'
@@ -718,26 +998,38 @@ _WRONG_TYPES = [
     ({"abstract": False}, "the 'abstract' field must be a string, got false"),
     ({"authors": 7}, f"the 'authors' field must be {_AUTHORS}, got a number 7"),
     ({"authors": ["Ada", None]}, f"the 'authors' field must be {_AUTHORS}, got null"),
-    ({"authors": [{"name": 5}]},
-     f"""the 'authors' field must be {_AUTHORS}, got an object {{"name": 5}}"""),
+    (
+        {"authors": [{"name": 5}]},
+        f"""the 'authors' field must be {_AUTHORS}, got an object {{"name": 5}}""",
+    ),
     ({"categories": [1, 2]}, f"the 'categories' field must be {_LIST}, got a list [1, 2]"),
-    ({"categories": {"a": "b"}},
-     f"""the 'categories' field must be {_LIST}, got an object {{"a": "b"}}"""),
+    (
+        {"categories": {"a": "b"}},
+        f"""the 'categories' field must be {_LIST}, got an object {{"a": "b"}}""",
+    ),
     ({"affiliations": True}, f"the 'affiliations' field must be {_LIST}, got true"),
     ({"date": True}, f"the 'date' field must be {_DATE}, got true"),
     ({"year": [2020]}, f"the 'year' field must be {_DATE}, got a list [2020]"),
-    ({"date": "2020-01-02", "year": {"y": 1}},
-     f"""the 'year' field must be {_DATE}, got an object {{"y": 1}}"""),
+    (
+        {"date": "2020-01-02", "year": {"y": 1}},
+        f"""the 'year' field must be {_DATE}, got an object {{"y": 1}}""",
+    ),
     ({"year": 20200}, "unrecognised date '20200' in the 'year' field (use YYYY-MM-DD or a year)"),
     ({"year": "0999"}, "unrecognised date '0999' in the 'year' field (use YYYY-MM-DD or a year)"),
     ({"versions": "v1"}, f"the 'versions' field must be {_VERSIONS}, got a string 'v1'"),
-    ({"versions": [{"created": 5}]},
-     f"""the 'versions' field must be {_VERSIONS}, got a list [{{"created": 5}}]"""),
+    (
+        {"versions": [{"created": 5}]},
+        f"""the 'versions' field must be {_VERSIONS}, got a list [{{"created": 5}}]""",
+    ),
     ({"primary_category": 5}, "the 'primary_category' field must be a string, got a number 5"),
-    ({"authors_parsed": [["Lovelace", 1]]},
-     f"""the 'authors_parsed' field must be {_PARSED}, got a list [["Lovelace", 1]]"""),
-    ({"authors_parsed": [["Lovelace", "Ada"]], "authors": 5},
-     f"the 'authors' field must be {_AUTHORS}, got a number 5"),
+    (
+        {"authors_parsed": [["Lovelace", 1]]},
+        f"""the 'authors_parsed' field must be {_PARSED}, got a list [["Lovelace", 1]]""",
+    ),
+    (
+        {"authors_parsed": [["Lovelace", "Ada"]], "authors": 5},
+        f"the 'authors' field must be {_AUTHORS}, got a number 5",
+    ),
 ]
 
 
@@ -758,34 +1050,68 @@ def test_wrongly_typed_field_is_an_error_naming_line_and_field(tmp_path, fmt, ch
 
 def test_an_id_in_a_file_without_ids_is_an_error(tmp_path):
     """Later ids were silently ignored when the first record had none (slugs for all)."""
-    path = _write(tmp_path, "mixed.jsonl", _jsonl({"title": "One", "abstract": "x"},
-                                                  {"id": "p2", "title": "Two", "abstract": "y"}))
+    path = _write(
+        tmp_path,
+        "mixed.jsonl",
+        _jsonl({"title": "One", "abstract": "x"}, {"id": "p2", "title": "Two", "abstract": "y"}),
+    )
     assert error_of(path) == (
         f"{path}:2: this record has an id (the 'id' field) but the first record has none; give "
-        "every record an id, or none (ids are then made from the titles)")
-    path = _write(tmp_path, "mixed2.jsonl", _jsonl({"id": "p1", "title": "One", "abstract": "x"},
-                                                   {"title": "Two", "abstract": "y"}))
+        "every record an id, or none (ids are then made from the titles)"
+    )
+    path = _write(
+        tmp_path,
+        "mixed2.jsonl",
+        _jsonl({"id": "p1", "title": "One", "abstract": "x"}, {"title": "Two", "abstract": "y"}),
+    )
     assert error_of(path) == f"{path}:2: no id (this record has no 'id' field)"
 
 
 def test_well_typed_values_are_still_accepted(tmp_path):
     """The accepted shapes of the typing rules (see explorer.readers)."""
     rows = [
-        {"id": 42, "title": " Spaced \n title ", "abstract": "x", "year": 2021.0,
-         "authors": [{"name": "Ada Lovelace"}, {"first": "Alan", "last": "Turing"}],
-         "categories": "cs.CL, cs.LG", "affiliations": None, "flag": True, "n": 1.5,
-         "nested": {"ignored": [1]}},
-        {"id": " p2 ", "title": "T", "abstract": "y", "date": 1999, "authors": "A; B et al.",
-         "categories": ["cs.IR", " ", "stat.ML"], "primary_category": "stat.ML",
-         "authors_parsed": [["Lovelace", "Ada", None]], "versions": [{"created": None}]},
+        {
+            "id": 42,
+            "title": " Spaced \n title ",
+            "abstract": "x",
+            "year": 2021.0,
+            "authors": [{"name": "Ada Lovelace"}, {"first": "Alan", "last": "Turing"}],
+            "categories": "cs.CL, cs.LG",
+            "affiliations": None,
+            "flag": True,
+            "n": 1.5,
+            "nested": {"ignored": [1]},
+        },
+        {
+            "id": " p2 ",
+            "title": "T",
+            "abstract": "y",
+            "date": 1999,
+            "authors": "A; B et al.",
+            "categories": ["cs.IR", " ", "stat.ML"],
+            "primary_category": "stat.ML",
+            "authors_parsed": [["Lovelace", "Ada", None]],
+            "versions": [{"created": None}],
+        },
         {"id": "p3", "title": "T", "abstract": "z", "year": "٢٠٢١"},
     ]
     a, b, c = read_corpus(_write(tmp_path, "ok.jsonl", _jsonl(*rows)))
     assert (a.id, a.title, a.date, a.authors, a.categories, a.affiliations) == (
-        "42", "Spaced title", "2021", ("Ada Lovelace", "Alan Turing"), ("cs.CL", "cs.LG"), ())
+        "42",
+        "Spaced title",
+        "2021",
+        ("Ada Lovelace", "Alan Turing"),
+        ("cs.CL", "cs.LG"),
+        (),
+    )
     assert a.extra == (("flag", "true"), ("n", "1.5"))
     assert (b.id, b.date, b.authors, b.et_al, b.categories) == (
-        "p2", "1999", ("Ada Lovelace",), False, ("stat.ML", "cs.IR"))
+        "p2",
+        "1999",
+        ("Ada Lovelace",),
+        False,
+        ("stat.ML", "cs.IR"),
+    )
     assert c.date == "2021"  # Arabic-Indic digits, written in ASCII
 
 
@@ -796,9 +1122,11 @@ _SEPARATORS = "\u2028\u2029\u0085\x0b\x0c\x1c\x1d\x1e"
 def test_unicode_line_separators_are_field_text_in_csv(tmp_path, name, delimiter):
     """str.splitlines() breaks lines at U+2028 and friends: no reader may split records there."""
     d = delimiter
-    content = (f"id{d}title{d}abstract\n"
-               f"a{d}Title{_SEPARATORS}one{d}Ab{_SEPARATORS}stract\n"
-               f"b{d}Two{d}\u2028lead and trail\x0b\n")
+    content = (
+        f"id{d}title{d}abstract\n"
+        f"a{d}Title{_SEPARATORS}one{d}Ab{_SEPARATORS}stract\n"
+        f"b{d}Two{d}\u2028lead and trail\x0b\n"
+    )
     corpus = read_corpus(_write(tmp_path, name, content))
     assert corpus.ids == ["a", "b"] and corpus.stats.rows == 2
     assert corpus[0].title == "Title one"  # white space in a title: one space
@@ -807,12 +1135,12 @@ def test_unicode_line_separators_are_field_text_in_csv(tmp_path, name, delimiter
 
 
 def test_unicode_line_separators_are_field_text_in_seed_and_jsonl(tmp_path):
-    seed = _write(tmp_path, "seps.txt", f"CLJul 31, 2024\nA TitleAda Lovelace\n"
-                                        f"Ab{_SEPARATORS}stract.\n")
+    seed = _write(
+        tmp_path, "seps.txt", f"CLJul 31, 2024\nA TitleAda Lovelace\nAb{_SEPARATORS}stract.\n"
+    )
     (paper,) = read_corpus(seed)
     assert paper.abstract == f"Ab{_SEPARATORS}stract."
-    raw = json.dumps({"id": "a", "title": "t", "abstract": f"x{_SEPARATORS}y"},
-                     ensure_ascii=False)
+    raw = json.dumps({"id": "a", "title": "t", "abstract": f"x{_SEPARATORS}y"}, ensure_ascii=False)
     (paper,) = read_corpus(_write(tmp_path, "seps.jsonl", raw + "\n"))
     assert paper.abstract == f"x{_SEPARATORS}y"
 
@@ -829,11 +1157,15 @@ def test_lone_cr_ends_lines_in_csv_and_seed_listings(tmp_path):
     assert corpus.ids == ["1", "2"] and corpus[0].title == "Two lines"
     assert error_of(_write(tmp_path, "mac2.csv", "id,title,abstract\r1,t,a\r2,t\r")) == (
         f"{tmp_path / 'mac2.csv'}:3: 2 fields, but the header has 3 (is a field with a ',' "
-        "missing its quotes?)")
+        "missing its quotes?)"
+    )
     seed = _write(tmp_path, "mac.txt", "CLJul 31, 2024\rA TitleAda Lovelace\rText.\r")
     assert read_corpus(seed)[0].title == "A Title"
-    jsonl = _write(tmp_path, "mac.jsonl", '{"id": "a", "title": "t", "abstract": "x"}\r'
-                                          '{"id": "b", "title": "t", "abstract": "y"}\r')
+    jsonl = _write(
+        tmp_path,
+        "mac.jsonl",
+        '{"id": "a", "title": "t", "abstract": "x"}\r{"id": "b", "title": "t", "abstract": "y"}\r',
+    )
     assert error_of(jsonl) == f"{jsonl}:1: not valid JSON (Extra data at column 44)"
 
 

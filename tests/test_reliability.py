@@ -28,8 +28,13 @@ pytestmark = pytest.mark.slow
 
 def explorer(*args: str, cache: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "EXPLORER_CACHE": str(cache)}
-    return subprocess.run([sys.executable, "-m", "explorer", *args], capture_output=True,
-                          text=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def committed(cache: Path, name: str) -> dict:
@@ -50,19 +55,23 @@ def trials(tmp_path_factory, shared_models):
 
 
 # Fixed kill points that reproduce what the kill probe found, then random ones.
-@pytest.mark.parametrize("scenario, where", [
-    ("changed", 2),   # between the save's replaces: papers.jsonl new, vectors and index old
-    ("changed", -1),  # right after the manifest's commit, before the old generation goes
-    ("grow", -2),     # after the map was written, before the commit: the stale-map case
-    ("first", 1),
-])
+@pytest.mark.parametrize(
+    "scenario, where",
+    [
+        ("changed", 2),  # between the save's replaces: papers.jsonl new, vectors and index old
+        ("changed", -1),  # right after the manifest's commit, before the old generation goes
+        ("grow", -2),  # after the map was written, before the commit: the stale-map case
+        ("first", 1),
+    ],
+)
 def test_a_build_killed_at_a_replace_recovers_to_the_unkilled_bytes(trials, scenario, where):
     replaces, _ = trials.plans[scenario]
     at = where if where > 0 else replaces + 1 + where
     cache = trials.fresh(scenario, f"fixed-{scenario}-{at}")
     crash.run(cache, trials.models, trials.input(scenario), kill_at=at)
-    assert trials.judge(f"{scenario} after replace {at}/{replaces}", scenario, cache) == \
-        "recovered", trials.findings
+    assert (
+        trials.judge(f"{scenario} after replace {at}/{replaces}", scenario, cache) == "recovered"
+    ), trials.findings
 
 
 def test_builds_killed_at_random_moments_recover(trials):
@@ -85,8 +94,13 @@ def test_a_killed_build_never_leaves_the_old_corpus_unreadable(trials):
 
 def _start(cache: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "EXPLORER_CACHE": str(cache), "PYTHONHASHSEED": "0"}
-    return subprocess.Popen([sys.executable, "-m", "explorer", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "explorer", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_two_builds_of_one_corpus_at_once_take_turns(trials, tmp_path):
@@ -97,7 +111,7 @@ def test_two_builds_of_one_corpus_at_once_take_turns(trials, tmp_path):
     for round_ in range(10):
         procs = [_start(cache, "build", str(f), "--corpus", "lab", "--no-map") for f in (a, b)]
         outs = [p.communicate(timeout=600) for p in procs]
-        for p, (_, err) in zip(procs, outs):
+        for p, (_, err) in zip(procs, outs, strict=True):
             assert p.returncode == 0, f"round {round_}: {err}"
             assert "Traceback" not in err
         waited += sum("waiting for another build of corpus 'lab'" in err for _, err in outs)
@@ -113,11 +127,15 @@ def test_readers_never_see_a_half_written_corpus(trials, tmp_path):
     assert explorer("build", str(a), "--corpus", "lab", "--no-map", cache=cache).returncode == 0
     reader = subprocess.Popen(
         [sys.executable, "-c", _READER, str(cache), str(tmp_path / "stop")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for i in range(10):
-            out = explorer("build", str(b if i % 2 == 0 else a), "--corpus", "lab", "--no-map",
-                           cache=cache)
+            out = explorer(
+                "build", str(b if i % 2 == 0 else a), "--corpus", "lab", "--no-map", cache=cache
+            )
             assert out.returncode == 0, out.stderr
     finally:
         (tmp_path / "stop").touch()
@@ -155,8 +173,10 @@ def test_two_corpora_built_at_once_on_one_cache(trials, tmp_path):
     a, b = trials.input("first"), trials.input("changed")
     for round_ in range(10):
         cache = tmp_path / f"cache{round_}"
-        procs = [_start(cache, "build", str(f), "--corpus", name, "--no-map")
-                 for f, name in ((a, "one"), (b, "two"))]
+        procs = [
+            _start(cache, "build", str(f), "--corpus", name, "--no-map")
+            for f, name in ((a, "one"), (b, "two"))
+        ]
         for p in procs:
             _, err = p.communicate(timeout=600)
             assert p.returncode == 0 and "Traceback" not in err, f"round {round_}: {err}"
@@ -190,16 +210,21 @@ def test_a_full_disk_is_one_line_and_keeps_the_corpus_built_before(trials, tmp_p
     src = trials.input("first")
     with mounted(tmp_path / "small", "-t", "tmpfs", "-o", "size=3m", "tmpfs") as cache:
         # 32 papers without a map fit in 3 MB; a map (plotly.js inline, 4.7 MB) does not.
-        assert explorer("build", str(src), "--corpus", "lab", "--no-map",
-                        cache=cache).returncode == 0
+        assert (
+            explorer("build", str(src), "--corpus", "lab", "--no-map", cache=cache).returncode == 0
+        )
         before = committed(cache, "lab")
         line = _one_error_line(explorer("build", str(src), "--corpus", "lab", cache=cache))
         assert "the disk is full" in line and "the corpus as it was before is kept" in line
         assert committed(cache, "lab") == before
-        assert not [p for p in (cache / "lab").iterdir() if p.name.startswith("g-")
-                    and p.name != before["generation"]], "the half-written generation is gone"
-        hits = Explorer.open("lab", root=cache).related(Explorer.open("lab", root=cache)
-                                                        .corpus[0].id, k=3, mode="dense")
+        assert not [
+            p
+            for p in (cache / "lab").iterdir()
+            if p.name.startswith("g-") and p.name != before["generation"]
+        ], "the half-written generation is gone"
+        hits = Explorer.open("lab", root=cache).related(
+            Explorer.open("lab", root=cache).corpus[0].id, k=3, mode="dense"
+        )
         assert len(hits) == 3
 
 
@@ -209,11 +234,23 @@ def test_a_read_only_cache_is_one_line_and_still_opens(trials, tmp_path):
     before = committed(cache, "lab")
     with mounted(cache, "--bind", str(cache)):
         subprocess.run(["mount", "-o", "remount,bind,ro", str(cache)], check=True)
-        line = _one_error_line(explorer("build", str(trials.input("changed")), "--corpus",
-                                        "lab", "--no-map", cache=cache))
+        line = _one_error_line(
+            explorer(
+                "build", str(trials.input("changed")), "--corpus", "lab", "--no-map", cache=cache
+            )
+        )
         assert "the file system is read-only" in line
-        out = explorer("related", Explorer.open("lab", root=cache).corpus[0].id, "-c", "lab",
-                       "-k", "3", "--mode", "dense", cache=cache)
+        out = explorer(
+            "related",
+            Explorer.open("lab", root=cache).corpus[0].id,
+            "-c",
+            "lab",
+            "-k",
+            "3",
+            "--mode",
+            "dense",
+            cache=cache,
+        )
         assert out.returncode == 0 and len(out.stdout.strip().splitlines()) == 4, out.stderr
     assert committed(cache, "lab") == before
 
@@ -221,8 +258,9 @@ def test_a_read_only_cache_is_one_line_and_still_opens(trials, tmp_path):
 def test_a_cache_that_is_a_file_is_one_line(trials, tmp_path):
     cache = tmp_path / "cache"
     cache.write_text("not a folder")
-    line = _one_error_line(explorer("build", str(trials.input("first")), "--corpus", "lab",
-                                    cache=cache))
+    line = _one_error_line(
+        explorer("build", str(trials.input("first")), "--corpus", "lab", cache=cache)
+    )
     assert "a path in it is a file, not a folder" in line and str(cache) in line
     line = _one_error_line(explorer("related", "x", "-c", "lab", cache=cache))
     assert "is not built" in line or "file, not a folder" in line

@@ -25,7 +25,7 @@ def test_nearest_to_gemma_2_is_gemma(ex):
     hits = ex.related(GEMMA2, k=5)
     assert hits[0].paper.title == GEMMA
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
-    assert all(GEMMA2 != h.paper.title for h in hits)
+    assert all(h.paper.title != GEMMA2 for h in hits)
     assert hits[0].score > 0.6
 
 
@@ -60,7 +60,9 @@ def test_free_text_and_a_whole_draft_abstract(ex):
 def test_reopening_needs_no_model_and_answers_the_same(ex):
     again = Explorer.open("seeds", root=ex.layout.root.parent)
     assert again._embedder is None
-    assert [h.paper.id for h in again.related(GEMMA2, k=5)] == [h.paper.id for h in ex.related(GEMMA2, k=5)]
+    assert [h.paper.id for h in again.related(GEMMA2, k=5)] == [
+        h.paper.id for h in ex.related(GEMMA2, k=5)
+    ]
     assert again._embedder is None, "related-by-id must not load the model"
 
 
@@ -86,8 +88,11 @@ def test_a_papers_file_out_of_step_with_its_index_is_refused(ex, tmp_path):
         Explorer.open("seeds", root=root).related(ex.corpus[0].id, k=3)
     papers.unlink()
     papers.write_text("".join(lines[:-1]), "utf-8")  # one paper lost: its size says so on open
-    with pytest.raises(ExplorerError, match=r"corpus 'seeds' is damaged: .*papers.jsonl has "
-                                            r"changed since it was built; build it again"):
+    with pytest.raises(
+        ExplorerError,
+        match=r"corpus 'seeds' is damaged: .*papers.jsonl has "
+        r"changed since it was built; build it again",
+    ):
         Explorer.open("seeds", root=root)
 
 

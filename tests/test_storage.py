@@ -7,7 +7,7 @@ import pytest
 from explorer.storage import Lines
 
 
-@pytest.mark.parametrize("text", ["", "a\n", "a\nbb\n", "a\nbb", "x\n\ny\n", "é\n{\"t\": \"ü\"}\n"])
+@pytest.mark.parametrize("text", ["", "a\n", "a\nbb\n", "a\nbb", "x\n\ny\n", 'é\n{"t": "ü"}\n'])
 def test_lines_are_the_files_lines(tmp_path, text):
     path = tmp_path / "papers.jsonl"
     path.write_bytes(text.encode("utf-8"))

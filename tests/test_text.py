@@ -76,8 +76,16 @@ def test_strip_latex_says_what_the_regular_expressions_said(text):
         "\\emph{" * 60_000,
         "$$ " * 30_000,
     ],
-    ids=["parens", "brackets", "plain-parens", "plain-brackets", "dollar", "nested", "unclosed",
-         "dollars"],
+    ids=[
+        "parens",
+        "brackets",
+        "plain-parens",
+        "plain-brackets",
+        "dollar",
+        "nested",
+        "unclosed",
+        "dollars",
+    ],
 )
 def test_strip_latex_finishes_on_hostile_text(text):
     with no_hang():

@@ -112,8 +112,11 @@ def test_seed_topics_are_the_same_under_every_backend_and_noise_beyond_theirs(
     bf16_moved = float(np.linalg.norm(bf16_vectors - f32_vectors, axis=1).max())
     eps = 0.05  # bf16 measured 0.007 at most (AMD EPYC); held for 12 noise seeds up to 0.075
     assert bf16_moved < eps / 5, f"bf16 moved a vector by {bf16_moved:.3f}: widen the noise"
-    cases = {"int8/auto": seed_vectors, "bf16": bf16_vectors,
-             **{f"noise {eps} seed {s}": perturbed(f32_vectors, eps, s) for s in range(4)}}
+    cases = {
+        "int8/auto": seed_vectors,
+        "bf16": bf16_vectors,
+        **{f"noise {eps} seed {s}": perturbed(f32_vectors, eps, s) for s in range(4)},
+    }
     for name, v in cases.items():
         labels = topics.cluster_vectors(v, assign_noise=True)
         assert adjusted_rand_score(ref, labels) >= 0.95, name

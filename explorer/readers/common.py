@@ -70,7 +70,8 @@ def kind_of(value: Any) -> str:
         return "true/false"
     if isinstance(value, (int, float)):
         return "a number"
-    return {list: "a list", str: "a string", dict: "an object"}.get(type(value), "a value")
+    names: dict[type, str] = {list: "a list", str: "a string", dict: "an object"}
+    return names.get(type(value), "a value")
 
 
 _LINE_BREAKS = re.compile("[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
@@ -110,8 +111,10 @@ def check_regular_file(path: Path, source: str) -> None:
         raise fail(source, None, "is a directory, not a file")
     if not stat.S_ISREG(mode):
         kinds = (
-            (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a device"),
-            (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"),
+            (stat.S_ISFIFO, "a FIFO (named pipe)"),
+            (stat.S_ISCHR, "a device"),
+            (stat.S_ISBLK, "a device"),
+            (stat.S_ISSOCK, "a socket"),
         )
         what = next((name for test, name in kinds if test(mode)), "not a plain file")
         raise fail(source, None, f"is not a regular file ({what}); give a file of papers")
@@ -173,7 +176,8 @@ def _decode(raw: bytes, source: str, line: int) -> str:
     if nul >= 0:
         line += raw.count(b"\n", 0, nul)
         raise fail(
-            source, line,
+            source,
+            line,
             "contains a NUL byte (0x00): is it a binary or UTF-16 file? re-save it as UTF-8 text",
         )
     try:

@@ -96,12 +96,13 @@ def read_csv(
                 continue  # a blank line
             if len(row) != len(header):
                 raise fail(
-                    source, start,
+                    source,
+                    start,
                     f"{len(row)} fields, but the header has {len(header)} "
                     f"(is a field with a {delimiter!r} missing its quotes?)",
                 )
             stats.rows += 1
-            paper = mapper.to_paper(dict(zip(header, row)), start)
+            paper = mapper.to_paper(dict(zip(header, row, strict=True)), start)
             if paper is None:
                 stats.skipped_no_abstract += 1
             else:

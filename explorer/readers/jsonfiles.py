@@ -152,8 +152,9 @@ def _walk_object(text: str, i: int, lines: _Lines, source: str) -> Walk:
             raise _syntax(text, i, "Expecting ',' delimiter")
     if not found:
         raise fail(
-            source, None,
-            "expected a JSON array of papers or an object with a \"papers\" list "
+            source,
+            None,
+            'expected a JSON array of papers or an object with a "papers" list '
             f"(keys: {', '.join(keys) or 'none'})",
         )
     return i + 1
@@ -173,8 +174,11 @@ def read_json(path: Path, source: str, columns: Mapping[str, str]) -> tuple[list
         elif text.startswith("{", start):
             end = yield from _walk_object(text, start, lines, source)
         else:
-            raise fail(source, lines.at(start), "expected a JSON array of papers or an object with "
-                       "a \"papers\" list")
+            raise fail(
+                source,
+                lines.at(start),
+                'expected a JSON array of papers or an object with a "papers" list',
+            )
         end = _skip(text, end)
         if end != len(text):
             raise _syntax(text, end, "Extra data")

@@ -262,7 +262,8 @@ class RecordMapper:
         seen = list(self.seen)
         guess = next((k for n in _SUGGEST.get(field, ()) if (k := _find(seen, n))), "...")
         return fail(
-            self.source, None,
+            self.source,
+            None,
             f"no {field!r} column (columns: {self._listing()}); map one with "
             f"columns={{{field!r}: ...}} / --column {field}={guess}",
         )
@@ -282,7 +283,8 @@ class RecordMapper:
         for field, name in self.columns.items():
             if _find(seen, name) is None:
                 raise fail(
-                    self.source, None,
+                    self.source,
+                    None,
                     f"no {name!r} column (mapped to {field!r}) (columns: {self._listing()})",
                 )
 
@@ -294,7 +296,8 @@ class RecordMapper:
         bad = surrogate(value)
         if bad is not None:
             raise fail(
-                self.source, line,
+                self.source,
+                line,
                 f"the {key!r} field holds a lone UTF-16 surrogate ({bad!r}), which is not a "
                 "character (a \\uXXXX escape cut from its pair?); fix the text",
             )
@@ -329,7 +332,8 @@ class RecordMapper:
             return normalize_date(raw)
         except ValueError:
             raise fail(
-                self.source, line,
+                self.source,
+                line,
                 f"unrecognised date {short(raw)} in the {key!r} field (use YYYY-MM-DD or a year)",
             ) from None
 
@@ -340,7 +344,8 @@ class RecordMapper:
         if self.slug_ids:
             if key is not None and rec.get(key) is not None:
                 raise fail(
-                    self.source, line,
+                    self.source,
+                    line,
                     f"this record has an id (the {key!r} field) but the first record has none; "
                     "give every record an id, or none (ids are then made from the titles)",
                 )
@@ -361,7 +366,8 @@ class RecordMapper:
             raise fail(self.source, line, f"no id (the {name!r} field is empty)")
         if _ID_BAD.search(paper_id):
             raise fail(
-                self.source, line,
+                self.source,
+                line,
                 f"the id {short(paper_id)} (the {name!r} field) holds a control character or a "
                 "line break",
             )
@@ -434,7 +440,8 @@ class RecordMapper:
         ):
             # one look at every kept string; then, rarely, name the field
             named = [
-                (col["abstract"], (abstract,)), (col["title"], (title,)),
+                (col["abstract"], (abstract,)),
+                (col["title"], (title,)),
                 (col["id"], (paper_id,)),
                 ("authors_parsed" if parsed is not None else col["authors"], authors),
                 (col["categories"] or "primary_category", categories),

@@ -276,7 +276,8 @@ def _parse_header(
         raise fail(source, line, f"unknown month {m['month']!r} in {short(text)}")
     if m["year"] is None and listing_year is None:
         raise fail(
-            source, line,
+            source,
+            line,
             f"the date in {short(text)} has no year; pass the year the listing was made "
             "(listing_year=...)",
         )
@@ -306,7 +307,8 @@ def read_seed(
         elif len(entries[-1]) == 3:
             first = entries[-1][0][0]
             raise fail(
-                source, n,
+                source,
+                n,
                 f"the entry that starts on line {first} already has its 3 lines (header, "
                 f"title+authors, abstract); expected a new header such as {_EXAMPLE}, "
                 f"got {short(text)}",
@@ -322,7 +324,8 @@ def read_seed(
         (hn, header) = entry[0]
         if len(entry) < 3:
             raise fail(
-                source, hn,
+                source,
+                hn,
                 f"this entry has {len(entry)} line(s) but needs 3 (header, title+authors, "
                 "abstract)",
             )
@@ -331,7 +334,8 @@ def read_seed(
         split = split_title_authors(title_line)
         if split is None:
             raise fail(
-                source, tn,
+                source,
+                tn,
                 f"cannot tell the title from the authors in {short(title_line, 80)} "
                 "(expected the title glued to 'First Last, First Last et al.')",
             )
