@@ -238,11 +238,11 @@ class Trials:
             )
         return dst
 
-    def trial(self, i: int, scenario: str, how: str) -> str:
+    def trial(self, i: int, scenario: str, how: str, at: int | None = None) -> str:
         replaces, seconds = self.plans[scenario]
         cache = self.fresh(scenario, f"t{i}")
         if how == "replace":
-            at = self.rng.randint(1, replaces)
+            at = at or self.rng.randint(1, replaces)
             what = f"after replace {at}/{replaces}"
             run(cache, self.models, self.input(scenario), kill_at=at)
         else:
@@ -294,16 +294,25 @@ class Trials:
         self.findings.append(f"{kind}: {detail}")
         return kind
 
-    def run_all(self, kills: int, log=print) -> Counter[str]:
+    def run_all(self, kills: int, log=print, each_replace: bool = False) -> Counter[str]:
+        """`kills` kills, alternating kinds of build, half right after a replace drawn at random
+        and half at a random moment; or (`each_replace`) one kill right after every replace of
+        every kind of build, in order."""
         self.prepare()
         log(f"plans (replaces, seconds of an unkilled build): {self.plans}")
-        for i in range(kills):
-            scenario = SCENARIOS[i % len(SCENARIOS)]
-            how = "replace" if (i // len(SCENARIOS)) % 2 == 0 else "time"
+        if each_replace:
+            plan = [(s, "replace", at) for s in SCENARIOS for at in range(1, self.plans[s][0] + 1)]
+        else:
+            plan = [
+                (SCENARIOS[i % 3], "replace" if (i // 3) % 2 == 0 else "time", None)
+                for i in range(kills)
+            ]
+        for i, (scenario, how, at) in enumerate(plan):
             seen = len(self.findings)
-            outcome = self.trial(i, scenario, how)
+            outcome = self.trial(i, scenario, how, at)
+            where = f" {at}/{self.plans[scenario][0]}" if at else ""
             detail = f"  {self.findings[-1]}" if len(self.findings) > seen else ""
-            log(f"{i + 1}/{kills} {scenario:8s} {how:8s} {outcome}{detail}")
+            log(f"{i + 1}/{len(plan)} {scenario:8s} {how}{where:6s} {outcome}{detail}")
         return self.counts
 
 
@@ -313,6 +322,11 @@ def main() -> None:
     ap.add_argument("--papers", type=int, default=240)
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--each-replace",
+        action="store_true",
+        help="kill once right after every replace of every kind of build (--kills is ignored)",
+    )
     args = ap.parse_args()
     import tempfile
 
@@ -322,16 +336,17 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     trials = Trials(work, args.papers, args.seed)
-    counts = trials.run_all(args.kills, log=lambda s: print(s, flush=True))
-    print(f"machine: {describe()}")
-    print(
-        f"papers: {len(papers(args.papers))}; kills: {args.kills}; {time.perf_counter() - t0:.0f}s"
+    counts = trials.run_all(
+        args.kills, log=lambda s: print(s, flush=True), each_replace=args.each_replace
     )
+    print(f"machine: {describe()}")
+    kills = sum(counts.values())
+    print(f"papers: {len(papers(args.papers))}; kills: {kills}; {time.perf_counter() - t0:.0f}s")
     for kind in ("recovered", "failed", "corrupt", "different"):
         print(f"{kind}: {counts.get(kind, 0)}")
     for f in trials.findings:
         print(f)
-    sys.exit(0 if counts.get("recovered", 0) == args.kills else 1)
+    sys.exit(0 if counts.get("recovered", 0) == kills else 1)
 
 
 if __name__ == "__main__":
