@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import run_explorer  # tests/helpers.py
 
 GEMMA2 = "Gemma 2: Improving Open Language Models at a Practical Size"
 GEMMA = "Gemma: Open Models Based on Gemini Research and Technology"
@@ -21,16 +20,7 @@ def current_umask() -> int:
     return mask
 
 
-def explorer(*args: str, cache: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, EXPLORER_CACHE=str(cache))
-    return subprocess.run(
-        [sys.executable, "-m", "explorer", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=600,
-    )
+explorer = run_explorer
 
 
 @pytest.fixture(scope="module")

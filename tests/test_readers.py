@@ -6,12 +6,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import signal
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from helpers import deadline  # tests/helpers.py
 
 from explorer.papers import ExplorerError
 from explorer.readers import detect_format, read_corpus
@@ -777,22 +776,6 @@ def _jsonl(*records: dict) -> str:
     return "".join(json.dumps(r) + "\n" for r in records)
 
 
-@contextmanager
-def _deadline(seconds: int):
-    """Fail (instead of hanging the suite) when the block runs longer than `seconds`."""
-
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
-
 @pytest.mark.parametrize(
     "name, content, expected",
     [
@@ -904,7 +887,7 @@ def test_long_seed_line_is_read_in_linear_time(tmp_path, line):
     """A 120,000-character title+authors line hung `explorer build` (quadratic splitting)."""
     path = _write(tmp_path, "long.txt", f"CLJul 31, 2024\n{line}\nThe abstract.\n")
     start = time.perf_counter()
-    with _deadline(60):
+    with deadline(60):
         try:
             read_corpus(path)
         except ExplorerError as e:
@@ -915,7 +898,7 @@ def test_long_seed_line_is_read_in_linear_time(tmp_path, line):
 def test_long_author_list_in_a_seed_listing_is_split(tmp_path):
     names = ", ".join(["Yann LeCun"] * 12_000)
     path = _write(tmp_path, "long.txt", f"CLJul 31, 2024\nA TitleAda Lovelace, {names}\nText.\n")
-    with _deadline(60):
+    with deadline(60):
         (paper,) = read_corpus(path)
     assert paper.title == "A Title" and len(paper.authors) == 12_001
 
@@ -941,7 +924,7 @@ def test_author_and_category_splitting_is_linear(tmp_path, authors, categories):
     }
     path = _write(tmp_path, "long.jsonl", _jsonl(record))
     start = time.perf_counter()
-    with _deadline(60):
+    with deadline(60):
         (paper,) = read_corpus(path)
     assert time.perf_counter() - start < 5
     assert all(a.strip(" ,") for a in paper.authors)
@@ -951,7 +934,7 @@ def test_fifo_device_and_other_non_files_are_refused_at_once(tmp_path):
     """A FIFO with no writer hung for ever in open(); now refused before opening."""
     fifo = tmp_path / "papers.jsonl"
     os.mkfifo(fifo)
-    with _deadline(10):
+    with deadline(10):
         assert (
             error_of(str(fifo)) == f"{fifo}: is not a regular file (a FIFO (named pipe)); "
             "give a file of papers"
@@ -964,7 +947,7 @@ def test_fifo_device_and_other_non_files_are_refused_at_once(tmp_path):
     )
     gz = tmp_path / "pipe.json.gz"
     os.mkfifo(gz)
-    with _deadline(10):
+    with deadline(10):
         assert "is not a regular file" in error_of(str(gz))
     loop = tmp_path / "loop.txt"
     loop.symlink_to("loop.txt")

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import run_explorer  # tests/helpers.py
 
 from explorer import Explorer
 from explorer.storage import Layout, read_manifest, verify
@@ -26,15 +27,7 @@ import crash  # noqa: E402  (benchmarks/crash.py: the kill harness, shared with 
 pytestmark = pytest.mark.slow
 
 
-def explorer(*args: str, cache: Path, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "EXPLORER_CACHE": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-m", "explorer", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
+explorer = run_explorer
 
 
 def committed(cache: Path, name: str) -> dict:

@@ -9,30 +9,14 @@ guard below fails a test that takes more than 20 s (a hang, not a speed target).
 from __future__ import annotations
 
 import re
-import signal
-from contextlib import contextmanager
 
 import pytest
+from helpers import deadline  # tests/helpers.py
 
 from explorer.explain import split_sentences
 from explorer.papers import ExplorerError
 from explorer.ranking import parse_years
 from explorer.text import strip_latex
-
-
-@contextmanager
-def no_hang(seconds: int = 20):
-    def fail(*_):
-        raise TimeoutError(f"took more than {seconds} s: a hang")
-
-    old = signal.signal(signal.SIGALRM, fail)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
-
 
 # The regular expressions `strip_latex` replaced: the oracle on ordinary text.
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
@@ -88,26 +72,26 @@ def test_strip_latex_says_what_the_regular_expressions_said(text):
     ],
 )
 def test_strip_latex_finishes_on_hostile_text(text):
-    with no_hang():
+    with deadline(20):
         out = strip_latex(text)
     assert "\\emph" not in out and "\\(" not in out
 
 
 def test_nested_text_commands_keep_their_words_at_any_depth():
-    with no_hang():
+    with deadline(20):
         out = strip_latex("\\emph{" * 5_000 + "deep" + "}" * 5_000 + " tail")
     assert out.split() == ["deep", "tail"]
 
 
 def test_sentences_of_hostile_text_finish_and_keep_every_word():
     text = "A. " * 50_000 + "Then a real sentence ends here. And another one follows it."
-    with no_hang():
+    with deadline(20):
         parts = split_sentences(text)
     assert " ".join(parts).split() == text.split()
 
 
 def test_a_year_range_with_a_long_run_of_spaces_is_parsed_or_refused_at_once():
-    with no_hang():
+    with deadline(20):
         assert parse_years(" " * 5_000 + "2020-2024" + " " * 5_000) == (2020, 2024)
         with pytest.raises(ExplorerError, match="year range must look like"):
             parse_years("2020" + " " * 5_000 + "x")

@@ -1,0 +1,43 @@
+"""Small helpers shared by test modules (pytest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) when the block runs longer than `seconds`: a hang
+    detector, not a speed target."""
+
+    def on_alarm(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s: a hang")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_explorer(
+    *args: str, cache: Path, stdin: str | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """The real command line in a real process, on the cache `cache`."""
+    env = dict(os.environ, EXPLORER_CACHE=str(cache))
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=timeout,
+    )
