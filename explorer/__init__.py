@@ -10,18 +10,28 @@ The whole public API::
 
 __version__ = "0.1.0"
 
+# Every name that a public signature uses is importable from here.
+from explorer.building import BuildReport
 from explorer.embedding import Embedder
+from explorer.landscape import Landscape, Settings
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
 from explorer.readers import read_corpus
+from explorer.search import Match
+from explorer.topics import Topic
 from explorer.workspace import Explorer
 
 __all__ = [
+    "BuildReport",
     "Corpus",
     "Embedder",
     "Explorer",
     "ExplorerError",
     "Hit",
+    "Landscape",
+    "Match",
     "Paper",
+    "Settings",
+    "Topic",
     "read_corpus",
     "__version__",
 ]

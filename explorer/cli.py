@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from explorer.papers import ExplorerError, Hit
+from explorer.readers import FORMATS, formats_help
 from explorer.search import check_k
 
 
@@ -109,9 +110,9 @@ def main() -> None:
 @click.option(
     "--format",
     "fmt",
+    type=click.Choice(FORMATS),
     default=None,
-    metavar="FORMAT",
-    help="seed, jsonl, json, csv, tsv or arxiv (default: from the file suffix).",
+    help=f"The files' format (default: from the suffix): {formats_help()}.",
 )
 @click.option("--no-map", is_flag=True, help="Skip the map and topics (index only).")
 @click.option(

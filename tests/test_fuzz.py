@@ -214,8 +214,8 @@ def test_cli_build_of_a_path_that_is_not_a_file(cli, workdir, case):
     [
         (
             ["build", "{data}/generic.jsonl", "--format", "nonsense"],
-            1,
-            r"unknown format 'nonsense'",
+            2,
+            r"'nonsense' is not one of 'seed', 'jsonl', 'json', 'csv', 'tsv', 'arxiv'",
         ),
         (["build", "{data}/generic.jsonl", "--column", "junk"], 1, r"--column takes FIELD=COLUMN"),
         (["build", "{data}/generic.jsonl", "--column", "autors=x"], 1, r"unknown field 'autors'"),

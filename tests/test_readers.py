@@ -612,8 +612,9 @@ BAD_INPUTS = [
         "notes.docx",
         b"hello",
         {},
-        ": unknown file type '.docx' (supported: .txt (seed listing), .jsonl, .ndjson, .json, "
-        ".csv, .tsv, each optionally .gz; or pass fmt=...)",
+        ": unknown file type '.docx' (supported: .txt (seed listing), .jsonl/.ndjson (JSON "
+        "Lines), .json (a JSON array of papers), .csv (CSV with a header), .tsv (TSV with a "
+        "header), each optionally .gz; or pass fmt=...)",
     ),
     (
         "broken.jsonl.gz",

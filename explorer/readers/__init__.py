@@ -54,7 +54,8 @@ ids); keeping it would make a corpus that cannot be saved as UTF-8.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.papers import Corpus, ExplorerError, Paper, ReadStats
@@ -64,18 +65,57 @@ from explorer.readers.jsonfiles import read_json, read_jsonl
 from explorer.readers.records import FIELDS, check_columns
 from explorer.readers.seed import read_seed
 
-__all__ = ["FIELDS", "FORMATS", "SUFFIXES", "detect_format", "read_corpus", "read_file", "slugify"]
+__all__ = [
+    "FIELDS",
+    "FORMATS",
+    "REGISTRY",
+    "SUFFIXES",
+    "Format",
+    "detect_format",
+    "formats_help",
+    "read_corpus",
+    "read_file",
+    "slugify",
+]
 
-FORMATS = ("seed", "jsonl", "json", "csv", "tsv", "arxiv")
-SUFFIXES = {
-    ".txt": "seed",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".csv": "csv",
-    ".tsv": "tsv",
-}
-_SUPPORTED = ".txt (seed listing), .jsonl, .ndjson, .json, .csv, .tsv, each optionally .gz"
+# A reader: (path, source name for messages, listing year, our field -> the file's column).
+Reader = Callable[[Path, str, "int | None", dict[str, str]], tuple[list[Paper], ReadStats]]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One input format: the name `fmt=` / `--format` takes, the suffixes that pick it (before
+    an optional `.gz`), what it is (for help and errors), and its reader. A new format is one
+    module with its reader plus one row in `REGISTRY`."""
+
+    name: str
+    suffixes: tuple[str, ...]
+    what: str
+    read: Reader
+
+
+REGISTRY: tuple[Format, ...] = (
+    Format("seed", (".txt",), "seed listing", lambda p, src, year, cols: read_seed(p, src, year)),
+    Format(
+        "jsonl", (".jsonl", ".ndjson"), "JSON Lines", lambda p, src, _, c: read_jsonl(p, src, c)
+    ),
+    Format("json", (".json",), "a JSON array of papers", lambda p, s, _, c: read_json(p, s, c)),
+    Format("csv", (".csv",), "CSV with a header", lambda p, s, _, c: read_csv(p, s, c, ",")),
+    Format("tsv", (".tsv",), "TSV with a header", lambda p, s, _, c: read_csv(p, s, c, "\t")),
+    Format("arxiv", (), "arXiv's metadata dump", lambda p, s, _, c: read_jsonl(p, s, c)),
+)
+_BY_NAME = {f.name: f for f in REGISTRY}
+FORMATS = tuple(_BY_NAME)
+SUFFIXES = {suffix: f.name for f in REGISTRY for suffix in f.suffixes}
+_SUPPORTED = ", ".join(f"{'/'.join(f.suffixes)} ({f.what})" for f in REGISTRY if f.suffixes)
+_SUPPORTED += ", each optionally .gz"
+
+
+def formats_help() -> str:
+    """The formats, for a command's help: "seed (seed listing, .txt), jsonl (…), …"."""
+    return ", ".join(
+        f"{f.name} ({f.what}{', ' if f.suffixes else ''}{'/'.join(f.suffixes)})" for f in REGISTRY
+    )
 
 
 def detect_format(path: str | Path) -> str | None:
@@ -111,15 +151,7 @@ def read_file(
         raise fail(
             source, None, f"unknown file type {what} (supported: {_SUPPORTED}; or pass fmt=...)"
         )
-    cols = check_columns(columns)
-    if kind == "seed":
-        papers, stats = read_seed(p, source, listing_year)
-    elif kind in ("jsonl", "arxiv"):
-        papers, stats = read_jsonl(p, source, cols)
-    elif kind == "json":
-        papers, stats = read_json(p, source, cols)
-    else:
-        papers, stats = read_csv(p, source, cols, "\t" if kind == "tsv" else ",")
+    papers, stats = _BY_NAME[kind].read(p, source, listing_year, check_columns(columns))
     if not papers:
         raise fail(source, None, f"no papers (none of its {stats.rows} rows has an abstract)")
     return papers, stats
@@ -137,8 +169,8 @@ def read_corpus(
     - `listing_year`: the year for seed-listing dates that have none (`AIMay 7`);
     - `columns`: our field -> the file's column, e.g. `{"abstract": "summary", "id": "paper_id"}`
       (fields: id, title, abstract, authors, affiliations, categories, date, year);
-    - `fmt`: "seed", "jsonl", "json", "csv", "tsv" or "arxiv" (the arXiv metadata dump, JSON
-      Lines), instead of guessing from the suffix.
+    - `fmt`: one of `FORMATS` ("seed", "jsonl", "json", "csv", "tsv", "arxiv": see `REGISTRY`),
+      instead of guessing from the suffix.
     `corpus.stats` counts rows read, rows skipped for having no abstract, and duplicate ids.
     """
     if isinstance(paths, (str, Path)):
