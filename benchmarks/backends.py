@@ -35,7 +35,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from explorer import backends
 from explorer.atomic import write_npy
-from explorer.embedding import TorchBackend, resolve_model, verify_bundled_weights
+from explorer.embedding import (
+    TorchBackend,
+    calibration_texts,
+    resolve_model,
+    verify_bundled_weights,
+)
 from explorer.papers import Paper
 
 DATA = ROOT.parent / "shared" / "data" / "arxiv-cs-2025"
@@ -161,7 +166,7 @@ def candidates(spec, cache: Path) -> dict[str, tuple]:  # type: ignore[no-untype
 
     def ov(name: str, hint: str):  # type: ignore[no-untyped-def]
         def make():  # type: ignore[no-untyped-def]
-            folder = backends.ensure_exported(spec, name, cache)
+            folder = backends.ensure_exported(spec, name, cache, calibration_texts)
             return backends.OpenVINOBackend(
                 spec.path, folder, name, backends._check_layout(spec.path), hint
             )

@@ -8,9 +8,8 @@ The whole public API::
     ex.search("toxic comments in conversations")
 """
 
-__version__ = "0.1.0"
-
 # Every name that a public signature uses is importable from here.
+from explorer._version import __version__
 from explorer.building import BuildReport
 from explorer.embedding import Embedder
 from explorer.landscape import Landscape, Settings

@@ -23,14 +23,14 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.embedding import ModelSpec, sha256_file
+from explorer.model import ModelSpec, offline, sha256_file
 from explorer.papers import ExplorerError
 
 # Name → the packages it needs. nncf is needed only to build the int8 model (calibration).
@@ -62,7 +62,15 @@ def best_available() -> str:
     return "torch"
 
 
-def load(spec: ModelSpec, name: str, model_cache: Path | None = None) -> OpenVINOBackend:
+def load(
+    spec: ModelSpec,
+    name: str,
+    model_cache: Path | None = None,
+    calibration: Callable[[], list[str]] | None = None,
+) -> OpenVINOBackend:
+    """Backend `name` for the model `spec`, exported once into `model_cache`. An int8 export
+    needs `calibration`: it gives the real texts to measure activation ranges on (called only
+    when the export is made)."""
     if name not in REQUIRES:
         raise ExplorerError(f"unknown backend {name!r}: choose torch, {', '.join(REQUIRES)}")
     if missing := missing_packages(name):
@@ -71,11 +79,9 @@ def load(spec: ModelSpec, name: str, model_cache: Path | None = None) -> OpenVIN
         )
     if spec.path is None:
         raise ExplorerError(f"backend {name!r} needs a local model directory; use backend torch")
-    # Everything comes from local files: make sure no library tries a hub.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    offline()  # everything comes from local files: no library may try a hub
     max_len = _check_layout(spec.path)
-    folder = ensure_exported(spec, name, model_cache)
+    folder = ensure_exported(spec, name, model_cache, calibration)
     return OpenVINOBackend(spec.path, folder, name, max_len)
 
 
@@ -115,7 +121,12 @@ def _versions(name: str) -> dict[str, str]:
     return out
 
 
-def ensure_exported(spec: ModelSpec, name: str, model_cache: Path | None = None) -> Path:
+def ensure_exported(
+    spec: ModelSpec,
+    name: str,
+    model_cache: Path | None = None,
+    calibration: Callable[[], list[str]] | None = None,
+) -> Path:
     """The cached export of `spec` for backend `name`, built now if it is not there yet."""
     assert spec.path is not None
     weights = spec.path / "model.safetensors"
@@ -136,7 +147,11 @@ def ensure_exported(spec: ModelSpec, name: str, model_cache: Path | None = None)
         # The exporters print progress bars on stdout, which is for results: send them to stderr.
         with contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer and deprecation chatter about a one-off trace
-            _export_openvino(spec.path, tmp, quantize=name == "openvino-int8")
+            quantize = name == "openvino-int8"
+            if quantize and calibration is None:
+                raise ExplorerError(f"backend {name!r} needs calibration texts to be exported")
+            texts = calibration() if quantize and calibration is not None else []
+            _export_openvino(spec.path, tmp, quantize=quantize, calibration=texts)
         manifest = {
             "backend": name,
             "weights_sha256": sha,
@@ -157,20 +172,7 @@ def ensure_exported(spec: ModelSpec, name: str, model_cache: Path | None = None)
     return final
 
 
-def _calibration_texts() -> list[str]:
-    """The bundled seed corpus (41 real abstracts, as `Paper.text`): ships with the package.
-
-    int8 needs activation ranges from real inputs; measured on 3,990 arXiv abstracts, these
-    41 gave the same quality as 300 arXiv abstracts (cosine 0.9965 vs 0.9975, overlap 0.93 vs
-    0.94) and need no data beyond the wheel.
-    """
-    from explorer.readers import read_corpus
-    from explorer.storage import SEED_LISTING_YEAR, seed_file
-
-    return [p.text for p in read_corpus(seed_file(), listing_year=SEED_LISTING_YEAR)]
-
-
-def _export_openvino(model_dir: Path, out: Path, quantize: bool) -> None:
+def _export_openvino(model_dir: Path, out: Path, quantize: bool, calibration: list[str]) -> None:
     import openvino as ov
     import torch
     from transformers import AutoModel
@@ -211,7 +213,7 @@ def _export_openvino(model_dir: Path, out: Path, quantize: bool) -> None:
         tok = _tokenizer(model_dir)
         items = [
             {"input_ids": ids, "attention_mask": mask}
-            for _, ids, mask in _batches(tok, _calibration_texts(), 1, _check_layout(model_dir))
+            for _, ids, mask in _batches(tok, calibration, 1, _check_layout(model_dir))
         ]
         model = nncf.quantize(
             model,

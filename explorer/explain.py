@@ -21,7 +21,6 @@ from explorer.papers import Corpus, clean_text
 
 if TYPE_CHECKING:
     from explorer.embedding import Embedder
-    from explorer.workspace import Explorer
 
 TOP_TERMS = 8
 # Words that explain nothing even when both abstracts use them: function words and the
@@ -215,14 +214,3 @@ class Explainer:
             best = int(np.argmax(sims))
             out.append(self.pair(examples[best], int(r), float(sims[best])))
         return out
-
-
-def explain_pair(ex: Explorer, a: str, b: str) -> dict[str, Any]:
-    """Why papers `a` and `b` (ids or titles) are related: for a map's hover or side panel.
-
-    Returns {"example": {"id", "title"}, "similarity", "shared_terms": [{"term", "weight"}…],
-    "sentences": {"a", "b", "similarity"}}. Loads the model (for sentence embeddings).
-    """
-    ra = ex.corpus.position(ex.find(a).paper.id)
-    rb = ex.corpus.position(ex.find(b).paper.id)
-    return Explainer(ex.corpus, ex.vectors, ex.lexical, ex.embedder).pair(ra, rb)

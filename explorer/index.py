@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer import atomic
+from explorer._version import __version__
 from explorer.papers import ExplorerError
 
 # faiss-cpu's generated stubs omit what SWIG adds at run time (an index's hnsw and storage,
@@ -45,8 +46,6 @@ EXACT_FILTER_SHARE = 0.05  # filters keeping at most this share of an HNSW index
 
 
 def library_versions() -> dict[str, str]:
-    from explorer import __version__
-
     return {
         "explorer": __version__,
         "faiss": faiss.__version__,

@@ -332,6 +332,16 @@ class Explorer:
             hits = [replace(h, why=w) for h, w in zip(hits, why, strict=True)]
         return hits
 
+    def explain(self, a: str, b: str) -> dict[str, Any]:
+        """Why papers `a` and `b` (ids or titles) are related, for a map's hover or side panel:
+        {"example": {"id", "title"}, "similarity", "shared_terms": [{"term", "weight"}…],
+        "sentences": {"a", "b", "similarity"}}. Loads the model (for sentence embeddings)."""
+        from explorer.explain import Explainer
+
+        ra = self.corpus.position(self.find(a).paper.id)
+        rb = self.corpus.position(self.find(b).paper.id)
+        return Explainer(self.corpus, self.vectors, self.lexical, self.embedder).pair(ra, rb)
+
     def evaluate(
         self, judgements: str | Path | None = None, *, label: str | None = None, **options: Any
     ) -> EvalReport:

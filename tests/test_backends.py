@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from explorer import backends
-from explorer.embedding import ModelSpec, load_backend, resolve_model
+from explorer.embedding import ModelSpec, calibration_texts, load_backend, resolve_model
 from explorer.papers import ExplorerError
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "000_67f743c21ede86c5.txt"
@@ -41,7 +41,7 @@ def pair(fast_name, model_cache):
     texts = seed_abstracts()
     spec = resolve_model()
     ref = load_backend(spec, "torch").encode(texts, 64)  # checks the weights' SHA-256 too
-    fast = backends.load(spec, fast_name, model_cache)
+    fast = backends.load(spec, fast_name, model_cache, calibration=calibration_texts)
     return ref, fast.encode(texts, 32), fast
 
 
@@ -85,7 +85,7 @@ def test_export_is_cached_and_reused(fast_name, model_cache, pair):
     manifest = folder / "manifest.json"
     stamp = manifest.stat().st_mtime_ns
     before = backends.exports
-    again = backends.load(spec, fast_name, model_cache)
+    again = backends.load(spec, fast_name, model_cache, calibration=calibration_texts)
     assert backends.exports == before, "the second load exported again"
     assert again.folder == folder and manifest.stat().st_mtime_ns == stamp
     info = json.loads(manifest.read_text())

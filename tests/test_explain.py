@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer import Explorer
-from explorer.explain import explain_pair, shared_terms, split_sentences
+from explorer.explain import shared_terms, split_sentences
 
 TOX_A = "Toxicity Detection: Does Context Really Matter?"
 TOX_B = "Toxicity Detection can be Sensitive to the Conversational Context"
@@ -53,7 +53,7 @@ def test_shared_terms_are_words_both_abstracts_contain(ex):
 
 
 def test_best_sentence_pair_is_real_and_its_similarity_checks_out(ex, embedder):
-    why = explain_pair(ex, TOX_A, TOX_B)
+    why = ex.explain(TOX_A, TOX_B)
     pair = why["sentences"]
     assert pair["a"] in split_sentences(ex.find(TOX_A).paper.abstract)
     assert pair["b"] in split_sentences(ex.find(TOX_B).paper.abstract)
