@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -269,7 +269,15 @@ def _build_locked(
         land, fresh = None, False
         if with_map:
             land, fresh = _landscape(
-                corpus, np.asarray(vectors), settings, old, was, staged, rebuild, stage
+                corpus,
+                np.asarray(vectors),
+                settings,
+                old,
+                was,
+                staged,
+                rebuild,
+                stage,
+                embedder.model_id,
             )
             if not fresh and (was.map_html).exists():
                 link_or_copy(was.map_html, staged.map_html)
@@ -277,7 +285,7 @@ def _build_locked(
                 with stage("map", str(staged.map_html)):
                     write_map(staged.map_html, name, corpus, land)
                 fresh = True
-        elif old is not None and was.landscape.exists():  # keep a current map as it is
+        elif current and was.landscape.exists():  # keep a current map as it is
             land = landscape.load(was.landscape, settings, corpus_hash)
             fresh = land is None  # a stale map is dropped: that is a change
             if land is not None:
@@ -311,7 +319,7 @@ def _build_locked(
             committed, final = True, staged
             collect_garbage(folder, keep=[staged.generation, was.generation if old else None])
     except BaseException:
-        if not committed:
+        if not committed and not _names(folder, staged.generation):
             shutil.rmtree(staged.folder, ignore_errors=True)
         raise
     map_path = _stable_map(final, manifest) if final.map_html.exists() else None
@@ -330,6 +338,16 @@ def _build_locked(
         map_path=map_path,
     )
     return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)
+
+
+def _names(folder: Path, generation: str | None) -> bool:
+    """Whether the corpus's manifest names `generation` (an interrupt can land after the commit's
+    replace but before `commit` returns: that generation is then the corpus, and is kept)."""
+    try:
+        manifest = read_manifest(Layout(folder))
+    except ExplorerError:
+        return False
+    return manifest is not None and manifest.get("generation") == generation
 
 
 def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -408,20 +426,27 @@ def _landscape(
     staged: Layout,
     rebuild: bool,
     stage: Stages,
+    model_id: str,
 ) -> tuple[Landscape, bool]:
     """The corpus's landscape in the staged generation, and whether it was made now: linked
     from the committed generation (or a saved view) when current, grown when papers were
     appended, else laid out afresh."""
     corpus_hash = corpus.content_hash
-    if not rebuild:
-        sources = [was.landscape] if old is not None else []
-        sources.append(was.views / settings.key(corpus_hash)[:16])
-        for src in sources:
-            land = landscape.load(src, settings, corpus_hash) if src.exists() else None
-            if land is not None:
-                link_or_copy(src, staged.landscape)
-                return land, src != was.landscape
-        grown = landscape.grown_from(was.landscape, settings, corpus) if old else None
+    # Nothing laid out from another model's (or backend's) vectors is reused.
+    same_model = old is not None and old.get("model_id") == model_id
+    if not rebuild and same_model:
+        land = landscape.load(was.landscape, settings, corpus_hash)
+        if land is not None:
+            link_or_copy(was.landscape, staged.landscape)
+            return land, False
+        vkey = landscape.view_key(corpus_hash, model_id)
+        view = was.views / settings.key(vkey)[:16]
+        land = landscape.load(view, settings, vkey) if view.exists() else None
+        if land is not None:  # these settings were viewed before: they become the corpus's own
+            land = replace(land, key=settings.key(corpus_hash))
+            landscape.save(staged.landscape, land, corpus_hash)
+            return land, True
+        grown = landscape.grown_from(was.landscape, settings, corpus)
         if grown is not None:
             new = len(corpus) - len(grown.coords)
             with stage("place", f"{new:,} new papers on the map"):

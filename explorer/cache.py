@@ -75,8 +75,12 @@ class VectorCache:
             (h, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
             for h, v in zip(hashes, vectors, strict=True)
         ]
-        with self._db:  # one transaction: all of the chunk or none of it
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+        # One transaction: all of the chunk or none of it. The first vector written for a text
+        # stays: another build that embedded it at the same time (int8 vectors move in the
+        # last bits with their batch) takes the cached one, so that every corpus's vectors.npy
+        # agrees with the cache that its later growth builds read.
+        with self._db:
+            self._db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
 
 
 def embed_cached(
@@ -102,6 +106,8 @@ def embed_cached(
 
         new = embedder.embed([texts[i] for i in todo_unique], on_chunk=save)
         found.update(zip(todo_hashes, new, strict=True))
+        # What the cache holds wins (see `put_many`): another build may have written first.
+        found.update(cache.get_many(todo_hashes))
     if not hashes:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     out = np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)

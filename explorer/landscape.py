@@ -105,6 +105,12 @@ def compute(
     return Landscape(coords, clusters, found, s, s.key(corpus_hash))
 
 
+def view_key(corpus_hash: str, model_id: str) -> str:
+    """What a view (a landscape of one-off settings, kept beside the corpus) is keyed by: the
+    corpus and the model, since a rebuild with another model or backend keeps the views."""
+    return f"{corpus_hash}+{model_id}"
+
+
 def save(folder: Path, land: Landscape, corpus_hash: str) -> Path:
     def fill(tmp: Path) -> None:
         atomic.write_npy(tmp / "coords.npy", land.coords)

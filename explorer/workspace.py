@@ -172,7 +172,13 @@ class Explorer:
     def vectors(self) -> NDArray[np.float32]:
         """(n, d) float32, rows in corpus order (memory-mapped from disk)."""
         if self._vectors is None:
-            self._vectors = np.load(self.layout.vectors, mmap_mode="r", allow_pickle=False)
+            try:
+                self._vectors = np.load(self.layout.vectors, mmap_mode="r", allow_pickle=False)
+            except FileNotFoundError:  # two builds committed since it was opened
+                raise ExplorerError(
+                    f"corpus {self.name!r} was rebuilt since it was opened and the files it "
+                    "was opened on are gone; open it again"
+                ) from None
         return self._vectors
 
     def find(self, id_or_title: str) -> Match:
@@ -374,14 +380,15 @@ class Explorer:
             return self._land
         corpus_hash = self.corpus.content_hash
         land = landscape.load(self.layout.landscape, settings, corpus_hash) if own else None
-        view = self.layout.views / settings.key(corpus_hash)[:16]
+        vkey = landscape.view_key(corpus_hash, str(self.manifest.get("model_id")))
+        view = self.layout.views / settings.key(vkey)[:16]
         if land is None:
-            land = landscape.load(view, settings, corpus_hash)
+            land = landscape.load(view, settings, vkey)
         if land is None:
             texts = [p.text for p in self.corpus]
-            land = landscape.compute(np.asarray(self.vectors), texts, settings, corpus_hash)
+            land = landscape.compute(np.asarray(self.vectors), texts, settings, vkey)
             with contextlib.suppress(OSError):  # a read-only cache: computed, just not kept
-                landscape.save(view, land, corpus_hash)
+                landscape.save(view, land, vkey)
         if own:
             self._land = land
         return land

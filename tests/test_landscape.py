@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer import Explorer
+from explorer import Explorer, landscape
 from explorer.landscape import Settings
 
 TOXICITY = [
@@ -57,7 +57,8 @@ def test_other_settings_are_a_one_off_view_that_never_sticks(tmp_path, embedder)
     one_off = Settings(assign_noise=False, min_cluster_size=4)
     land = other.landscape(one_off)
     assert land.settings == one_off
-    assert (other.layout.views / one_off.key(other.corpus.content_hash)[:16]).is_dir()
+    vkey = landscape.view_key(other.corpus.content_hash, other.manifest["model_id"])
+    assert (other.layout.views / one_off.key(vkey)[:16]).is_dir()
     reopened = Explorer.open("seeds", root=root)
     assert reopened.settings == Settings() and reopened.landscape().settings == Settings()
     np.testing.assert_array_equal(reopened.landscape().clusters, own.clusters)
@@ -66,3 +67,48 @@ def test_other_settings_are_a_one_off_view_that_never_sticks(tmp_path, embedder)
     changed = Explorer.build(root=root, embedder=embedder, settings=one_off)
     assert not changed.report.up_to_date and changed.manifest["settings"]["min_cluster_size"] == 4
     assert Explorer.open("seeds", root=root).landscape().settings == one_off
+    # The viewed settings became the corpus's own without laying the map out again.
+    assert "project" not in changed.report.extra["stages"]
+    np.testing.assert_array_equal(changed.landscape().clusters, land.clusters)
+
+
+def test_another_model_never_keeps_the_old_models_map(tmp_path, embedder, torch_embedder):
+    """A rebuild with another backend (other vectors) lays the map out again: nothing made
+    from the old vectors is reused, the one-off views included."""
+    root = tmp_path / "c4"
+    first = Explorer.build(root=root, embedder=torch_embedder)
+    first.landscape(Settings(min_cluster_size=4))  # a view, from the float32 vectors
+    again = Explorer.build(root=root, embedder=embedder)
+    assert again.manifest["model_id"] != first.manifest["model_id"]
+    assert "project" in again.report.extra["stages"]
+    fresh = landscape.compute(
+        np.asarray(again.vectors), [p.text for p in again.corpus], Settings(), "x"
+    )
+    np.testing.assert_array_equal(again.landscape().coords, fresh.coords)
+    view = again.landscape(Settings(min_cluster_size=4))
+    want = landscape.compute(
+        np.asarray(again.vectors), [p.text for p in again.corpus], Settings(min_cluster_size=4), "x"
+    )
+    np.testing.assert_array_equal(view.coords, want.coords)
+
+
+def test_an_interrupt_right_after_the_commit_keeps_the_committed_generation(
+    tmp_path, embedder, monkeypatch
+):
+    """Ctrl-C between the manifest's replace and the end of `commit`: the generation the
+    manifest now names is the corpus, and must not be deleted as a half-built one."""
+    from explorer import building, storage
+
+    def commit_then_interrupt(staged, manifest):
+        storage.commit(staged, manifest)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(building, "commit", commit_then_interrupt)
+    root = tmp_path / "c5"
+    with pytest.raises(KeyboardInterrupt):
+        Explorer.build(root=root, embedder=embedder, with_map=False)
+    layout = storage.Layout(root / "seeds")
+    manifest = storage.read_manifest(layout)
+    assert manifest is not None
+    assert storage.verify(storage.Layout.of(layout.root, manifest), manifest, full=True) is None
+    assert len(Explorer.open("seeds", root=root).related("Gemma 2", k=3)) == 3
