@@ -402,7 +402,7 @@ def _lexical(
 
     if was is not None and was.bm25.exists():
         try:
-            with stage("lexical", "BM25 index, kept"):
+            with stage("lexical", silent=True):  # timed; a kept index is not news
                 lexical = LexicalIndex.load(was.bm25, corpus_hash=corpus.content_hash)
                 link_or_copy(was.bm25, staged.bm25)
             return lexical, None
