@@ -10,7 +10,6 @@ official release before anything is loaded.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.papers import ExplorerError
+from explorer.storage import sha256_file
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # SHA-256 of model.safetensors in the official sentence-transformers/all-MiniLM-L6-v2 release.
@@ -38,14 +38,6 @@ class ModelSpec:
     @property
     def model_id(self) -> str:
         return self.name if self.path is None or self.bundled else f"local:{self.path}"
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 def resolve_model(name: str | None = None) -> ModelSpec:
