@@ -237,14 +237,22 @@ def main() -> None:
     if "grow" not in args.skip:
         grow(args, rows, add, env, cache_a)
     if "ann" not in args.skip:
-        ann(cache_a / "arxiv" / "vectors.npy")
+        ann(_committed(cache_a) / "vectors.npy")
     if "browser" not in args.skip:
         browser(cache_a / "arxiv" / "map.html", cache_a)
 
 
+def _committed(cache: Path) -> Path:
+    """The folder of the corpus's committed generation (what its manifest vouches for)."""
+    from explorer.storage import Layout, read_manifest
+
+    layout = Layout(cache / "arxiv")
+    return Layout.of(layout.root, read_manifest(layout)).folder
+
+
 def _paper_id(cache: Path, row: dict) -> str:
     """The id explorer gave a row (readers may derive one): look it up in the built corpus."""
-    ids = json.loads((cache / "arxiv" / "index" / "ids.json").read_text("utf-8"))
+    ids = json.loads((_committed(cache) / "index" / "ids.json").read_text("utf-8"))
     want = str(row.get("id", ""))
     return want if want in ids else ids[len(ids) // 2]
 
@@ -272,12 +280,13 @@ def grow(
         f"growth: base of {len(rows) - add:,} papers built in {wall:.1f}s "
         f"({gone} vectors of the new papers removed from its cache first)"
     )
-    land = cache_b / "arxiv" / "landscape"
+    land = _committed(cache_b) / "landscape"
     coords0 = np.load(land / "coords.npy")
     topics0 = json.loads((land / "topics.json").read_text("utf-8"))["topics"]
     wall, rss, out, err = run(
         [*EXPLORER, "build", str(base), str(new), "--corpus", "arxiv"], env_b, "growth build"
     )
+    land = _committed(cache_b) / "landscape"  # the growth build committed a new generation
     coords1 = np.load(land / "coords.npy")
     topics1 = json.loads((land / "topics.json").read_text("utf-8"))["topics"]
     moved = int((coords1[: len(coords0)] != coords0).any(axis=1).sum())
@@ -358,9 +367,9 @@ def browser(map_html: Path, cache: Path) -> None:
     if not CHROMIUM.exists():
         print("browser: skipped (no /usr/bin/chromium)")
         return
-    ids = json.loads((cache / "arxiv" / "index" / "ids.json").read_text("utf-8"))
+    ids = json.loads((_committed(cache) / "index" / "ids.json").read_text("utf-8"))
     papers = {}
-    for line in (cache / "arxiv" / "papers.jsonl").open(encoding="utf-8"):
+    for line in (_committed(cache) / "papers.jsonl").open(encoding="utf-8"):
         d = json.loads(line)
         papers[d["id"]] = d["title"]
     t0 = time.perf_counter()
