@@ -424,6 +424,13 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
 
+def _maybe_gzipped(draw, name: str, data: bytes) -> tuple[str, bytes]:
+    """One case in four is the same file gzipped (`name.gz`)."""
+    if draw(st.integers(0, 3)) == 0:
+        return name + ".gz", _gzip(data)
+    return name, data
+
+
 FORMATS = ("jsonl", "json", "csv", "tsv", "txt")
 
 
@@ -449,8 +456,7 @@ def valid_case(draw, fmt: str | None = None) -> Case:
         text_, _ = draw(csv_file(recs, delimiter))
     data = text_.encode("utf-8")
     name = f"papers.{fmt}"
-    if draw(st.integers(0, 3)) == 0:
-        name, data = name + ".gz", _gzip(data)
+    name, data = _maybe_gzipped(draw, name, data)
     if not papers:
         return Case("valid", name, data, must_fail=True, note=f"{fmt}-no-abstracts")
     return Case(
@@ -549,8 +555,7 @@ def seed_case(draw) -> Case:
         text_ += newline * draw(st.integers(0, 2)) + newline.join(e) + newline
     data = (_bom(draw) + text_).encode("utf-8")
     name = "listing.txt"
-    if draw(st.integers(0, 3)) == 0:
-        name, data = name + ".gz", _gzip(data)
+    name, data = _maybe_gzipped(draw, name, data)
     return Case(
         "valid",
         name,
