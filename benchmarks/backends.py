@@ -10,7 +10,7 @@ ratio is to float32 PyTorch measured in that same run. Quality: mean (and minimu
 the float32 reference vectors, and the mean overlap of each paper's 10 nearest neighbours
 with the reference's, over the 3,990-paper subset. `--tiny` (50 abstracts, the seed corpus as
 the quality subset, three candidates) keeps the script working in CI.
-Candidates that `explorer.backends` does not keep (rejected ones) are built here.
+Candidates that `explorer.embed.backends` does not keep (rejected ones) are built here.
 """
 
 from __future__ import annotations
@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from explorer import backends
 from explorer.atomic import write_npy
-from explorer.embedding import (
+from explorer.embed import backends
+from explorer.embed.embedder import (
     TorchBackend,
     calibration_texts,
     resolve_model,

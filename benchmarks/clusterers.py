@@ -21,7 +21,8 @@ from _machine import SUBSET, describe
 from sklearn.cluster import HDBSCAN
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
-from explorer import Explorer, topics
+from explorer import Explorer
+from explorer.maps import topics
 
 
 def both(xy: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from explorer import Explorer, ranking
-from explorer.evaluate import average_precision, ndcg_at_k, precision_at_k, reciprocal_rank
-from explorer.search import Query, make_query, rank_rows
+from explorer import Explorer
+from explorer.search import ranking
+from explorer.search.evaluate import average_precision, ndcg_at_k, precision_at_k, reciprocal_rank
+from explorer.search.query import Query, make_query, rank_rows
 
 DATA = (
     Path(__file__).resolve().parents[2]

@@ -302,7 +302,7 @@ def ann(vectors_path: Path, n_queries: int = 1000) -> None:
     """Recall@10 of explorer's HNSW settings against exact search, and query latency."""
     import faiss
 
-    from explorer.index import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+    from explorer.index.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
     x = np.ascontiguousarray(np.load(vectors_path), dtype=np.float32)
     rng = np.random.default_rng(0)

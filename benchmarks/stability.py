@@ -25,8 +25,8 @@ from _machine import SUBSET, describe  # noqa: E402
 from sklearn.metrics import adjusted_rand_score as ari  # noqa: E402
 from sklearn.metrics import v_measure_score  # noqa: E402
 
-from explorer import topics  # noqa: E402
-from explorer.embedding import Embedder  # noqa: E402
+from explorer.embed.embedder import Embedder  # noqa: E402
+from explorer.maps import topics  # noqa: E402
 
 
 def perturbed(v: np.ndarray, eps: float, seed: int) -> np.ndarray:

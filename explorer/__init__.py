@@ -11,12 +11,12 @@ The whole public API::
 # Every name that a public signature uses is importable from here.
 from explorer._version import __version__
 from explorer.building import BuildReport
-from explorer.embedding import Embedder
-from explorer.landscape import Landscape, Settings
+from explorer.embed.embedder import Embedder
+from explorer.maps.landscape import Landscape, Settings
+from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
 from explorer.readers import read_corpus
-from explorer.search import Match
-from explorer.topics import Topic
+from explorer.search.query import Match
 from explorer.workspace import Explorer
 
 __all__ = [

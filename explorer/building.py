@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import atomic, landscape
-from explorer.embedding import PROGRESS_MIN, Embedder
-from explorer.index import VectorIndex, library_versions
-from explorer.landscape import Landscape, Settings
+from explorer import atomic
+from explorer.embed.embedder import PROGRESS_MIN, Embedder
+from explorer.index.vectors import VectorIndex, library_versions
+from explorer.maps import landscape
+from explorer.maps.landscape import Landscape, Settings
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 from explorer.storage import (
@@ -53,7 +54,7 @@ from explorer.storage import (
 )
 
 if TYPE_CHECKING:
-    from explorer.lexical import BackgroundBuild, LexicalIndex
+    from explorer.index.lexical import BackgroundBuild, LexicalIndex
 
 # From this many papers (BM25 then takes 3 s, starting a process 1 s), BM25 is built in a child
 # process while the map is laid out: UMAP with a seed runs on one core, leaving the other free.
@@ -367,7 +368,7 @@ def _embed_and_index(
 ) -> tuple[NDArray[np.float32], int, VectorIndex]:
     """Vectors (cached ones reused) and the index: grown from the committed one when papers
     were only appended, else built afresh."""
-    from explorer.cache import VectorCache, embed_cached
+    from explorer.embed.cache import VectorCache, embed_cached
 
     cache = VectorCache(folder.parent, embedder.model_id)
     try:
@@ -398,7 +399,7 @@ def _lexical(
 ) -> tuple[LexicalIndex | None, BackgroundBuild | None]:
     """The BM25 index in the staged generation: linked from the committed one when current;
     else built now, or (for a large corpus whose map is laid out next) in a child process."""
-    from explorer.lexical import BackgroundBuild, LexicalIndex
+    from explorer.index.lexical import BackgroundBuild, LexicalIndex
 
     if was is not None and was.bm25.exists():
         try:
@@ -464,9 +465,9 @@ def map_title(name: str, n: int) -> str:
 
 def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options: Any) -> Path:
     """The corpus's map as one self-contained HTML page at `path` (atomically)."""
-    from explorer import maps, page
+    from explorer.maps import figure, page
 
-    fig = maps.map_figure(
+    fig = figure.map_figure(
         land.coords,
         corpus,
         land.clusters,

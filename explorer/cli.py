@@ -14,7 +14,7 @@ import click
 
 from explorer.papers import ExplorerError, Hit
 from explorer.readers import FORMATS, formats_help
-from explorer.search import check_k
+from explorer.search.query import check_k
 
 
 def _errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -168,7 +168,7 @@ def build(
 
 def _ranking_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Mode, filters, diversity and explanations: the same on `related` and `search`."""
-    from explorer.search import MODES
+    from explorer.search.query import MODES
 
     opts = [
         click.option(
@@ -491,7 +491,7 @@ def _settings(seed: int | None, min_cluster_size: int | None, assign_noise: bool
     """Settings from options; None when no option was given (the corpus's last settings stay)."""
     from dataclasses import replace
 
-    from explorer.landscape import Settings
+    from explorer.maps.landscape import Settings
 
     if seed is None and min_cluster_size is None and assign_noise is None:
         return None

@@ -17,14 +17,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import building, landscape, topics
+from explorer import building
 from explorer.building import BuildReport
-from explorer.embedding import Embedder
-from explorer.index import VectorIndex
-from explorer.landscape import Landscape, Settings
+from explorer.embed.embedder import Embedder
+from explorer.index.vectors import VectorIndex
+from explorer.maps import landscape, topics
+from explorer.maps.landscape import Landscape, Settings
+from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
-from explorer.ranking import Filters
-from explorer.search import Match, check_k, check_mode, find_paper, make_query, ranked
+from explorer.search.query import Match, check_k, check_mode, find_paper, make_query, ranked
+from explorer.search.ranking import Filters
 from explorer.storage import (
     MANIFEST_VERSION,
     SEED_NAME,
@@ -36,13 +38,12 @@ from explorer.storage import (
     read_manifest,
     verify,
 )
-from explorer.topics import Topic
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from explorer.evaluate import EvalReport
-    from explorer.lexical import LexicalIndex
+    from explorer.index.lexical import LexicalIndex
+    from explorer.search.evaluate import EvalReport
 
 
 class Explorer:
@@ -191,7 +192,7 @@ class Explorer:
         version without one has it built there on first use."""
         lex = self._lexical
         if lex is None:
-            from explorer.lexical import LexicalIndex, load_or_build
+            from explorer.index.lexical import LexicalIndex, load_or_build
 
             texts, corpus_hash = (lambda: [p.text for p in self.corpus]), self.corpus.content_hash
             if self.layout.generation is None:  # version 1: its folder may be written
@@ -322,7 +323,7 @@ class Explorer:
         if explain and hits:
             from dataclasses import replace
 
-            from explorer.explain import Explainer
+            from explorer.search.explain import Explainer
 
             exs: list[int | str] = [*pos, *texts]
             d = self.vectors.shape[1]
@@ -342,7 +343,7 @@ class Explorer:
         """Why papers `a` and `b` (ids or titles) are related, for a map's hover or side panel:
         {"example": {"id", "title"}, "similarity", "shared_terms": [{"term", "weight"}…],
         "sentences": {"a", "b", "similarity"}}. Loads the model (for sentence embeddings)."""
-        from explorer.explain import Explainer
+        from explorer.search.explain import Explainer
 
         ra = self.corpus.position(self.find(a).paper.id)
         rb = self.corpus.position(self.find(b).paper.id)
@@ -351,12 +352,12 @@ class Explorer:
     def evaluate(
         self, judgements: str | Path | None = None, *, label: str | None = None, **options: Any
     ) -> EvalReport:
-        """Ranking quality on this corpus, per mode: see `explorer.evaluate.evaluate`.
+        """Ranking quality on this corpus, per mode: see `explorer.search.evaluate.evaluate`.
 
         Relevance comes from a judgements file (query id, relevant id, optional grade) or from
         a `label` ("category" for the primary category, or a key of `Paper.extra`).
         """
-        from explorer.evaluate import evaluate
+        from explorer.search.evaluate import evaluate
 
         return evaluate(self, judgements=judgements, label=label, **options)
 
@@ -408,14 +409,14 @@ class Explorer:
     ) -> go.Figure:
         """The interactive map as a Plotly figure; `highlight` (an id, a title or free text)
         marks the query and its k related papers."""
-        from explorer import maps
+        from explorer.maps import figure
 
         land = self.landscape(settings)
         marks, point, label = None, None, None
         if highlight is not None:
             hits, point, label = self._highlight(highlight, k, land)
             marks = {self.corpus.position(h.paper.id): h.score for h in hits}
-        return maps.map_figure(
+        return figure.map_figure(
             land.coords,
             self.corpus,
             land.clusters,
@@ -433,7 +434,7 @@ class Explorer:
         Without a path: the corpus's own map (`<corpus>/map.html`, made by `build`) when no
         option changes it, else a one-off view in `<corpus>/views/`, never over the corpus's map.
         """
-        from explorer import page
+        from explorer.maps import page
 
         if path is None:
             own = {

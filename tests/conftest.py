@@ -47,7 +47,7 @@ def shared_models(tmp_path_factory):
 @pytest.fixture(scope="session")
 def embedder(shared_models):
     """The real bundled all-MiniLM-L6-v2 on the default backend (what users get), loaded once."""
-    from explorer.embedding import Embedder
+    from explorer.embed.embedder import Embedder
 
     e = Embedder(progress=False)
     _ = e.backend  # load now, so that tests measure what they mean to
@@ -57,7 +57,7 @@ def embedder(shared_models):
 @pytest.fixture(scope="session")
 def torch_embedder():
     """The same model on the float32 PyTorch reference backend."""
-    from explorer.embedding import Embedder
+    from explorer.embed.embedder import Embedder
 
     e = Embedder(backend="torch", progress=False)
     _ = e.backend
@@ -98,8 +98,8 @@ def subset_explorer(shared_cache, embedder):
 @pytest.fixture(scope="session")
 def seed_layout(seed_corpus, seed_vectors):
     """The seed map's parts, laid out once: (coords (41, 2), cluster labels (41,), names)."""
-    from explorer import topics
-    from explorer.labels import label_clusters
+    from explorer.maps import topics
+    from explorer.maps.labels import label_clusters
 
     coords = topics.project(seed_vectors)
     labels = topics.cluster(coords)

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explorer import backends
-from explorer.embedding import ModelSpec, calibration_texts, load_backend, resolve_model
+from explorer.embed import backends
+from explorer.embed.embedder import ModelSpec, calibration_texts, load_backend, resolve_model
 from explorer.papers import ExplorerError
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "000_67f743c21ede86c5.txt"

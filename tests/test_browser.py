@@ -12,8 +12,8 @@ from browser import (  # tests/browser.py (pytest puts tests/ on sys.path)
     open_page,
 )
 
-from explorer import maps
-from explorer.page import write_html
+from explorer.maps import figure
+from explorer.maps.page import write_html
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def seed_page(seed_corpus, seed_layout, tmp_path_factory):
     papers[3] = replace(papers[3], title=XSS_IMG)
     papers[5] = replace(papers[5], title=XSS_SCRIPT)
     papers[7] = replace(papers[7], title=XSS_LINK)
-    fig = maps.map_figure(
+    fig = figure.map_figure(
         coords,
         papers,
         labels,
@@ -63,7 +63,7 @@ def test_seed_map_renders_offline_and_inert(seed_page):
         # Cluster labels are on the page, as text.
         shown = page.locator(".annotation-text").all_text_contents()
         assert sorted(shown) == sorted(
-            maps._label_lines(n).replace("\n", "") for n in names.values()
+            figure._label_lines(n).replace("\n", "") for n in names.values()
         )
         # Hovering shows the hostile titles literally, and nothing is interpreted.
         assert XSS_IMG in hover_text_of(page, papers[3].id)

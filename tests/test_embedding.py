@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from explorer.cache import VectorCache, embed_cached
-from explorer.embedding import (
+from explorer.embed.cache import VectorCache, embed_cached
+from explorer.embed.embedder import (
     OFFICIAL_MINILM_SHA256,
     ModelSpec,
     resolve_model,

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from explorer import Explorer, ExplorerError
-from explorer.evaluate import (
+from explorer.papers import Corpus, Paper
+from explorer.search.evaluate import (
     average_precision,
     dcg,
     ndcg_at_k,
@@ -17,7 +18,6 @@ from explorer.evaluate import (
     recall_at_k,
     reciprocal_rank,
 )
-from explorer.papers import Corpus, Paper
 
 # A ranked list of 5 with relevant papers at ranks 1 and 3; the query has 3 relevant in all.
 G = np.array([1, 0, 1, 0, 0], dtype=float)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from explorer.index import VectorIndex
+from explorer.index.vectors import VectorIndex
 from explorer.papers import ExplorerError
 
 

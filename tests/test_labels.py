@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from explorer import topics
-from explorer.labels import c_tf_idf, label_clusters, pick_terms, terms
+from explorer.maps import topics
+from explorer.maps.labels import c_tf_idf, label_clusters, pick_terms, terms
 
 
 def rows_with(corpus, fragments) -> list[int]:

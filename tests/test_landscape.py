@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer import Explorer, landscape
-from explorer.landscape import Settings
+from explorer import Explorer
+from explorer.maps import landscape
+from explorer.maps.landscape import Settings
 
 TOXICITY = [
     "Toxicity Detection: Does Context Really Matter?",

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from explorer import Explorer, ExplorerError
-from explorer.lexical import LexicalIndex, load_or_build, stem, strip_latex, tokenize
+from explorer.index.lexical import LexicalIndex, load_or_build, stem, strip_latex, tokenize
 
 
 def test_tokenizer_strips_latex_and_stop_words_and_keeps_model_names():
@@ -175,7 +175,7 @@ def test_a_large_build_makes_bm25_in_a_child_process_beside_the_map(
 
 
 def test_a_background_build_whose_child_dies_is_made_in_the_parent(tmp_path, seed_corpus):
-    from explorer.lexical import BackgroundBuild
+    from explorer.index.lexical import BackgroundBuild
 
     texts = [p.text for p in seed_corpus]
     job = BackgroundBuild(tmp_path / "bm25", texts, seed_corpus.content_hash)
@@ -192,7 +192,7 @@ def test_a_background_build_does_not_rerun_the_callers_script(tmp_path):
     script.write_text(
         "import sys\n"
         "from pathlib import Path\n"
-        "from explorer.lexical import BackgroundBuild\n"
+        "from explorer.index.lexical import BackgroundBuild\n"
         "print('script body runs', flush=True)\n"
         "job = BackgroundBuild(Path(sys.argv[1]), "
         "['graph neural networks', 'language models'], 'h')\n"

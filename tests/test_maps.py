@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer import maps
-from explorer.page import write_html
+from explorer.maps import figure
+from explorer.maps.page import write_html
 from explorer.papers import ExplorerError, Paper
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
@@ -30,31 +30,31 @@ def paper_traces(fig):
     return [t for t in fig.data if t.customdata is not None]
 
 
-def annotation_boxes(fig, margin=maps.MARGIN):
+def annotation_boxes(fig, margin=figure.MARGIN):
     """(x0, x1, y0, y1) in data units of every label annotation, as the page will draw it."""
     bounds = (*fig.layout.xaxis.range, *fig.layout.yaxis.range)
-    sx, sy = maps._px_per_unit(bounds, margin)
+    sx, sy = figure._px_per_unit(bounds, margin)
     boxes = []
     for a in fig.layout.annotations:
-        w, h = maps.text_box(a.text.replace("<br>", "\n"))
+        w, h = figure.text_box(a.text.replace("<br>", "\n"))
         boxes.append((a.x - w / sx / 2, a.x + w / sx / 2, a.y - h / sy / 2, a.y + h / sy / 2))
     return boxes
 
 
 def test_every_paper_is_one_point_with_its_id(seed_topics):
     papers, coords, labels, names = seed_topics
-    fig = maps.map_figure(coords, papers, labels, names, highlight={0: 0.9, 7: 0.5})
+    fig = figure.map_figure(coords, papers, labels, names, highlight={0: 0.9, 7: 0.5})
     ids = [i for t in paper_traces(fig) for i in t.customdata]
     assert sorted(ids) == sorted(p.id for p in papers)
     assert all(t.type == "scattergl" for t in fig.data)
     noise = [t for t in fig.data if t.name == "noise"]
-    assert noise and noise[0].marker.color == maps.NOISE_COLOR
+    assert noise and noise[0].marker.color == figure.NOISE_COLOR
     assert len(noise[0].customdata) == int((labels < 0).sum())
 
 
 def test_hover_shows_corpus_text_escaped_and_short(seed_topics):
     papers, coords, labels, names = seed_topics
-    fig = maps.map_figure(coords, papers, labels, names)
+    fig = figure.map_figure(coords, papers, labels, names)
     hover = {
         i: h for t in paper_traces(fig) for i, h in zip(t.customdata, t.hovertext, strict=True)
     }
@@ -74,22 +74,22 @@ def test_hover_shows_corpus_text_escaped_and_short(seed_topics):
 
 
 def test_first_sentence():
-    assert maps.first_sentence("One two. Three four.") == "One two."
-    assert maps.first_sentence("Uses e.g. foo. Then") == "Uses e.g. foo."
+    assert figure.first_sentence("One two. Three four.") == "One two."
+    assert figure.first_sentence("Uses e.g. foo. Then") == "Uses e.g. foo."
     long = "word " * 100
-    s = maps.first_sentence(long, limit=50)
+    s = figure.first_sentence(long, limit=50)
     assert len(s) <= 50 and s.endswith("…")
 
 
 def test_cluster_labels_are_drawn_without_overlap(seed_topics):
     papers, coords, labels, names = seed_topics
-    fig = maps.map_figure(coords, papers, labels, names)
+    fig = figure.map_figure(coords, papers, labels, names)
     texts = [a.text for a in fig.layout.annotations]
     assert sorted(texts) == sorted(
-        maps._esc(maps._label_lines(n)).replace("\n", "<br>") for n in names.values()
+        figure._esc(figure._label_lines(n)).replace("\n", "<br>") for n in names.values()
     )
     boxes = annotation_boxes(fig)
-    assert not maps.boxes_overlap(boxes)
+    assert not figure.boxes_overlap(boxes)
     x0, x1, y0, y1 = (*fig.layout.xaxis.range, *fig.layout.yaxis.range)
     assert all(x0 <= a and b <= x1 and y0 <= c and d <= y1 for a, b, c, d in boxes)
 
@@ -99,30 +99,30 @@ def test_deoverlap_separates_crowded_labels():
     centres = rng.normal(0, 0.5, size=(40, 2))  # 40 labels piled near the origin
     sizes = np.tile([2.0, 0.6], (40, 1))
     bounds = (-20.0, 20.0, -15.0, 15.0)
-    pos = maps.deoverlap(centres, sizes, bounds)
+    pos = figure.deoverlap(centres, sizes, bounds)
     assert not np.isnan(pos).any()
     boxes = [(x - 1.0, x + 1.0, y - 0.3, y + 0.3) for x, y in pos]
-    assert not maps.boxes_overlap(boxes)
-    assert np.array_equal(pos, maps.deoverlap(centres, sizes, bounds))  # deterministic
+    assert not figure.boxes_overlap(boxes)
+    assert np.array_equal(pos, figure.deoverlap(centres, sizes, bounds))  # deterministic
     # The first label keeps its spot; too little room leaves the rest unplaced (NaN).
     np.testing.assert_allclose(pos[0], centres[0])
-    tight = maps.deoverlap(centres, sizes, (-2.0, 2.0, -1.0, 1.0))
+    tight = figure.deoverlap(centres, sizes, (-2.0, 2.0, -1.0, 1.0))
     assert np.isnan(tight).any() and not np.isnan(tight[0]).any()
     # With a reach, a label is placed near its own centre or not at all.
-    near = maps.deoverlap(centres, sizes, bounds, reach=(3.0, 1.5))
+    near = figure.deoverlap(centres, sizes, bounds, reach=(3.0, 1.5))
     ok = ~np.isnan(near[:, 0])
     assert 5 < ok.sum() < 40
     assert (((near[ok] - centres[ok]) / [3.0, 1.5]) ** 2).sum(axis=1).max() <= 1 + 1e-9
 
 
 def test_boxes_overlap():
-    assert maps.boxes_overlap([(0, 2, 0, 2), (1, 3, 1, 3)])
-    assert not maps.boxes_overlap([(0, 1, 0, 1), (1, 2, 0, 1)])  # touching is fine
+    assert figure.boxes_overlap([(0, 2, 0, 2), (1, 3, 1, 3)])
+    assert not figure.boxes_overlap([(0, 1, 0, 1), (1, 2, 0, 1)])  # touching is fine
 
 
 def test_highlight_and_query_point(seed_topics):
     papers, coords, labels, names = seed_topics
-    fig = maps.map_figure(
+    fig = figure.map_figure(
         coords,
         papers,
         labels,
@@ -143,23 +143,23 @@ def test_highlight_and_query_point(seed_topics):
 
 def test_color_by_year_and_category(seed_topics):
     papers, coords, labels, names = seed_topics
-    fig = maps.map_figure(coords, papers, labels, names, color_by="category")
+    fig = figure.map_figure(coords, papers, labels, names, color_by="category")
     legend = {t.name.split(" ")[0] for t in paper_traces(fig)}
     assert {"cs.CL", "cs.HC", "cs.LG"} <= legend
-    fig = maps.map_figure(coords, papers, labels, names, color_by="year", title="t")
+    fig = figure.map_figure(coords, papers, labels, names, color_by="year", title="t")
     years = next(t for t in fig.data if t.name == "year")
     by_id = {p.id: p.year for p in papers}
     assert years.marker.showscale
     assert list(years.marker.color) == [by_id[i] for i in years.customdata]
     with pytest.raises(ExplorerError, match="color_by"):
-        maps.map_figure(coords, papers, labels, names, color_by="colour")
+        figure.map_figure(coords, papers, labels, names, color_by="colour")
     with pytest.raises(ExplorerError, match="coords"):
-        maps.map_figure(coords[:5], papers, labels, names)
+        figure.map_figure(coords[:5], papers, labels, names)
 
 
 def test_write_html_is_offline_self_contained_and_escaped(seed_topics, tmp_path):
     papers, coords, labels, names = seed_topics
-    fig = maps.map_figure(coords, papers, labels, names, title="Seed <map> & co")
+    fig = figure.map_figure(coords, papers, labels, names, title="Seed <map> & co")
     path = tmp_path / "maps" / "seed.html"
     path.parent.mkdir()
     path.write_text("old")
@@ -181,7 +181,7 @@ def test_write_html_is_offline_self_contained_and_escaped(seed_topics, tmp_path)
 
 def test_empty_and_single_paper_maps():
     p = Paper(id="x1", title="Only", abstract="Alone here.")
-    fig = maps.map_figure(np.zeros((1, 2)), [p], np.array([-1]), {})
+    fig = figure.map_figure(np.zeros((1, 2)), [p], np.array([-1]), {})
     assert sum(len(t.customdata) for t in paper_traces(fig)) == 1
-    fig = maps.map_figure(np.zeros((0, 2)), [], np.zeros(0, dtype=int), {})
+    fig = figure.map_figure(np.zeros((0, 2)), [], np.zeros(0, dtype=int), {})
     assert paper_traces(fig) == []

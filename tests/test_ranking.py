@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from explorer import Explorer, ExplorerError
-from explorer.index import VectorIndex
-from explorer.lexical import LexicalIndex
+from explorer.index.lexical import LexicalIndex
+from explorer.index.vectors import VectorIndex
 from explorer.papers import Corpus, Paper
-from explorer.ranking import Filters, dense_top, fuse, mmr, parse_years, ranks, rocchio
-from explorer.search import MODES, Query, make_query, rank_rows
+from explorer.search.query import MODES, Query, make_query, rank_rows
+from explorer.search.ranking import Filters, dense_top, fuse, mmr, parse_years, ranks, rocchio
 
 TOX_A = "Toxicity Detection: Does Context Really Matter?"
 WIKICONV = (

@@ -13,9 +13,9 @@ import re
 import pytest
 from helpers import deadline  # tests/helpers.py
 
-from explorer.explain import split_sentences
 from explorer.papers import ExplorerError
-from explorer.ranking import parse_years
+from explorer.search.explain import split_sentences
+from explorer.search.ranking import parse_years
 from explorer.text import strip_latex
 
 # The regular expressions `strip_latex` replaced: the oracle on ordinary text.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explorer import topics
+from explorer.maps import topics
 from explorer.papers import ExplorerError
 
 # Moderation / toxicity papers of the seed corpus (matched by title fragment).
@@ -215,7 +215,7 @@ def test_subset_clusters_beat_the_tfidf_baseline(subset_explorer):
 
 @pytest.mark.parametrize("n, m, k, chunk", [(1000, 300, 10, 64), (5, 3, 10, 256), (40, 9, 40, 4)])
 def test_neighbours_equal_a_full_sort(n, m, k, chunk):
-    from explorer.topics import _unit, neighbours
+    from explorer.maps.topics import _unit, neighbours
 
     rng = np.random.default_rng(n)
     old = rng.normal(size=(n, 16)).astype(np.float32)

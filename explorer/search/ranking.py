@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.index import VectorIndex
-from explorer.lexical import top_k
+from explorer.index.lexical import top_k
+from explorer.index.vectors import VectorIndex
 from explorer.papers import Corpus, ExplorerError
 
 # Below this share of the corpus, a filtered dense search multiplies the allowed rows' vectors

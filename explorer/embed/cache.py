@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.embedding import Embedder
+from explorer.embed.embedder import Embedder
 
 _SQL_VARS = 900  # stay below SQLite's default limit on host parameters
 

@@ -2,7 +2,7 @@
 
 plotly.js goes inline and nothing is fetched, so the page opens without a network. A small
 script adds a search box that dims papers whose titles do not match. Corpus text arrives
-already escaped by `explorer.maps`, and Plotly's own HTML writer escapes `<`, `>` and `/`
+already escaped by `explorer.maps.figure`, and Plotly's own HTML writer escapes `<`, `>` and `/`
 inside the inline JSON (checked by the tests), so no title can close a <script>.
 """
 

@@ -1,8 +1,8 @@
 """Topic maps, the numeric half: vectors → 2-D map, clusters, representatives, topic summaries.
 
 Arrays in, arrays and labels out. No model and no disk I/O here, and every random step takes a
-seed, so that the same vectors give the same map and topics twice. `explorer.labels` names the
-clusters and `explorer.maps` draws them.
+seed, so that the same vectors give the same map and topics twice. `explorer.maps.labels` names the
+clusters and `explorer.maps.figure` draws them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.labels import label_clusters
+from explorer.maps.labels import label_clusters
 from explorer.papers import ExplorerError
 
 if TYPE_CHECKING:  # umap imports numba and takes seconds: only load it when a map is made

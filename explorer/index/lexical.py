@@ -311,7 +311,7 @@ class BackgroundBuild:
         import threading
 
         self.folder, self.texts, self.corpus_hash = Path(folder), texts, corpus_hash
-        code = "from explorer.lexical import _child_main; _child_main()"
+        code = "from explorer.index.lexical import _child_main; _child_main()"
         # The child imports this very package, wherever it was imported from here.
         here = str(Path(__file__).resolve().parents[1])
         path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.model import ModelSpec, offline, sha256_file
+from explorer.embed.model import ModelSpec, offline, sha256_file
 from explorer.papers import ExplorerError
 
 # Name → the packages it needs. nncf is needed only to build the int8 model (calibration).

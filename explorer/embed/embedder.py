@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.model import (
+from explorer.embed.model import (
     DEFAULT_MODEL,
     OFFICIAL_MINILM_SHA256,
     Backend,
@@ -98,7 +98,7 @@ def resolve_backend(backend: str | None, spec: ModelSpec) -> str:
         return backend
     if spec.path is None:
         return "torch"
-    from explorer import backends
+    from explorer.embed import backends
 
     return backends.best_available()
 
@@ -110,7 +110,7 @@ def load_backend(
         verify_bundled_weights(spec)
     if backend == "torch":
         return TorchBackend(spec)
-    from explorer import backends  # the fast CPU backends (OpenVINO int8, …)
+    from explorer.embed import backends  # the fast CPU backends (OpenVINO int8, …)
 
     return backends.load(spec, backend, model_cache, calibration=calibration_texts)
 

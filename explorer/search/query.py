@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import ranking
-from explorer.index import VectorIndex
-from explorer.lexical import LexicalIndex, top_k
+from explorer.index.lexical import LexicalIndex, top_k
+from explorer.index.vectors import VectorIndex
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
+from explorer.search import ranking
 
 _NORM = re.compile(r"[^0-9a-z]+")
 

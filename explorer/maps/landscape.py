@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import atomic, topics
+from explorer import atomic
+from explorer.maps import topics
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.papers import Corpus, ExplorerError
-from explorer.search import MODES, check_k, check_mode, make_query, rank_rows
+from explorer.search.query import MODES, check_k, check_mode, make_query, rank_rows
 
 
 class Evaluated(Protocol):
@@ -276,7 +276,8 @@ def evaluate(
     """Rank every query paper's corpus by each mode (and with MMR λ = `diverse`); average metrics.
 
     At most `queries` query papers, drawn with `seed` when there are more. With a `label`, also
-    V-measure and ARI of `explorer.topics`' clusters against the labels (`clusters=False`: skip).
+    V-measure and ARI of `explorer.maps.topics`' clusters against the labels
+    (`clusters=False`: skip).
     """
     if (judgements is None) == (label is None):
         raise ExplorerError("give either a judgements file or a label to evaluate against")

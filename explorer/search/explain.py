@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.lexical import LexicalIndex, tokenize_with_surface
+from explorer.index.lexical import LexicalIndex, tokenize_with_surface
 from explorer.papers import Corpus, clean_text
 
 if TYPE_CHECKING:
-    from explorer.embedding import Embedder
+    from explorer.embed.embedder import Embedder
 
 TOP_TERMS = 8
 # Words that explain nothing even when both abstracts use them: function words and the

@@ -2,7 +2,7 @@
 
 Texts and cluster labels in, names out: `label_clusters` gives {cluster: "a · b · c · d"}. No
 model and no disk I/O; the one random step (sampling the abstracts of very large corpora) takes
-a seed. `explorer.topics` makes the clusters and calls this to name them.
+a seed. `explorer.maps.topics` makes the clusters and calls this to name them.
 """
 
 from __future__ import annotations

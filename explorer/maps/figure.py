@@ -2,7 +2,7 @@
 
 Never sees a model. Corpus text is shown as text: Plotly renders a few HTML tags in hover
 labels and annotations, so every title, author and abstract is escaped before it goes in.
-`explorer.page` writes the figure as an offline HTML page.
+`explorer.maps.page` writes the figure as an offline HTML page.
 """
 
 from __future__ import annotations

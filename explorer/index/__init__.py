@@ -1,0 +1,1 @@
+"""Indexes over a corpus: dense vectors in FAISS, BM25 over words."""

@@ -1,0 +1,1 @@
+"""The landscape: UMAP layout, topics and their labels, the Plotly figure and its HTML page."""

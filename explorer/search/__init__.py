@@ -1,0 +1,1 @@
+"""Questions over the indexes: finding a paper, ranking, fusion, explanations, evaluation."""
