@@ -36,7 +36,7 @@ def modules(package: Path = PACKAGE) -> dict[str, Path]:
 
 
 def imports(path: Path, known: set[str]) -> set[str]:
-    """The explorer modules that `path` imports (anywhere in it: functions and TYPE_CHECKING too)."""
+    """The explorer modules `path` imports, anywhere in it (functions, TYPE_CHECKING too)."""
     found: set[str] = set()
 
     def rel(dotted: str) -> str | None:

@@ -12,13 +12,17 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import plotly.graph_objects as go
 from numpy.typing import NDArray
 
 from explorer.papers import ExplorerError, Paper, clean_text
+
+if TYPE_CHECKING:  # plotly is imported when a figure is drawn, not when the CLI starts
+    import plotly.graph_objects as go
+
+COLOR_BY = ("cluster", "year", "category")  # what the points can be coloured by
 
 # The figure has a fixed size so that label boxes estimated in pixels stay true on screen.
 WIDTH, HEIGHT = 1200, 850
@@ -234,8 +238,8 @@ def map_figure(
         raise ExplorerError(
             f"need coords (n, 2) and labels (n,) for n={n} papers, got {xy.shape}, {labels.shape}"
         )
-    if color_by not in ("cluster", "year", "category"):
-        raise ExplorerError(f"color_by must be cluster, year or category, got {color_by!r}")
+    if color_by not in COLOR_BY:
+        raise ExplorerError(f"color_by must be {', '.join(COLOR_BY)}; got {color_by!r}")
     highlight = dict(highlight or {})
     ranks = {row: r for r, row in enumerate(sorted(highlight, key=lambda i: -highlight[i]), 1)}
     hover = [
@@ -266,6 +270,8 @@ def map_figure(
             ("year", [i for i in range(n) if papers[i].year is not None]),
         ]
     size = float(np.clip(11 - 1.6 * math.log10(max(n, 1)), 3, 9))  # 8 at 40, 5 at 4,000 papers
+    import plotly.graph_objects as go
+
     fig = go.Figure()
     for name, rows in groups:
         rows = [i for i in rows if i not in ranks]  # highlighted rows get their own trace
@@ -364,6 +370,8 @@ def _add_points(
     marker: dict[str, Any],
     showlegend: bool,
 ) -> None:
+    import plotly.graph_objects as go
+
     color = marker.get("color")
     if isinstance(color, list) and color and isinstance(color[0], str):
         marker = {**marker, **_discrete(color)}

@@ -1,0 +1,24 @@
+"""The command line: thin faces over the `Explorer` API. Results on stdout, messages on stderr.
+
+Each command lives in the module of its kind and is added here, so that `main` lists them all.
+"""
+
+from __future__ import annotations
+
+import click
+
+from explorer.cli.build import build
+from explorer.cli.find import eval_, related, search
+from explorer.cli.maps import map_, topics
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="explorer")
+def main() -> None:
+    """Find related papers and map the landscape of a corpus, offline on a CPU."""
+
+
+for command in (build, related, search, eval_, map_, topics):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,86 @@
+"""`explorer build`: read, embed, index and lay out a corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from explorer.cli.options import corpus_option, errors
+from explorer.papers import ExplorerError
+from explorer.readers import FORMATS, formats_help
+
+
+@click.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@corpus_option
+@click.option(
+    "--model", default=None, help="Model name or local path (default: bundled all-MiniLM-L6-v2)."
+)
+@click.option(
+    "--listing-year", type=int, default=None, help="Year for year-less dates in seed listings."
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Map a field to your column name, e.g. --column abstract=summary.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help=f"The files' format (default: from the suffix): {formats_help()}.",
+)
+@click.option("--no-map", is_flag=True, help="Skip the map and topics (index only).")
+@click.option(
+    "--progress/--quiet",
+    "progress",
+    default=None,
+    help="A line per stage on stderr, with its time and peak memory "
+    "(default: for 64 papers or more).",
+)
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Re-index and lay the map out afresh (added papers are otherwise placed on it).",
+)
+@errors
+def build(
+    files: tuple[Path, ...],
+    corpus: str | None,
+    model: str | None,
+    listing_year: int | None,
+    columns: tuple[str, ...],
+    fmt: str | None,
+    no_map: bool,
+    rebuild: bool,
+    progress: bool | None,
+) -> None:
+    """Read FILES (default: the seed corpus), embed what is new, index them, write the map.
+
+    Prints the map's path (or, with --no-map, the corpus folder) on stdout."""
+    from explorer.workspace import Explorer
+
+    mapping = {}
+    for c in columns:
+        field, sep, col = c.partition("=")
+        if not sep or not field or not col:
+            raise ExplorerError(f"--column takes FIELD=COLUMN, got {c!r}")
+        mapping[field.strip()] = col.strip()
+    ex = Explorer.build(
+        list(files),
+        name=corpus,
+        model=model,
+        listing_year=listing_year,
+        columns=mapping or None,
+        fmt=fmt,
+        with_map=not no_map,
+        rebuild=rebuild,
+        progress=progress,
+    )
+    assert ex.report is not None
+    click.echo(ex.report.summary(), err=True)
+    click.echo(str(ex.report.output))

@@ -1,0 +1,216 @@
+"""`explorer related`, `search` and `eval`: ranked papers and how good the ranking is."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from explorer.cli.options import (
+    FILTERED,
+    corpus_option,
+    errors,
+    open_corpus,
+    output_options,
+    parse_ids,
+    ranking_options,
+    show_hits,
+)
+from explorer.papers import ExplorerError
+from explorer.search.query import check_k
+
+
+@click.command()
+@click.argument("queries", nargs=-1, required=False, metavar="ID_OR_TITLE…")
+@click.option(
+    "--not",
+    "negatives",
+    multiple=True,
+    metavar="ID_OR_TITLE",
+    help="A paper unlike what you want: its neighbours move down. Repeatable.",
+)
+@click.option(
+    "--text",
+    "texts",
+    multiple=True,
+    metavar="TEXT",
+    help="Free text as one more positive example. Repeatable.",
+)
+@click.option(
+    "--not-text",
+    "negative_texts",
+    multiple=True,
+    metavar="TEXT",
+    help="Free text as a negative example. Repeatable.",
+)
+@corpus_option
+@ranking_options
+@output_options
+@errors
+def related(
+    queries: tuple[str, ...],
+    negatives: tuple[str, ...],
+    texts: tuple[str, ...],
+    negative_texts: tuple[str, ...],
+    corpus: str | None,
+    mode: str | None,
+    years: str | None,
+    categories: tuple[str, ...],
+    author: str | None,
+    ids: tuple[str, ...],
+    diverse: float | None,
+    explain: bool,
+    k: int,
+    as_json: bool,
+) -> None:
+    """Papers related to one or more papers of the corpus, given by ID or (partial) TITLE.
+
+    Several examples are combined (Rocchio: their mean, minus 0.15 × the mean of the --not
+    ones); the examples themselves are never returned.
+    """
+    check_k(k)
+    if not queries and not texts:
+        raise ExplorerError("give at least one paper (id or title) or --text")
+    ex = open_corpus(corpus)
+    pos = [ex.find(q) for q in queries]
+    neg = [ex.find(q) for q in negatives]
+    hits = ex.related(
+        *[m.paper.id for m in pos],
+        negatives=[m.paper.id for m in neg],
+        texts=texts,
+        negative_texts=negative_texts,
+        k=k,
+        mode=mode,
+        years=years,
+        categories=categories,
+        author=author,
+        ids=parse_ids(ids),
+        diverse=diverse,
+        explain=explain,
+    )
+    # After ranking, so that a mistake in any option is the only line a user sees.
+    for m in pos:
+        click.echo(m.describe(), err=True)
+    for m in neg:
+        click.echo("not: " + m.describe(), err=True)
+    filtered = bool(years or categories or author or ids)
+    show_hits(hits, as_json, k, FILTERED if filtered else "other papers in the corpus", explain)
+
+
+@click.command()
+@click.argument("text")
+@corpus_option
+@ranking_options
+@output_options
+@errors
+def search(
+    text: str,
+    corpus: str | None,
+    mode: str | None,
+    years: str | None,
+    categories: tuple[str, ...],
+    author: str | None,
+    ids: tuple[str, ...],
+    diverse: float | None,
+    explain: bool,
+    k: int,
+    as_json: bool,
+) -> None:
+    """Papers related to free TEXT: a phrase or a whole draft abstract ('-' reads stdin)."""
+    check_k(k)
+    if text == "-":
+        text = sys.stdin.read()
+    ex = open_corpus(corpus)
+    hits = ex.search(
+        text,
+        k=k,
+        mode=mode,
+        years=years,
+        categories=categories,
+        author=author,
+        ids=parse_ids(ids),
+        diverse=diverse,
+        explain=explain,
+    )
+    filtered = bool(years or categories or author or ids)
+    show_hits(hits, as_json, k, FILTERED if filtered else "papers in the corpus", explain)
+
+
+@click.command("eval")
+@click.argument("judgements", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--label",
+    default=None,
+    metavar="FIELD",
+    help="Relevance proxy instead of a file: papers sharing FIELD ('category' = primary "
+    "category, or an extra field such as 'label') are relevant to each other.",
+)
+@corpus_option
+@click.option(
+    "-k", "k", type=int, default=10, show_default=True, help="Cut-off of R@k, P@k, nDCG@k."
+)
+@click.option(
+    "--depth", type=int, default=100, show_default=True, help="Ranked list length for MRR and MAP."
+)
+@click.option(
+    "--queries",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="At most this many query papers (a seeded sample when there are more).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of that sample.")
+@click.option(
+    "--diverse",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.7,
+    show_default=True,
+    metavar="LAMBDA",
+    help="λ of the 'with diversity' rows.",
+)
+@click.option(
+    "--clusters/--no-clusters",
+    default=True,
+    show_default=True,
+    help="With --label, also V-measure and ARI of the topic clusters.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@errors
+def eval_(
+    judgements: Path | None,
+    label: str | None,
+    corpus: str | None,
+    k: int,
+    depth: int,
+    queries: int,
+    seed: int,
+    diverse: float,
+    clusters: bool,
+    as_json: bool,
+) -> None:
+    """Ranking quality per mode on your corpus, from JUDGEMENTS (query id, relevant id, grade;
+    CSV, TSV, TREC qrels or JSONL) or from a --label shared by related papers."""
+    ex = open_corpus(corpus)
+    report = ex.evaluate(
+        judgements,
+        label=label,
+        k=k,
+        depth=depth,
+        queries=queries,
+        seed=seed,
+        diverse=diverse,
+        clusters=clusters,
+    )
+    click.echo(
+        f"{ex.name}: {report.queries} queries, relevant = {report.relevance}; "
+        f"{report.seconds:.1f}s",
+        err=True,
+    )
+    if report.skipped_unknown:
+        click.echo(
+            f"note: {report.skipped_unknown} judgements name papers not in the corpus; skipped",
+            err=True,
+        )
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.table())
