@@ -167,7 +167,8 @@ def _how(rel: str, a: bytes | None, b: bytes | None) -> str:
 def check(cache: Path) -> str | None:
     """What is wrong with a committed corpus (None: it verifies and opens)."""
     from explorer import Explorer
-    from explorer.storage import Layout, read_manifest, verify
+    from explorer.generations import read_manifest, verify
+    from explorer.storage import Layout
 
     layout = Layout(cache / NAME)
     try:

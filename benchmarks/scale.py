@@ -244,7 +244,8 @@ def main() -> None:
 
 def _committed(cache: Path) -> Path:
     """The folder of the corpus's committed generation (what its manifest vouches for)."""
-    from explorer.storage import Layout, read_manifest
+    from explorer.generations import read_manifest
+    from explorer.storage import Layout
 
     layout = Layout(cache / "arxiv")
     return Layout.of(layout.root, read_manifest(layout)).folder

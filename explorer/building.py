@@ -6,7 +6,7 @@ built corpus are embedded and placed alone.
 
 A build holds the corpus's lock, writes a new generation folder beside the committed one
 (unchanged files hard-linked from it) and commits it by replacing the manifest in one atomic
-step (`storage.commit`). A build killed at any point leaves the committed generation as it was;
+step (`generations.commit`). A build killed at any point leaves the committed generation as it was;
 the next build trusts a generation only after hashing every file its manifest lists.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -26,31 +25,34 @@ from numpy.typing import NDArray
 
 from explorer import atomic
 from explorer.embed.embedder import PROGRESS_MIN, Embedder
+from explorer.generations import (
+    CORE,
+    build_lock,
+    collect_garbage,
+    commit,
+    link_or_copy,
+    names_generation,
+    new_generation,
+    same_manifest,
+    stable_map,
+    trusted,
+)
 from explorer.index.vectors import VectorIndex, library_versions
 from explorer.maps import landscape
 from explorer.maps.landscape import Landscape, Settings
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 from explorer.storage import (
-    CORE,
     MANIFEST_VERSION,
     SEED_LISTING_YEAR,
     SEED_NAME,
     Layout,
-    build_lock,
     cache_root,
     check_name,
-    collect_garbage,
-    commit,
     corpus_name_for,
     disk_error,
-    link_or_copy,
     models_root,
-    new_generation,
-    read_manifest,
     seed_file,
-    sha256_file,
-    verify,
 )
 
 if TYPE_CHECKING:
@@ -190,30 +192,6 @@ def build(
     return built
 
 
-def _trusted(layout: Layout) -> dict[str, Any] | None:
-    """The committed manifest, if every file it vouches for is there as it was written."""
-    try:
-        old = read_manifest(layout)
-    except ExplorerError as e:
-        print(f"note: {e}; building it afresh", file=sys.stderr)
-        return None
-    if old is None:
-        return None
-    problem = (
-        verify(Layout.of(layout.root, old), old, full=True)
-        if old.get("manifest_version") == MANIFEST_VERSION
-        else "it was made by an older version of explorer"
-    )
-    if problem is not None:
-        print(
-            f"note: corpus {layout.root.name!r}: {problem}; building it afresh "
-            "(cached vectors are reused)",
-            file=sys.stderr,
-        )
-        return None
-    return old
-
-
 def _settings_of(manifest: dict[str, Any] | None) -> Settings:
     try:
         return Settings(**manifest["settings"]) if manifest else Settings()
@@ -234,7 +212,7 @@ def _build_locked(
 ) -> Built:
     """The build proper, under the corpus's lock: stage a generation, fill it, commit it."""
     corpus_hash, name = corpus.content_hash, recipe["corpus"]
-    old = _trusted(Layout(folder))
+    old = trusted(Layout(folder))
     was = Layout.of(folder, old)  # the committed generation (only read while old is set)
     settings = settings or _settings_of(old)
     current = (
@@ -283,8 +261,10 @@ def _build_locked(
             if not fresh and (was.map_html).exists():
                 link_or_copy(was.map_html, staged.map_html)
             else:
+                from explorer.maps import page  # plotly: imported only to draw
+
                 with stage("map", str(staged.map_html)):
-                    write_map(staged.map_html, name, corpus, land)
+                    page.write_map(staged.map_html, name, corpus, land)
                 fresh = True
         elif current and was.landscape.exists():  # keep a current map as it is
             land = landscape.load(was.landscape, settings, corpus_hash)
@@ -310,7 +290,9 @@ def _build_locked(
             "landscape": land.key if land else None,
             "versions": library_versions(),
         }
-        unchanged = old is not None and reused_parts == 2 and not fresh and _same(old, manifest)
+        unchanged = (
+            old is not None and reused_parts == 2 and not fresh and same_manifest(old, manifest)
+        )
         if unchanged:
             assert old is not None
             shutil.rmtree(staged.folder, ignore_errors=True)
@@ -320,10 +302,10 @@ def _build_locked(
             committed, final = True, staged
             collect_garbage(folder, keep=[staged.generation, was.generation if old else None])
     except BaseException:
-        if not committed and not _names(folder, staged.generation):
+        if not committed and not names_generation(folder, staged.generation):
             shutil.rmtree(staged.folder, ignore_errors=True)
         raise
-    map_path = _stable_map(final, manifest) if final.map_html.exists() else None
+    map_path = stable_map(final, manifest) if final.map_html.exists() else None
     stats = corpus.stats
     report = BuildReport(
         corpus=name,
@@ -339,22 +321,6 @@ def _build_locked(
         map_path=map_path,
     )
     return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)
-
-
-def _names(folder: Path, generation: str | None) -> bool:
-    """Whether the corpus's manifest names `generation` (an interrupt can land after the commit's
-    replace but before `commit` returns: that generation is then the corpus, and is kept)."""
-    try:
-        manifest = read_manifest(Layout(folder))
-    except ExplorerError:
-        return False
-    return manifest is not None and manifest.get("generation") == generation
-
-
-def _same(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Whether two manifests say the same thing (the generation and its files aside)."""
-    skip = {"generation", "files"}
-    return {k: v for k, v in old.items() if k not in skip} == new
 
 
 def _embed_and_index(
@@ -457,42 +423,6 @@ def _landscape(
     land = landscape.compute(vectors, [p.text for p in corpus], settings, corpus_hash, stage)
     landscape.save(staged.landscape, land, corpus_hash)
     return land, True
-
-
-def map_title(name: str, n: int) -> str:
-    return f"{name}: {n:,} papers"
-
-
-def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options: Any) -> Path:
-    """The corpus's map as one self-contained HTML page at `path` (atomically)."""
-    from explorer.maps import figure, page
-
-    fig = figure.map_figure(
-        land.coords,
-        corpus,
-        land.clusters,
-        land.label_names,
-        title=options.pop("title", None) or map_title(name, len(corpus)),
-        **options,
-    )
-    return page.write_html(fig, path)
-
-
-def _stable_map(final: Layout, manifest: dict[str, Any]) -> Path:
-    """`<corpus>/map.html`: a copy of the committed map at a path that does not change between
-    builds (refreshed whenever it differs from what the manifest vouches for)."""
-    want = manifest.get("files", {}).get("map.html", {})
-    stable = final.stable_map
-    try:
-        if stable.stat().st_size == want.get("bytes") and sha256_file(stable) == want.get("sha256"):
-            return stable
-    except OSError:
-        pass
-    try:
-        atomic.write_bytes(stable, final.map_html.read_bytes())
-    except OSError:
-        return final.map_html  # the convenience copy failed: the generation's map is whole
-    return stable
 
 
 def _appended_to(old: dict[str, Any], corpus: Corpus, model_id: str) -> int:

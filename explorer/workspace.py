@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from explorer import building
 from explorer.building import BuildReport
 from explorer.embed.embedder import Embedder
+from explorer.generations import read_manifest, verify
 from explorer.index.vectors import VectorIndex
 from explorer.maps import landscape, topics
 from explorer.maps.landscape import Landscape, Settings
@@ -35,8 +36,6 @@ from explorer.storage import (
     cache_root,
     check_name,
     models_root,
-    read_manifest,
-    verify,
 )
 
 if TYPE_CHECKING:
@@ -409,7 +408,7 @@ class Explorer:
     ) -> go.Figure:
         """The interactive map as a Plotly figure; `highlight` (an id, a title or free text)
         marks the query and its k related papers."""
-        from explorer.maps import figure
+        from explorer.maps import figure, page
 
         land = self.landscape(settings)
         marks, point, label = None, None, None
@@ -425,7 +424,7 @@ class Explorer:
             highlight=marks,
             query_point=point,
             query_label=label,
-            title=title or building.map_title(self.name, len(self.corpus)),
+            title=title or page.map_title(self.name, len(self.corpus)),
         )
 
     def write_map(self, path: str | Path | None = None, **options: Any) -> Path:

@@ -18,7 +18,8 @@ import pytest
 from helpers import run_explorer  # tests/helpers.py
 
 from explorer import Explorer
-from explorer.storage import Layout, read_manifest, verify
+from explorer.generations import read_manifest, verify
+from explorer.storage import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -267,7 +268,7 @@ def test_the_lock_waits_and_says_so(tmp_path):
     """In-process: a second holder waits for the first (the message is on stderr)."""
     import threading
 
-    from explorer.storage import build_lock
+    from explorer.generations import build_lock
 
     layout = Layout(tmp_path / "lab")
     order: list[str] = []
@@ -281,7 +282,7 @@ def test_the_lock_waits_and_says_so(tmp_path):
 
 
 def _hold(layout: Layout, order: list[str]) -> None:
-    from explorer.storage import build_lock
+    from explorer.generations import build_lock
 
     with build_lock(layout, quiet=True):
         order.append("second")

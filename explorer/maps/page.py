@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import plotly.graph_objects as go
 
 from explorer.atomic import write_bytes
+from explorer.maps.figure import map_figure
+from explorer.maps.landscape import Landscape
+from explorer.papers import Corpus
 
 # Runs after the plot is drawn: a search box that dims every paper whose title does not contain
 # the typed text. Titles are read back from the hover labels (which start with the escaped
@@ -84,3 +88,20 @@ def write_html(fig: go.Figure, path: str | os.PathLike[str], *, search: bool = T
     path = Path(path)
     write_bytes(path, to_html(fig, search=search).encode("utf-8"))
     return path
+
+
+def map_title(name: str, n: int) -> str:
+    return f"{name}: {n:,} papers"
+
+
+def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options: Any) -> Path:
+    """The corpus's map as one self-contained HTML page at `path` (atomically)."""
+    fig = map_figure(
+        land.coords,
+        corpus,
+        land.clusters,
+        land.label_names,
+        title=options.pop("title", None) or map_title(name, len(corpus)),
+        **options,
+    )
+    return write_html(fig, path)
