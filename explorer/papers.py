@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from explorer.text import clean_text
+
 
 class ExplorerError(Exception):
     """A user-facing error: the message is one line that names the bad file, line or value."""
-
-
-_WS = re.compile(r"\s+")
-
-
-def clean_text(s: str) -> str:
-    """Collapse arXiv's hard line breaks and runs of white space into single spaces."""
-    return _WS.sub(" ", s).strip()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from explorer import Explorer
-from explorer.search.explain import shared_terms, split_sentences
+from explorer.search.explain import shared_terms
+from explorer.text import split_sentences
 
 TOX_A = "Toxicity Detection: Does Context Really Matter?"
 TOX_B = "Toxicity Detection can be Sensitive to the Conversational Context"

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from explorer import Explorer, ExplorerError
-from explorer.index.lexical import LexicalIndex, load_or_build, stem, strip_latex, tokenize
+from explorer.index.lexical import LexicalIndex, load_or_build, tokenize
+from explorer.text import stem, strip_latex
 
 
 def test_tokenizer_strips_latex_and_stop_words_and_keeps_model_names():
@@ -30,7 +31,11 @@ def test_tokenizer_strips_latex_and_stop_words_and_keeps_model_names():
     [
         ("models", "model"),
         ("studies", "study"),
-        ("classes", "classe"),
+        ("classes", "class"),
+        ("boxes", "box"),
+        ("approaches", "approach"),
+        ("caches", "cache"),
+        ("axes", "axes"),
         ("analysis", "analysis"),
         ("loss", "loss"),
         ("corpus", "corpus"),

@@ -11,6 +11,7 @@ import pytest
 from explorer.maps import figure
 from explorer.maps.page import write_html
 from explorer.papers import ExplorerError, Paper
+from explorer.text import first_sentence
 
 XSS_IMG = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>window.__pwned=1</script>"
@@ -74,11 +75,20 @@ def test_hover_shows_corpus_text_escaped_and_short(seed_topics):
 
 
 def test_first_sentence():
-    assert figure.first_sentence("One two. Three four.") == "One two."
-    assert figure.first_sentence("Uses e.g. foo. Then") == "Uses e.g. foo."
+    """The hover's sentence is the explainer's first sentence: no cut after "et al." or "e.g."."""
+    two = "The first sentence is long enough. The second one follows it here."
+    assert first_sentence(two) == "The first sentence is long enough."
+    etal = "Smith et al. showed it first, e.g. on graphs. A second sentence follows it here."
+    assert first_sentence(etal) == "Smith et al. showed it first, e.g. on graphs."
+    short = "Code.\nThe rest of a short abstract."
+    assert first_sentence(short) == "Code. The rest of a short abstract."
+        first_sentence("Code.\nThe rest of a short abstract.")
+        == "Code. The rest of a short abstract."
+    )
     long = "word " * 100
-    s = figure.first_sentence(long, limit=50)
+    s = first_sentence(long, limit=50)
     assert len(s) <= 50 and s.endswith("…")
+    assert first_sentence("") == ""
 
 
 def test_cluster_labels_are_drawn_without_overlap(seed_topics):

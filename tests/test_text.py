@@ -14,9 +14,8 @@ import pytest
 from helpers import deadline  # tests/helpers.py
 
 from explorer.papers import ExplorerError
-from explorer.search.explain import split_sentences
 from explorer.search.ranking import parse_years
-from explorer.text import strip_latex
+from explorer.text import split_sentences, strip_latex
 
 # The regular expressions `strip_latex` replaced: the oracle on ordinary text.
 _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)

@@ -14,7 +14,6 @@ negative ones) combine into one lexical query, Rocchio-style, exactly as they do
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections import Counter
@@ -28,50 +27,14 @@ from scipy import sparse
 
 from explorer import atomic
 from explorer.papers import ExplorerError
-from explorer.text import strip_latex
+from explorer.text import STOP_WORDS, stem, strip_latex
 
 # Bump when `tokenize` changes: a saved index made by another tokenizer is rebuilt.
 TOKENIZER_VERSION = 1
 K1, B = 1.5, 0.75  # bm25s's defaults (Lucene's variant), the usual BM25 parameters
 
-# Lucene's 33 English stop words and a few that every abstract uses ("we", "our"): BM25's IDF
-# already discounts common words, so the list is short on purpose (a long one, like
-# scikit-learn's, drops words such as "system" or "computer" that name topics).
-STOP_WORDS = frozenset(
-    """a an and are as at be but by for if in into is it no not of on or such that the their
-    then there these they this to was will with we our from which can has have been its""".split()
-)
-
 # A word, or hyphenated compound ("gpt-4", "mixture-of-experts"), lower-cased.
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-# Words that end in "s" without being plurals (Harman's rules would cut them).
-_NOT_PLURAL = frozenset(
-    "bias alias atlas canvas gas lens news series species whereas perhaps always does has was its "
-    "thus yes".split()
-)
-
-
-@functools.lru_cache(maxsize=1 << 18)  # words repeat: a corpus tokenizes twice as fast
-def stem(word: str) -> str:
-    """Harman's S-stemmer: plurals to singulars only ("models" → "model", "studies" → "study").
-
-    Light on purpose: terms stay readable words in explanations, and it never merges words of
-    different meaning the way Porter's stemmer can ("general"/"generic" → "gener").
-    """
-    if (
-        len(word) <= 3
-        or not word.endswith("s")
-        or word.endswith(("ss", "us", "is"))
-        or word in _NOT_PLURAL
-    ):
-        return word
-    if word.endswith("ies") and not word.endswith(("eies", "aies")):
-        return word[:-3] + "y"
-    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
-        return word[:-1]
-    return word[:-1]
 
 
 def tokenize_with_surface(text: str) -> list[tuple[str, str]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.papers import ExplorerError, Paper, clean_text
+from explorer.papers import ExplorerError, Paper
+from explorer.text import clean_text, first_sentence
 
 if TYPE_CHECKING:  # plotly is imported when a figure is drawn, not when the CLI starts
     import plotly.graph_objects as go
@@ -39,7 +39,6 @@ PALETTE = (  # Plotly's D3 + Dark24-like qualitative colours, easy to tell apart
     "#3366cc #dc3912 #109618 #990099 #0099c6 #dd4477 #66aa00 #b82e2e #316395 #994499"
 ).split()
 NOISE_COLOR = "#c8c8c8"
-SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 
 
 def _esc(s: str) -> str:
@@ -62,12 +61,6 @@ def _wrap(s: str, width: int) -> str:
             line = f"{line} {word}" if line else word
     lines.append(line)
     return "<br>".join(_esc(x) for x in lines)
-
-
-def first_sentence(abstract: str, limit: int = 220) -> str:
-    """The abstract's first sentence, cut at `limit` characters (whole abstracts slow big maps)."""
-    s = SENTENCE.split(clean_text(abstract[: 2 * limit]), maxsplit=1)[0]  # cheap on long ones
-    return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def hover_text(

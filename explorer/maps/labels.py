@@ -16,23 +16,13 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from explorer.papers import ExplorerError
-from explorer.text import strip_latex
+from explorer.text import dull_words, stem, strip_latex
 
 LABEL_SEPARATOR = " · "
 
 # An n-gram never spans punctuation: "large language models (LLMs)" has no "models llms".
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’/|]|\s[-–—]+\s")
 _TOKEN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-# Words that name no topic in an abstract, on top of scikit-learn's English stop words.
-_GENERIC = frozenset(
-    """paper propose proposed proposes approach approaches method methods results result show
-    shows shown demonstrate demonstrates using use used uses based new novel existing work
-    study studies present presents introduce introduces achieve achieves achieved significant
-    significantly performance state-of-the-art sota extensive experiments experiment
-    experimental effective effectively furthermore additionally including various different
-    outperforms improves improved improve code available github address addresses
-    addressing""".split()
-)
 # Too common in abstracts to name a topic alone, but fine inside an n-gram ("language models").
 _WEAK = frozenset(
     """model models framework frameworks data task tasks system systems large problem problems
@@ -48,19 +38,13 @@ MAX_LABEL_DOCS = 10_000
 GROW = 0.6
 
 
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | _GENERIC
-
-
 def terms(text: str, *, ngrams: int = 3, stop: frozenset[str] | None = None) -> list[str]:
     """The terms of `text`: lower-case words and n-grams (n <= `ngrams`) of adjacent words.
 
     Stop words and punctuation break n-grams ("detection of toxicity" gives no bigram); weak
     words ("model", "data") count only inside n-grams; math and LaTeX commands are dropped.
     """
-    stop = _stop_words() if stop is None else stop
+    stop = dull_words() - _WEAK if stop is None else stop
     out: list[str] = []
     for phrase in _PHRASE_BREAK.split(strip_latex(text).lower()):
         run: list[str] = []  # the current run of adjacent content words
@@ -87,7 +71,7 @@ def _class_counts(
     labels = np.asarray(labels)
     if len(texts) != len(labels):
         raise ExplorerError(f"got {len(texts)} texts but {len(labels)} labels")
-    stop = _stop_words()
+    stop = dull_words() - _WEAK
     vec = CountVectorizer(analyzer=lambda t: terms(t, ngrams=ngrams, stop=stop), binary=True)
     try:
         docs = vec.fit_transform(texts)  # (n, t), 0/1
@@ -123,19 +107,8 @@ def c_tf_idf(
     return classes, vocab, _weigh(counts) if classes else counts
 
 
-def _stem(word: str) -> str:
-    """Plural → singular, roughly ("games" → "game", "policies" → "policy", "class" stays)."""
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
-
-
 def _stems(term: str) -> set[str]:
-    return {_stem(w) for w in term.split()}
+    return {stem(w) for w in term.split()}
 
 
 def _acronym(term: str) -> str:

@@ -8,7 +8,6 @@ sentences, one from each abstract, whose embeddings are most similar, with that 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,88 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.index.lexical import LexicalIndex, tokenize_with_surface
-from explorer.papers import Corpus, clean_text
+from explorer.papers import Corpus
+from explorer.text import dull_words, split_sentences
 
 if TYPE_CHECKING:
     from explorer.embed.embedder import Embedder
 
 TOP_TERMS = 8
-# Words that explain nothing even when both abstracts use them: function words and the
-# boilerplate of abstracts ("we propose a novel method…"). Ranking still uses them (BM25's IDF
-# weighs them down); only explanations leave them out.
-_BOILERPLATE = frozenset(
-    """paper propose proposed proposes approach approaches method methods result results show
-    shows shown demonstrate demonstrates use used uses using based new novel existing work works
-    study present presents introduce introduces achieve achieves achieved significant
-    significantly performance state-of-the-art sota extensive experiment experiments experimental
-    effective effectively furthermore additionally including various different outperform
-    outperforms improve improves improved code available github make makes made previous recent
-    recently task tasks well also however while both across given provide provides first does
-    did doing publicly available""".split()
-)
-
-
-def _dull_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | _BOILERPLATE
-
-
-# Words after which a full stop does not end a sentence (lower-cased, without the stop).
-ABBREVIATIONS = frozenset(
-    """al e.g i.e etc vs cf fig figs eq eqs sec secs ref refs approx resp no nos vol
-    dr mr mrs ms prof inc ltd corp jr sr st viz ca wrt w.r.t""".split()
-)
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
-MIN_SENTENCE = 20  # characters: shorter pieces ("Code." "Fig. 2.") join their neighbour
-_CLOSING = frozenset("\"')]")
-_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
-
-
-def _last_word(text: str, start: int, end: int) -> str | None:
-    """The word that a full stop ends `text[start:end]` with ("al" of "... et al."), or None.
-
-    What `([A-Za-z][A-Za-z.]*)\\.[\"')\\]]*$` finds in the slice, read backwards from `end`
-    without slicing: a regex search of each piece, on text with thousands of "A. " that join
-    one piece, was quadratic.
-    """
-    while end > start and text[end - 1] in _CLOSING:
-        end -= 1
-    if end <= start or text[end - 1] != ".":
-        return None
-    end -= 1
-    i = end
-    while i > start and text[i - 1] in _WORD_CHARS:
-        i -= 1
-    while i < end and text[i] == ".":
-        i += 1
-    return text[i:end] if i < end else None
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split an abstract into sentences, not after "et al.", "e.g.", "Fig." or an initial ("J.")."""
-    text = clean_text(text)
-    if not text:
-        return []
-    out: list[str] = []
-    start = 0
-    for m in _BOUNDARY.finditer(text):
-        last = _last_word(text, start, m.start())
-        if last and (last.lower() in ABBREVIATIONS or len(last) == 1):
-            continue  # "et al. Their", "J. Smith": not an end
-        out.append(text[start : m.start()].strip())
-        start = m.end()
-    out.append(text[start:].strip())
-    merged: list[list[str]] = []  # pieces of each sentence, joined once (not += per piece)
-    sizes: list[int] = []
-    for s in out:
-        if merged and (len(s) < MIN_SENTENCE or sizes[-1] < MIN_SENTENCE):
-            merged[-1].append(s)
-            sizes[-1] += 1 + len(s)
-        elif s:
-            merged.append([s])
-            sizes.append(len(s))
-    return [" ".join(parts) for parts in merged]
 
 
 def _surfaces(text: str) -> dict[str, str]:
@@ -120,7 +44,7 @@ def shared_terms(
     wb = lexical.row_weights(b)
     wa = lexical.row_weights(a) if isinstance(a, int) else lexical.idf(_surfaces(a))
     sa, sb = _surfaces(text_a), _surfaces(text_b)
-    dull = _dull_words()
+    dull = dull_words()
     common = [
         t
         for t in wa.keys() & wb.keys()
