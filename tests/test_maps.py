@@ -82,9 +82,6 @@ def test_first_sentence():
     assert first_sentence(etal) == "Smith et al. showed it first, e.g. on graphs."
     short = "Code.\nThe rest of a short abstract."
     assert first_sentence(short) == "Code. The rest of a short abstract."
-        first_sentence("Code.\nThe rest of a short abstract.")
-        == "Code. The rest of a short abstract."
-    )
     long = "word " * 100
     s = first_sentence(long, limit=50)
     assert len(s) <= 50 and s.endswith("…")
