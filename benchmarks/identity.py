@@ -75,11 +75,22 @@ def record(ex: Explorer, sample: int) -> dict[str, Any]:
     return out
 
 
+def _ids(rows: Any) -> list[Any]:
+    return [r[0] for r in rows] if isinstance(rows, list) else [rows]
+
+
+def _gap(a: Any, b: Any) -> float:
+    """The largest change of a score between two hit lists of the same papers."""
+    if not isinstance(a, list) or not isinstance(b, list) or _ids(a) != _ids(b):
+        return float("inf")
+    return max((abs(float(u[1]) - float(v[1])) for u, v in zip(a, b, strict=True)), default=0)
+
+
 def compare(a_path: Path, b_path: Path) -> int:
     a, b = (json.loads(p.read_text("utf-8")) for p in (a_path, b_path))
     bad = 0
     for corpus in sorted(set(a) | set(b)):
-        if corpus == "machine":
+        if not isinstance(a.get(corpus), dict):
             continue
         ca, cb = a.get(corpus, {}), b.get(corpus, {})
         for key in sorted(set(ca) | set(cb)):
@@ -90,7 +101,12 @@ def compare(a_path: Path, b_path: Path) -> int:
             bad += 1
             if isinstance(x, dict) and isinstance(y, dict):
                 n = sum(x.get(k) != y.get(k) for k in set(x) | set(y))
-                print(f"{corpus:8} {key:18} DIFFERS in {n} of {len(x)} items")
+                ids = [sum((_ids(x.get(k)) != _ids(y.get(k))) for k in set(x) | set(y))]
+                gap = max((_gap(x.get(k), y.get(k)) for k in set(x) & set(y)), default=0.0)
+                print(
+                    f"{corpus:8} {key:18} DIFFERS in {n} of {len(x)} items: {ids[0]} with other "
+                    f"papers or order; largest score change {gap:.2g}"
+                )
             elif isinstance(x, list) and isinstance(y, list) and len(x) == len(y):
                 n = sum(u != v for u, v in zip(x, y, strict=True))
                 extra = ""

@@ -91,7 +91,7 @@ def main() -> None:
     ex = Explorer.build(args.data, name="subset10", root=args.root)
     assert ex.report is not None
     print(f"<!-- {ex.report.summary()} -->")
-    corpus, vectors, lex = ex.corpus, np.asarray(ex.vectors, np.float32), ex.lexical
+    corpus, vectors, lex = ex.corpus, np.asarray(ex.vectors, np.float32), ex._bm25
     labels = np.array([dict(p.extra).get(args.label) or "" for p in corpus])
     n_rel = {lab: int((labels == lab).sum()) - 1 for lab in set(labels)}
     rng = np.random.default_rng(args.seed)
@@ -99,7 +99,7 @@ def main() -> None:
         int(i)
         for i in sorted(rng.choice(len(corpus), min(args.queries, len(corpus)), replace=False))
     ]
-    title_vecs = ex.embedder.embed([corpus[r].title for r in qs])
+    title_vecs = ex.embed([corpus[r].title for r in qs])
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; "

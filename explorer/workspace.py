@@ -152,7 +152,7 @@ class Explorer:
     # -- questions ------------------------------------------------------------------------
 
     @property
-    def embedder(self) -> Embedder:
+    def _model(self) -> Embedder:
         """The model that made this corpus's vectors, loaded on first use (free-text queries)."""
         if self._embedder is None:
             model = self.manifest.get("model")
@@ -181,12 +181,17 @@ class Explorer:
                 ) from None
         return self._vectors
 
+    def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """Vectors (n, d) for `texts`, from the model that made the corpus's: comparable with
+        `vectors` by dot product. Loads the model on first use."""
+        return self._model.embed(list(texts))
+
     def find(self, id_or_title: str) -> Match:
         """Which paper an id or (partial) title names; raises ExplorerError if none."""
         return find_paper(self.corpus, id_or_title)
 
     @property
-    def lexical(self) -> LexicalIndex:
+    def _bm25(self) -> LexicalIndex:
         """The BM25 index, loaded from the corpus's `bm25/` (no model); a corpus of an older
         version without one has it built there on first use."""
         lex = self._lexical
@@ -293,9 +298,9 @@ class Explorer:
         explain: bool,
     ) -> list[Hit]:
         mode = check_mode(mode)
-        tv = self.embedder.embed(texts) if texts else None  # free text needs the model
-        nv = self.embedder.embed(neg_texts) if neg_texts else None
-        lex = self.lexical if mode != "dense" or explain else None
+        tv = self._model.embed(texts) if texts else None  # free text needs the model
+        nv = self._model.embed(neg_texts) if neg_texts else None
+        lex = self._bm25 if mode != "dense" or explain else None
         query = make_query(
             self.vectors,
             lex if mode != "dense" else None,
@@ -332,7 +337,7 @@ class Explorer:
                     *([tv] if tv is not None else []),
                 ]
             )
-            why = Explainer(self.corpus, self.vectors, self.lexical, self.embedder).hits(
+            why = Explainer(self.corpus, self.vectors, self._bm25, self._model).hits(
                 exs, ev, [self.corpus.position(h.paper.id) for h in hits]
             )
             hits = [replace(h, why=w) for h, w in zip(hits, why, strict=True)]
@@ -346,7 +351,7 @@ class Explorer:
 
         ra = self.corpus.position(self.find(a).paper.id)
         rb = self.corpus.position(self.find(b).paper.id)
-        return Explainer(self.corpus, self.vectors, self.lexical, self.embedder).pair(ra, rb)
+        return Explainer(self.corpus, self.vectors, self._bm25, self._model).pair(ra, rb)
 
     def evaluate(
         self, judgements: str | Path | None = None, *, label: str | None = None, **options: Any
@@ -358,7 +363,17 @@ class Explorer:
         """
         from explorer.search.evaluate import evaluate
 
-        return evaluate(self, judgements=judgements, label=label, **options)
+        return evaluate(
+            self.corpus,
+            self.index,
+            self.vectors,
+            lambda: self._bm25,
+            topics=lambda: self.landscape().clusters,
+            name=self.name,
+            judgements=judgements,
+            label=label,
+            **options,
+        )
 
     # -- the landscape --------------------------------------------------------------------
 
@@ -466,5 +481,5 @@ class Explorer:
             x, y = land.coords[row]
             return self.related(match.paper.id, k=k), (float(x), float(y)), match.paper.title
         hits = self.search(query, k=k)
-        where = topics.place(self.embedder.embed([query]), np.asarray(self.vectors), land.coords)[0]
+        where = topics.place(self._model.embed([query]), np.asarray(self.vectors), land.coords)[0]
         return hits, (float(where[0]), float(where[1])), query

@@ -41,7 +41,6 @@ REQUIRES: dict[str, tuple[str, ...]] = {
 # Fastest first, among the backends whose quality passed (cosine ≥ 0.99, top-10 overlap ≥ 0.9).
 PREFERENCE = ("openvino-int8", "openvino")
 RECIPE = 1  # bump when the export recipe changes: old cache folders are then ignored
-exports = 0  # how many exports this process ran: lets tests see that the cache was reused
 
 
 def default_model_cache() -> Path:
@@ -167,8 +166,6 @@ def ensure_exported(
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    global exports
-    exports += 1
     return final
 
 

@@ -30,7 +30,7 @@ from explorer.papers import ExplorerError
 from explorer.text import STOP_WORDS, stem, strip_latex
 
 # Bump when `tokenize` changes: a saved index made by another tokenizer is rebuilt.
-TOKENIZER_VERSION = 1
+TOKENIZER_VERSION = 2  # 2: the merged stemmer of text.py ("classes" → "class")
 K1, B = 1.5, 0.75  # bm25s's defaults (Lucene's variant), the usual BM25 parameters
 
 # A word, or hyphenated compound ("gpt-4", "mixture-of-experts"), lower-cased.
@@ -92,6 +92,11 @@ class LexicalIndex:
         w = sparse.csc_matrix(
             (s["data"], s["indices"], s["indptr"]), shape=(s["num_docs"], len(model.vocab_dict))
         )
+        # bm25s numbers terms in set order, which moves with Python's string hashing: sorted
+        # terms make the columns, and so every score's summation order, the same on every run.
+        terms = sorted(model.vocab_dict)
+        w = w[:, [model.vocab_dict[t] for t in terms]].tocsc()
+        vocab = {t: i for i, t in enumerate(terms)}
         meta = {
             "corpus_hash": corpus_hash,
             "tokenizer_version": TOKENIZER_VERSION,
@@ -101,7 +106,7 @@ class LexicalIndex:
             "b": B,
             "bm25s": bm25s.__version__,
         }
-        return cls(w, dict(model.vocab_dict), meta)
+        return cls(w, vocab, meta)
 
     def save(self, folder: Path) -> Path:
         """Write the folder atomically in bm25s's own format (.npy saved with allow_pickle=False,

@@ -19,10 +19,10 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,25 +30,9 @@ from numpy.typing import NDArray
 from explorer.papers import Corpus, ExplorerError
 from explorer.search.query import MODES, check_k, check_mode, make_query, rank_rows
 
-
-class Evaluated(Protocol):
-    """What `evaluate` asks of a corpus (the `Explorer` facade is one): its name, papers,
-    vectors, indexes and landscape. A protocol, so that this module never imports the facade
-    that calls it."""
-
-    name: str
-    corpus: Corpus
-
-    @property
-    def vectors(self) -> Any: ...
-
-    @property
-    def index(self) -> Any: ...
-
-    @property
-    def lexical(self) -> Any: ...
-
-    def landscape(self) -> Any: ...
+if TYPE_CHECKING:
+    from explorer.index.lexical import LexicalIndex
+    from explorer.index.vectors import VectorIndex
 
 
 DIVERSE = 0.7  # the MMR λ evaluated as "with diversity"
@@ -259,8 +243,13 @@ def configs(modes: Sequence[str], diverse: float | None) -> list[tuple[str, floa
 
 
 def evaluate(
-    ex: Evaluated,
+    corpus: Corpus,
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: Callable[[], LexicalIndex],
     *,
+    topics: Callable[[], NDArray[np.intp]] | None = None,
+    name: str = "corpus",
     judgements: str | Path | None = None,
     label: str | None = None,
     k: int = 10,
@@ -277,7 +266,8 @@ def evaluate(
 
     At most `queries` query papers, drawn with `seed` when there are more. With a `label`, also
     V-measure and ARI of `explorer.maps.topics`' clusters against the labels
-    (`clusters=False`: skip).
+    (`clusters=False`: skip). The parts are the corpus's: `lexical` and `topics` (the
+    clusters, one per paper) are called only when a mode or the label needs them.
     """
     if (judgements is None) == (label is None):
         raise ExplorerError("give either a judgements file or a label to evaluate against")
@@ -289,15 +279,12 @@ def evaluate(
         raise ExplorerError(f"depth ({depth}) must be at least k ({k})")
     modes = [check_mode(m) for m in modes]
     t0 = time.perf_counter()
-    corpus = ex.corpus
     labels: list[str | None] | None = None
     skipped = 0
     if judgements is not None:
         j = read_judgements(judgements, corpus)
         if not j.relevant:
-            raise ExplorerError(
-                f"{judgements}: no judgement names two papers of corpus {ex.name!r}"
-            )
+            raise ExplorerError(f"{judgements}: no judgement names two papers of corpus {name!r}")
         qids = sorted(j.relevant)
         skipped = j.skipped_unknown
         relevance = f"judgements in {Path(judgements).name}"
@@ -318,8 +305,8 @@ def evaluate(
     label_arr = (
         np.array([v if v is not None else "" for v in labels]) if labels is not None else None
     )
-    lexical = ex.lexical if any(m != "dense" for m in modes) else None
-    vectors = np.asarray(ex.vectors, dtype=np.float32)
+    lex = lexical() if any(m != "dense" for m in modes) else None
+    vectors = np.asarray(vectors, dtype=np.float32)
     sums = {c: np.zeros(5) for c in configs(modes, diverse)}
     # Hybrid's fusion and its dense weight, for measuring alternatives (default: search's own).
     extra: dict[str, Any] = {
@@ -337,11 +324,9 @@ def evaluate(
                 grade_of[corpus.position(d)] = g
             ideal = np.array(list(j.relevant[qid].values()))
         n_rel = int((ideal > 0).sum())
-        query = make_query(vectors, lexical, corpus, positives=[row])
+        query = make_query(vectors, lex, corpus, positives=[row])
         for (mode, lam), acc in sums.items():
-            _, rows = rank_rows(
-                ex.index, vectors, lexical, query, depth, mode=mode, diverse=lam, **extra
-            )
+            _, rows = rank_rows(index, vectors, lex, query, depth, mode=mode, diverse=lam, **extra)
             g = grade_of[rows]
             acc += [
                 recall_at_k(g, n_rel, k),
@@ -366,8 +351,8 @@ def evaluate(
             }
         )
     report = EvalReport(relevance, len(qids), k, depth, table, skipped_unknown=skipped)
-    if labels is not None and clusters:
-        report.clusters = cluster_scores(ex.landscape().clusters, labels)
+    if labels is not None and clusters and topics is not None:
+        report.clusters = cluster_scores(topics(), labels)
     report.seconds = round(time.perf_counter() - t0, 1)
     return report
 
