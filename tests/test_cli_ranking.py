@@ -146,6 +146,7 @@ def test_eval_prints_the_per_mode_table_and_json(built, tmp_path):
     assert "note: 1 judgements name papers not in the corpus; skipped" in out.stderr
 
 
+# The other mistakes are checked in-process (test_cli_parsing.py).
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -153,15 +154,6 @@ def test_eval_prints_the_per_mode_table_and_json(built, tmp_path):
             ["related", "Gemma 2", "--year", "recent"],
             "Error: year range must look like 2020-2024, 2020-, -2024 or 2024, got 'recent'",
         ),
-        (["related"], "Error: give at least one paper (id or title) or --text"),
-        (
-            ["related", "Gemma 2", "--not", "Gemma 2"],
-            "Error: a paper cannot be both a positive and a negative example",
-        ),
-        (["search", "x", "--ids", "nope"], "Error: unknown paper ids in the id filter: nope"),
-        (["eval"], "Error: give either a judgements file or a label to evaluate against"),
-        (["eval", "--label", "colour"], "Error: no paper has the label 'colour'"),
-        (["eval", "missing.csv"], "Error: judgements file missing.csv does not exist"),
     ],
 )
 def test_mistakes_get_one_line_errors(built, args, message):
