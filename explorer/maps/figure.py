@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,13 +23,12 @@ from explorer.text import clean_text, first_sentence
 if TYPE_CHECKING:  # plotly is imported when a figure is drawn, not when the CLI starts
     import plotly.graph_objects as go
 
-COLOR_BY = ("cluster", "year", "category")  # what the points can be coloured by
 
 # The figure has a fixed size so that label boxes estimated in pixels stay true on screen.
 WIDTH, HEIGHT = 1200, 850
 # Room for the title above, the legend below, and a year colour bar on the right.
 MARGIN = dict(l=10, r=10, t=50, b=50)
-MARGIN_YEAR = dict(MARGIN, r=90)
+MARGIN_SCALE = dict(MARGIN, r=90)  # room for a colour bar
 LABEL_FONT = 12
 CHAR_W = 0.62  # average glyph width / font size for Plotly's default sans-serif (generous)
 LINE_H = 1.35  # line height / font size
@@ -204,6 +204,31 @@ def _colors(values: Sequence[Any]) -> dict[Any, str]:
     return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(values)}
 
 
+@dataclass(frozen=True)
+class Coloring:
+    """One way to colour the points, as `color_by=NAME` and `--color-by NAME` offer it.
+
+    `kind` is "topic" (each cluster its colour, noise grey), "groups" (one colour and legend
+    entry per value, the most common first, the rest "other") or "scale" (a number per paper on
+    a colour scale with a colour bar). `values(papers)` gives each paper its value, None where it
+    has none (drawn grey). A new colouring is one row of `COLORINGS` plus its `values`.
+    """
+
+    name: str
+    kind: str
+    title: str
+    values: Callable[[Sequence[Paper]], list[Any]] | None = None
+
+
+COLORINGS: tuple[Coloring, ...] = (
+    Coloring("cluster", "topic", "topic"),
+    Coloring("year", "scale", "year", lambda papers: [p.year for p in papers]),
+    Coloring("category", "groups", "category", lambda papers: [p.primary_category for p in papers]),
+)
+_COLORING = {c.name: c for c in COLORINGS}
+COLOR_BY = tuple(_COLORING)  # what the points can be coloured by
+
+
 def map_figure(
     coords: NDArray[np.floating],
     papers: Sequence[Paper],
@@ -216,7 +241,7 @@ def map_figure(
     query_label: str | None = None,
     title: str | None = None,
 ) -> go.Figure:
-    """A WebGL scatter of `papers` at `coords` (n, 2), coloured by cluster, year or category.
+    """A WebGL scatter of `papers` at `coords` (n, 2), coloured as `COLORINGS[color_by]` says.
 
     `labels` (n,) are cluster ids (-1 = noise, drawn grey) named by `label_names`; the names
     are drawn near the clusters' centres without overlapping. `highlight` maps rows to the
@@ -231,7 +256,8 @@ def map_figure(
         raise ExplorerError(
             f"need coords (n, 2) and labels (n,) for n={n} papers, got {xy.shape}, {labels.shape}"
         )
-    if color_by not in COLOR_BY:
+    coloring = _COLORING.get(color_by)
+    if coloring is None:
         raise ExplorerError(f"color_by must be {', '.join(COLOR_BY)}; got {color_by!r}")
     highlight = dict(highlight or {})
     ranks = {row: r for r, row in enumerate(sorted(highlight, key=lambda i: -highlight[i]), 1)}
@@ -242,14 +268,16 @@ def map_figure(
     cluster_colors = _colors(sorted(set(labels[labels >= 0].tolist())))
     # One trace per group of rows (a legend entry when colouring by category).
     groups: list[tuple[str, list[int]]]
-    if color_by == "cluster":
+    values: list[Any] = []
+    if coloring.kind == "topic":
         col = [cluster_colors[int(c)] if c >= 0 else NOISE_COLOR for c in labels]
         groups = [
             ("noise", [i for i in range(n) if labels[i] < 0]),
             ("papers", [i for i in range(n) if labels[i] >= 0]),
         ]
-    elif color_by == "category":
-        key = [p.primary_category or "unknown" for p in papers]
+    elif coloring.kind == "groups":
+        assert coloring.values is not None
+        key = [v or "unknown" for v in coloring.values(papers)]
         counts = Counter(key)
         cat_colors = _colors([c for c, _ in counts.most_common(len(PALETTE) - 1)])
         col = [cat_colors.get(k, NOISE_COLOR) for k in key]
@@ -257,10 +285,12 @@ def map_figure(
         rest = [i for i in range(n) if key[i] not in cat_colors]
         groups.append((f"other ({len(rest)})", rest))
     else:
+        assert coloring.values is not None
+        values = coloring.values(papers)
         col = [NOISE_COLOR] * n
         groups = [
-            ("no year", [i for i in range(n) if papers[i].year is None]),
-            ("year", [i for i in range(n) if papers[i].year is not None]),
+            (f"no {coloring.title}", [i for i in range(n) if values[i] is None]),
+            (coloring.title, [i for i in range(n) if values[i] is not None]),
         ]
     size = float(np.clip(11 - 1.6 * math.log10(max(n, 1)), 3, 9))  # 8 at 40, 5 at 4,000 papers
     import plotly.graph_objects as go
@@ -271,20 +301,20 @@ def map_figure(
         if not rows:
             continue
         marker: dict[str, object] = dict(size=size, opacity=0.85, color=[col[i] for i in rows])
-        if color_by == "year" and name == "year":
+        if coloring.kind == "scale" and name == coloring.title:
             marker.update(
-                color=[papers[i].year for i in rows],
+                color=[values[i] for i in rows],
                 colorscale="Viridis",
                 showscale=True,
-                colorbar=dict(title="year", thickness=12, x=1.0, xanchor="left"),
+                colorbar=dict(title=coloring.title, thickness=12, x=1.0, xanchor="left"),
             )
-        _add_points(fig, xy, papers, hover, rows, name, marker, color_by == "category")
+        _add_points(fig, xy, papers, hover, rows, name, marker, coloring.kind == "groups")
     if ranks:
         rows = sorted(ranks, key=lambda i: -ranks[i])  # the best is drawn last, on top
         marker = dict(
             size=[size + (12 if ranks[i] == 1 else 7) for i in rows],
             opacity=1.0,
-            color=[col[i] if color_by != "year" else "#ff7f0e" for i in rows],
+            color=[col[i] if coloring.kind != "scale" else "#ff7f0e" for i in rows],
             line=dict(color="#111111", width=2),
         )
         _add_points(fig, xy, papers, hover, rows, f"top {len(rows)}", marker, True)
@@ -303,7 +333,7 @@ def map_figure(
             )
         )
     bounds = _bounds(np.vstack([xy, [query_point]]) if query_point is not None else xy)
-    margin = MARGIN_YEAR if color_by == "year" else MARGIN
+    margin = MARGIN_SCALE if coloring.kind == "scale" else MARGIN
     sx, sy = _px_per_unit(bounds, margin)
     notes: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
@@ -317,7 +347,7 @@ def map_figure(
                 name=f"topic {c}",
                 font=dict(size=LABEL_FONT, color="#222"),
                 bgcolor="rgba(255,255,255,0.8)",
-                bordercolor=cluster_colors[c] if color_by == "cluster" else "#888",
+                bordercolor=cluster_colors[c] if coloring.kind == "topic" else "#888",
                 borderwidth=1,
                 borderpad=3,
             )
