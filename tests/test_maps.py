@@ -148,6 +148,24 @@ def test_highlight_and_query_point(seed_topics):
     assert (q.x[0], q.y[0]) == (1.0, 2.0) and q.hovertext[0] == "gemma &lt;b&gt;bold&lt;/b&gt;"
 
 
+def test_color_by_date_spreads_one_year_by_day(seed_topics):
+    papers, coords, labels, names = seed_topics
+    fig = figure.map_figure(coords, papers, labels, names, color_by="date")
+    dated = next(t for t in fig.data if t.name == "date")
+    by_id = {p.id: p for p in papers}
+    values = dict(zip(dated.customdata, dated.marker.color, strict=True))
+    assert dated.marker.showscale and dated.marker.colorbar.title.text == "date"
+    assert len(values) == sum(p.date is not None for p in papers)
+    for pid, v in values.items():  # the year, plus the share of it gone by on that day
+        assert by_id[pid].year <= v < by_id[pid].year + 1
+    ordered = sorted(values, key=lambda i: by_id[i].date)
+    assert [values[i] for i in ordered] == sorted(values.values())
+    assert figure._decimal_date("2024-12-31") == 2024 + 365 / 366  # a leap year
+    assert figure._decimal_date("2025-01-01") == 2025.0
+    assert figure._decimal_date("2025") == 2025.0
+    assert figure._decimal_date(None) is None
+
+
 def test_color_by_year_and_category(seed_topics):
     papers, coords, labels, names = seed_topics
     fig = figure.map_figure(coords, papers, labels, names, color_by="category")
@@ -158,7 +176,7 @@ def test_color_by_year_and_category(seed_topics):
     by_id = {p.id: p.year for p in papers}
     assert years.marker.showscale
     assert list(years.marker.color) == [by_id[i] for i in years.customdata]
-    with pytest.raises(ExplorerError, match="color_by"):
+    with pytest.raises(ExplorerError, match="color_by must be cluster, year, category, date"):
         figure.map_figure(coords, papers, labels, names, color_by="colour")
     with pytest.raises(ExplorerError, match="coords"):
         figure.map_figure(coords[:5], papers, labels, names)

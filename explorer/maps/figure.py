@@ -7,6 +7,8 @@ labels and annotations, so every title, author and abstract is escaped before it
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import html
 import math
 from collections import Counter
@@ -204,6 +206,21 @@ def _colors(values: Sequence[Any]) -> dict[Any, str]:
     return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(values)}
 
 
+def _decimal_date(date: str | None) -> float | None:
+    """ "2025-07-02" → 2025.5 (the year and the fraction of it gone by); "2025" → 2025.0. Papers of
+    one or two years' listings, all one colour by year, spread out by date."""
+    if not date or not date[:4].isdigit():
+        return None
+    try:
+        day = datetime.date.fromisoformat(date[:10]) if len(date) >= 10 else None
+    except ValueError:
+        day = None
+    year = int(date[:4])
+    if day is None:
+        return float(year)
+    return year + (day.timetuple().tm_yday - 1) / (366 if calendar.isleap(year) else 365)
+
+
 @dataclass(frozen=True)
 class Coloring:
     """One way to colour the points, as `color_by=NAME` and `--color-by NAME` offer it.
@@ -224,6 +241,7 @@ COLORINGS: tuple[Coloring, ...] = (
     Coloring("cluster", "topic", "topic"),
     Coloring("year", "scale", "year", lambda papers: [p.year for p in papers]),
     Coloring("category", "groups", "category", lambda papers: [p.primary_category for p in papers]),
+    Coloring("date", "scale", "date", lambda papers: [_decimal_date(p.date) for p in papers]),
 )
 _COLORING = {c.name: c for c in COLORINGS}
 COLOR_BY = tuple(_COLORING)  # what the points can be coloured by
