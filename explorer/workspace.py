@@ -26,7 +26,15 @@ from explorer.maps import landscape, topics
 from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
-from explorer.search.query import Match, check_k, check_mode, find_paper, make_query, ranked
+from explorer.search.query import (
+    Match,
+    check_k,
+    check_mode,
+    find_paper,
+    make_query,
+    needs_lexical,
+    ranked,
+)
 from explorer.search.ranking import Filters
 from explorer.storage import (
     MANIFEST_VERSION,
@@ -264,7 +272,8 @@ class Explorer:
     ) -> list[Hit]:
         """The k papers most similar to free text: a phrase or a whole draft abstract.
 
-        mode: "dense", "lexical" or "hybrid" (default: the measured best, `DEFAULT_MODE`).
+        mode: one of `MODES`, "dense", "lexical" or "hybrid" (default: the measured best,
+        `DEFAULT_MODE`); see `explorer.search.query.RANKERS`.
         Filters, applied before ranking (k results whenever k papers pass): `years` ("2020-2024",
         "2020-", "-2024", "2024"), `categories` (any of a paper's categories; "cs" = all cs.*),
         `author` (substring), `ids`. `diverse`: MMR's λ in [0, 1] (1 = plain ranking).
@@ -300,10 +309,11 @@ class Explorer:
         mode = check_mode(mode)
         tv = self._model.embed(texts) if texts else None  # free text needs the model
         nv = self._model.embed(neg_texts) if neg_texts else None
-        lex = self._bm25 if mode != "dense" or explain else None
+        lexical = needs_lexical(mode)
+        lex = self._bm25 if lexical or explain else None
         query = make_query(
             self.vectors,
-            lex if mode != "dense" else None,
+            lex if lexical else None,
             self.corpus,
             positives=pos,
             negatives=neg,

@@ -14,7 +14,7 @@ import click
 
 from explorer.maps.landscape import Settings
 from explorer.papers import ExplorerError, Hit
-from explorer.search.query import MODES
+from explorer.search.query import DEFAULT_MODE, MODES, modes_help
 from explorer.workspace import Explorer
 
 
@@ -92,8 +92,8 @@ def ranking_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--mode",
             type=click.Choice(MODES),
             default=None,
-            help="Ranking: dense vectors, lexical BM25 or both fused (default: hybrid, "
-            "measured best; see docs/quality.md).",
+            help=f"Ranking: {modes_help()} (default: {DEFAULT_MODE}, measured best; "
+            "see docs/quality.md).",
         ),
         click.option(
             "--year",

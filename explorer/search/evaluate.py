@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.papers import Corpus, ExplorerError
-from explorer.search.query import MODES, check_k, check_mode, make_query, rank_rows
+from explorer.search.query import MODES, check_k, check_mode, make_query, needs_lexical, rank_rows
 
 if TYPE_CHECKING:
     from explorer.index.lexical import LexicalIndex
@@ -305,7 +305,7 @@ def evaluate(
     label_arr = (
         np.array([v if v is not None else "" for v in labels]) if labels is not None else None
     )
-    lex = lexical() if any(m != "dense" for m in modes) else None
+    lex = lexical() if any(needs_lexical(m) for m in modes) else None
     vectors = np.asarray(vectors, dtype=np.float32)
     sums = {c: np.zeros(5) for c in configs(modes, diverse)}
     # Hybrid's fusion and its dense weight, for measuring alternatives (default: search's own).

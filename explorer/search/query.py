@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,7 +110,6 @@ def nearest(
 
 # -- ranking with modes, several examples, filters and diversity ------------------------------
 
-MODES = ("dense", "lexical", "hybrid")
 # Chosen by measurement on the 3,990-paper arXiv subset (docs/quality.md): a weighted sum with
 # dense at 0.8 ties dense on topical relevance (same-category P@10 within one standard error)
 # and finds a paper by its title far more often (found@1 0.998 vs 0.980); RRF and lower dense
@@ -119,6 +118,91 @@ DEFAULT_MODE = "hybrid"
 FUSION = "weighted"
 FUSION_WEIGHT = 0.8  # dense share of the weighted sum
 POOL_MIN = 100  # candidates per list for fusion and MMR re-ranking
+
+
+Ranked = tuple[NDArray[np.floating], NDArray[np.int64]]
+
+
+def _dense(
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: LexicalIndex | None,
+    query: Query,
+    pool: int,
+    allowed: NDArray[np.bool_] | None,
+    fusion: str,
+    weight: float,
+) -> Ranked:
+    return ranking.dense_top(index, vectors, query.dense, pool, allowed)
+
+
+def _lexical(
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: LexicalIndex | None,
+    query: Query,
+    pool: int,
+    allowed: NDArray[np.bool_] | None,
+    fusion: str,
+    weight: float,
+) -> Ranked:
+    assert lexical is not None and query.lexical is not None
+    return lexical.search(query.lexical, pool, allowed=allowed)
+
+
+def _hybrid(
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: LexicalIndex | None,
+    query: Query,
+    pool: int,
+    allowed: NDArray[np.bool_] | None,
+    fusion: str,
+    weight: float,
+) -> Ranked:
+    """Fusion of both over the union of their top lists."""
+    assert lexical is not None and query.lexical is not None
+    full_lex = lexical.scores(query.lexical)
+    _, d_rows = ranking.dense_top(index, vectors, query.dense, pool, allowed)
+    keep = np.arange(len(index)) if allowed is None else np.flatnonzero(allowed)
+    _, l_rows = top_k(full_lex[keep], keep, pool)
+    cand = np.union1d(d_rows, l_rows)  # sorted rows: ties in the fusion go to the lower row
+    dense = np.asarray(vectors[cand], np.float32) @ query.dense
+    fused = ranking.fuse(dense, full_lex[cand], method=fusion, weight=weight)
+    order = np.lexsort((cand, -fused))
+    return fused[order], cand[order]
+
+
+@dataclass(frozen=True)
+class Mode:
+    """One ranking mode, as `mode=NAME` and `--mode NAME` offer it. `lexical`: it needs the
+    BM25 index (loaded on first use); `pooled`: it ranks a pool of at least POOL_MIN candidates
+    before cutting to k. A new mode is one row of `RANKERS` plus its `rank` function."""
+
+    name: str
+    what: str
+    lexical: bool
+    pooled: bool
+    rank: Callable[..., Ranked]
+
+
+RANKERS: tuple[Mode, ...] = (
+    Mode("dense", "cosine of the vectors", lexical=False, pooled=False, rank=_dense),
+    Mode("lexical", "BM25 over the words", lexical=True, pooled=False, rank=_lexical),
+    Mode("hybrid", "both, fused", lexical=True, pooled=True, rank=_hybrid),
+)
+_MODE = {m.name: m for m in RANKERS}
+MODES = tuple(_MODE)
+
+
+def needs_lexical(mode: str | None) -> bool:
+    """Whether ranking in `mode` (None: the default) uses the BM25 index."""
+    return _MODE[check_mode(mode)].lexical
+
+
+def modes_help() -> str:
+    """The modes, for a command's help: "dense (cosine of the vectors), …"."""
+    return ", ".join(f"{m.name} ({m.what})" for m in RANKERS)
 
 
 def check_mode(mode: str | None) -> str:
@@ -190,7 +274,7 @@ def rank_rows(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """The ranking itself: (scores (k',), rows (k',)), best first, k' = min(k, allowed rows).
 
-    dense: cosine; lexical: BM25; hybrid: fusion of both over the union of their top lists.
+    The mode's `rank` (see `RANKERS`): dense: cosine; lexical: BM25; hybrid: fusion of both.
     Filters (`allowed`, (n,) bool) apply inside each search, before anything is cut.
     `diverse` = λ re-ranks a pool of candidates by maximal marginal relevance.
     """
@@ -200,26 +284,11 @@ def rank_rows(
     if query.exclude:
         allowed = np.ones(n, dtype=bool) if allowed is None else allowed.copy()
         allowed[list(query.exclude)] = False
-    pool = k if diverse is None and mode != "hybrid" else max(POOL_MIN, 3 * k)
-    if mode != "dense" and (lexical is None or query.lexical is None):
+    ranker = _MODE[mode]
+    pool = k if diverse is None and not ranker.pooled else max(POOL_MIN, 3 * k)
+    if ranker.lexical and (lexical is None or query.lexical is None):
         raise ExplorerError(f"mode {mode!r} needs the lexical index")
-    scores: NDArray[np.floating]
-    if mode == "dense":
-        scores, rows = ranking.dense_top(index, vectors, query.dense, pool, allowed)
-    elif mode == "lexical":
-        assert lexical is not None and query.lexical is not None
-        scores, rows = lexical.search(query.lexical, pool, allowed=allowed)
-    else:
-        assert lexical is not None and query.lexical is not None
-        full_lex = lexical.scores(query.lexical)
-        _, d_rows = ranking.dense_top(index, vectors, query.dense, pool, allowed)
-        keep = np.arange(n) if allowed is None else np.flatnonzero(allowed)
-        _, l_rows = top_k(full_lex[keep], keep, pool)
-        cand = np.union1d(d_rows, l_rows)  # sorted rows: ties in the fusion go to the lower row
-        dense = np.asarray(vectors[cand], np.float32) @ query.dense
-        fused = ranking.fuse(dense, full_lex[cand], method=fusion, weight=weight)
-        order = np.lexsort((cand, -fused))
-        scores, rows = fused[order], cand[order]
+    scores, rows = ranker.rank(index, vectors, lexical, query, pool, allowed, fusion, weight)
     out = np.asarray(scores, np.float64)
     if diverse is not None and len(rows):
         pick = ranking.mmr(out, np.asarray(vectors[rows], np.float32), k, float(diverse))
