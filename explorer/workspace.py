@@ -379,7 +379,7 @@ class Explorer:
             self.vectors,
             lambda: self._bm25,
             topics=lambda: self.landscape().clusters,
-            name=self.name,
+            corpus_name=self.name,
             judgements=judgements,
             label=label,
             **options,

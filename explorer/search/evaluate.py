@@ -249,7 +249,7 @@ def evaluate(
     lexical: Callable[[], LexicalIndex],
     *,
     topics: Callable[[], NDArray[np.intp]] | None = None,
-    name: str = "corpus",
+    corpus_name: str = "corpus",
     judgements: str | Path | None = None,
     label: str | None = None,
     k: int = 10,
@@ -284,7 +284,9 @@ def evaluate(
     if judgements is not None:
         j = read_judgements(judgements, corpus)
         if not j.relevant:
-            raise ExplorerError(f"{judgements}: no judgement names two papers of corpus {name!r}")
+            raise ExplorerError(
+                f"{judgements}: no judgement names two papers of corpus {corpus_name!r}"
+            )
         qids = sorted(j.relevant)
         skipped = j.skipped_unknown
         relevance = f"judgements in {Path(judgements).name}"
