@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from explorer import ids
 from explorer.text import clean_text
 
 
@@ -77,10 +78,17 @@ class Paper:
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: a paper, its ranking score, its cosine to the query, its rank (1-based)."""
+    """A search result: a paper, its ranking score, its cosine to the query, its rank (1-based).
+
+    `score` is what ranked the list, comparable only within it: the cosine (mode "dense"), the
+    BM25 score ("lexical"), or 0.8 × dense + 0.2 × BM25 with each scaled to [0, 1] over the
+    candidates ("hybrid", the default: the first hit often scores 1.000). `cosine` is the
+    cosine similarity of the paper's vector and the query's, whatever the mode: comparable
+    across queries and modes. `to_dict` adds the paper's `url` where its id allows one.
+    """
 
     paper: Paper
-    score: float  # what the ranking used: cosine (dense), BM25 (lexical) or the fused score
+    score: float  # what ranked the list (see above)
     rank: int
     why: dict[str, Any] | None = field(default=None, compare=False)
     cosine: float | None = None  # cosine similarity to the query, whatever the mode
@@ -96,6 +104,8 @@ class Hit:
             "authors": list(p.authors),
             "year": p.year,
             "categories": list(p.categories),
+            "url": ids.url(p.id),
+            "abstract": p.abstract,
         }
         if self.why is not None:
             d["why"] = self.why

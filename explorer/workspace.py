@@ -307,6 +307,8 @@ class Explorer:
         explain: bool,
     ) -> list[Hit]:
         mode = check_mode(mode)
+        # Filters first: a mistake in one is the only thing a user sees, before any model loads.
+        allowed = filters.mask(self.corpus) if filters.active else None
         tv = self._model.embed(texts) if texts else None  # free text needs the model
         nv = self._model.embed(neg_texts) if neg_texts else None
         lexical = needs_lexical(mode)
@@ -322,7 +324,6 @@ class Explorer:
             pos_texts=texts,
             neg_texts=neg_texts,
         )
-        allowed = filters.mask(self.corpus) if filters.active else None
         hits = ranked(
             self.corpus,
             self.index,

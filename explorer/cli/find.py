@@ -10,6 +10,7 @@ import click
 
 from explorer.cli.options import (
     FILTERED,
+    SCORES_HELP,
     corpus_option,
     errors,
     open_corpus,
@@ -22,7 +23,7 @@ from explorer.papers import ExplorerError
 from explorer.search.query import check_k
 
 
-@click.command()
+@click.command(epilog=SCORES_HELP)
 @click.argument("queries", nargs=-1, required=False, metavar="ID_OR_TITLE…")
 @click.option(
     "--not",
@@ -99,7 +100,7 @@ def related(
     show_hits(hits, as_json, k, FILTERED if filtered else "other papers in the corpus", explain)
 
 
-@click.command()
+@click.command(epilog=SCORES_HELP)
 @click.argument("text")
 @corpus_option
 @ranking_options

@@ -85,6 +85,14 @@ def print_hits(hits: list[Hit], as_json: bool, k: int, pool: str = "papers") -> 
         )
 
 
+SCORES_HELP = (
+    "Columns: score = what ranked the list (hybrid: 0.8 x dense + 0.2 x BM25, each "
+    "scaled to [0, 1] over the candidates, so the first is often 1.000; dense: the cosine; "
+    "lexical: BM25); cos = cosine similarity of the paper and the query, comparable across "
+    "queries and modes."
+)
+
+
 def ranking_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Mode, filters, diversity and explanations: the same on `related` and `search`."""
     opts = [

@@ -247,6 +247,17 @@ _COLORING = {c.name: c for c in COLORINGS}
 COLOR_BY = tuple(_COLORING)  # what the points can be coloured by
 
 
+def _values(coloring: Coloring, papers: Sequence[Paper]) -> list[Any]:
+    """Each paper's value; a colouring by a field that no paper has is an error, not grey."""
+    assert coloring.values is not None
+    values = coloring.values(papers)
+    if papers and all(v is None for v in values):
+        raise ExplorerError(
+            f"cannot colour by {coloring.name}: no paper of this corpus has a {coloring.title}"
+        )
+    return values
+
+
 def map_figure(
     coords: NDArray[np.floating],
     papers: Sequence[Paper],
@@ -295,7 +306,7 @@ def map_figure(
         ]
     elif coloring.kind == "groups":
         assert coloring.values is not None
-        key = [v or "unknown" for v in coloring.values(papers)]
+        key = [v or "unknown" for v in _values(coloring, papers)]
         counts = Counter(key)
         cat_colors = _colors([c for c, _ in counts.most_common(len(PALETTE) - 1)])
         col = [cat_colors.get(k, NOISE_COLOR) for k in key]
@@ -303,8 +314,7 @@ def map_figure(
         rest = [i for i in range(n) if key[i] not in cat_colors]
         groups.append((f"other ({len(rest)})", rest))
     else:
-        assert coloring.values is not None
-        values = coloring.values(papers)
+        values = _values(coloring, papers)
         col = [NOISE_COLOR] * n
         groups = [
             (f"no {coloring.title}", [i for i in range(n) if values[i] is None]),

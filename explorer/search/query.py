@@ -6,7 +6,6 @@ files or load models themselves (the `Explorer` facade hands them what they need
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer import ids
 from explorer.index.lexical import LexicalIndex, top_k
 from explorer.index.vectors import VectorIndex
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
@@ -47,13 +47,35 @@ class Match:
         return s
 
 
+def _titled(corpus: Corpus, rows: Sequence[int], limit: int = 3) -> str:
+    shown = ", ".join(f"{corpus.titles[i]!r} [{corpus.ids[i]}]" for i in rows[:limit])
+    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def _by_key(corpus: Corpus, query: str) -> int | None:
+    """The row whose id is the same arXiv id or DOI as `query` (a URL, `arXiv:…`, `…v2`)."""
+    want = ids.key(query)
+    if want == query.strip() and ids.arxiv_id(query) is None and ids.doi(query) is None:
+        return None  # not an id form that normalises: nothing more to compare
+    for row, pid in enumerate(corpus.ids):
+        if ids.key(pid) == want:
+            return row
+    return None
+
+
 def find_paper(corpus: Corpus, query: str) -> Match:
-    """Resolve an id, an exact title, a title prefix (e.g. "Gemma 2") or a near-miss title."""
+    """Resolve a paper id (also as an arXiv URL, `arXiv:` id, versioned id or DOI), an exact
+    title, a title before its colon ("Gemma"), a title prefix ("Gemma 2") or a title with a
+    typo. A title that several papers share that way is an error listing them, never a silent
+    pick; no match is an error with the closest titles ("did you mean")."""
     q = query.strip()
     if not q:
         raise ExplorerError("empty query: give a paper id or title")
     if q in corpus:
         return Match(corpus.get(q), "id")
+    row = _by_key(corpus, q)
+    if row is not None:
+        return Match(corpus[row], "id")
     nq = _norm(q)
     raw = corpus.titles
     titles = [_norm(t) for t in raw]
@@ -67,17 +89,26 @@ def find_paper(corpus: Corpus, query: str) -> Match:
         ),
     ]
     for t, (how, rows) in enumerate(tiers):
+        distinct = {titles[i] for i in rows}
+        if len(distinct) > 1:
+            raise ExplorerError(
+                f"{q!r} matches {len(rows)} titles: {_titled(corpus, rows)}; "
+                "give more of the title, or an id"
+            )
         if rows:
-            best = min(rows, key=lambda i: len(titles[i]))
+            best = rows[0]  # several rows with one title: the same paper listed twice
             # Everything else the words matched, in any tier, so the user sees the ambiguity.
             others = dict.fromkeys(i for _, r in tiers[t:] for i in r if i != best)
             return Match(corpus[best], how, tuple(corpus[i] for i in others))
-    close = difflib.get_close_matches(nq, titles, n=4, cutoff=0.75)
-    if close:
-        rows = [titles.index(t) for t in close]
-        return Match(corpus[rows[0]], "closest title", tuple(corpus[i] for i in rows[1:]))
+    from rapidfuzz import fuzz, process
+
+    near = process.extract(nq, titles, scorer=fuzz.ratio, limit=2, score_cutoff=90)
+    if near and (len(near) == 1 or near[0][1] - near[1][1] >= 5):  # one clear typo away
+        return Match(corpus[near[0][2]], "closest title")
+    guess = process.extract(nq, titles, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+    hint = f"; did you mean {_titled(corpus, [g[2] for g in guess])}?" if guess else ""
     raise ExplorerError(
-        f"no paper has the id or title {query!r}; for free text use `explorer search`"
+        f"no paper has the id or title {query!r}; for free text use `explorer search`{hint}"
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -105,11 +106,19 @@ class Filters:
         return ", ".join(parts)
 
     def mask(self, corpus: Corpus) -> NDArray[np.bool_]:
-        """(n,) bool: True where the paper passes every filter. Unknown ids are an error."""
+        """(n,) bool: True where the paper passes every filter.
+
+        A filter on a field that no paper of the corpus has (dates, categories, authors), an
+        unknown category and an unknown id are errors that say what the corpus has: an empty
+        result would look like an answer."""
         keep = np.ones(len(corpus), dtype=bool)
         if self.years:
             lo, hi = self.years
             years = [p.year for p in corpus]
+            if all(y is None for y in years):
+                raise ExplorerError(
+                    "the year filter needs dates, and no paper of this corpus has a date or year"
+                )
             keep &= np.array(
                 [
                     y is not None and (lo is None or y >= lo) and (hi is None or y <= hi)
@@ -119,6 +128,7 @@ class Filters:
             )
         if self.categories:
             want = [c.casefold() for c in self.categories]
+            _check_categories(corpus, self.categories)
 
             def ok(cats: Sequence[str]) -> bool:
                 return any(
@@ -129,6 +139,10 @@ class Filters:
 
             keep &= np.array([ok(p.categories) for p in corpus], dtype=bool)
         if self.author:
+            if not any(p.authors for p in corpus):
+                raise ExplorerError(
+                    "the author filter needs authors, and no paper of this corpus lists any"
+                )
             a = _fold(self.author)
             keep &= np.array([any(a in _fold(x) for x in p.authors) for p in corpus], dtype=bool)
         if self.ids is not None:
@@ -142,6 +156,25 @@ class Filters:
             sel[[corpus.position(i) for i in self.ids]] = True
             keep &= sel
         return keep
+
+
+def _check_categories(corpus: Corpus, wanted: Sequence[str]) -> None:
+    """Every wanted category (or prefix: "cs") is one some paper has; else the closest ones."""
+    have = Counter(c for p in corpus for c in p.categories)
+    if not have:
+        raise ExplorerError(
+            "the category filter needs categories, and no paper of this corpus has one"
+        )
+    known = {c.casefold() for c in have} | {c.casefold().split(".")[0] for c in have}
+    for w in wanted:
+        if w.casefold() not in known:
+            from rapidfuzz import process
+
+            close = [c for c, _, _ in process.extract(w, list(have), limit=3)]
+            raise ExplorerError(
+                f"no paper has the category {w!r}; closest: {', '.join(close)} "
+                f"(this corpus has {len(have)} categories)"
+            )
 
 
 def dense_top(
