@@ -1,0 +1,68 @@
+"""Every example in the README runs: each `explorer …` line and the Python block, as written,
+in a real process on the seed corpus (and on the seeds written as `papers.jsonl.gz`, the file
+the examples name). An example that fails on the default corpus fails the suite."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README.read_text("utf-8"), re.S)
+
+
+def commands() -> list[str]:
+    """The `explorer` lines of the README's shell blocks, their trailing comments removed."""
+    out = []
+    for block in blocks("sh"):
+        for line in block.splitlines():
+            if line.startswith("explorer "):
+                out.append(re.split(r"\s{2,}#", line)[0].strip())
+    return out
+
+
+def test_the_readme_has_examples_to_run():
+    cmds = commands()
+    assert len(cmds) >= 8 and any(c.startswith("explorer build") for c in cmds)
+    assert len(blocks("python")) == 1
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory, seed_corpus) -> Path:
+    d = tmp_path_factory.mktemp("readme")
+    with gzip.open(d / "papers.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(seed_corpus.to_jsonl())
+    (d / "my-draft-abstract.txt").write_text(seed_corpus[3].abstract, encoding="utf-8")
+    return d
+
+
+def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, EXPLORER_CACHE=str(cwd / "cache"))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.parametrize("command", commands())
+def test_each_command_of_the_readme_runs(workdir, command):
+    out = run(["bash", "-c", command], workdir)
+    assert out.returncode == 0, f"{command}\n{out.stderr}"
+    assert "Traceback" not in out.stderr
+    assert out.stdout.strip(), f"{command} printed nothing"
+
+
+def test_the_python_example_of_the_readme_runs(workdir):
+    out = run([sys.executable, "-c", blocks("python")[0]], workdir)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 5 and all(re.match(r"^\d\.\d{3}  \S", line) for line in lines)
+    assert (workdir / "map.html").stat().st_size > 100_000
