@@ -127,7 +127,7 @@ def build(
     with_map: bool = True,
     rebuild: bool = False,
     progress: bool | None = None,
-    settings: Settings | None = None,
+    settings: Settings | Mapping[str, Any] | None = None,
 ) -> Built:
     """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
     then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
@@ -135,7 +135,10 @@ def build(
     Each stage reuses what an earlier build made when its inputs are unchanged; papers
     appended to a built corpus are embedded alone, appended to the index and placed on the
     existing map. `rebuild=True` re-indexes and lays the map out afresh. `settings` become the
-    corpus's own map settings (default: the ones it has, else `Settings()`).
+    corpus's own map settings (default: the ones it has, else `Settings()`); a mapping such as
+    `{"min_cluster_size": 15}` changes only those fields of them (None: back to automatic),
+    and `report.extra["settings_changed"]` says what changed. When only the topics' settings
+    change, the saved map is reused and only the topics are found again.
     `progress`: a line per stage and an embedding bar on stderr (default: from 64 papers).
     """
     from explorer.readers import read_corpus
@@ -204,7 +207,7 @@ def _build_locked(
     corpus: Corpus,
     recipe: dict[str, Any],
     embedder: Embedder,
-    settings: Settings | None,
+    settings: Settings | Mapping[str, Any] | None,
     stage: Stages,
     *,
     with_map: bool,
@@ -214,7 +217,15 @@ def _build_locked(
     corpus_hash, name = corpus.content_hash, recipe["corpus"]
     old = trusted(Layout(folder))
     was = Layout.of(folder, old)  # the committed generation (only read while old is set)
-    settings = settings or _settings_of(old)
+    base = _settings_of(old)
+    if isinstance(settings, Mapping):  # changes to the corpus's own settings
+        settings = replace(base, **settings)
+    settings = settings or base
+    changed = {
+        k: (getattr(base, k), getattr(settings, k))
+        for k in asdict(settings)
+        if getattr(base, k) != getattr(settings, k)
+    }
     current = (
         old is not None
         and old.get("corpus_hash") == corpus_hash
@@ -320,6 +331,8 @@ def _build_locked(
         path=folder,
         map_path=map_path,
     )
+    if changed and old is not None:
+        report.extra["settings_changed"] = changed
     return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)
 
 
@@ -420,7 +433,12 @@ def _landscape(
                 land = landscape.extend(grown, vectors, corpus_hash)
             landscape.save(staged.landscape, land, corpus_hash)
             return land, True
-    land = landscape.compute(vectors, [p.text for p in corpus], settings, corpus_hash, stage)
+    # Only the topics' settings changed: the saved map is found again, not laid out again.
+    prev = None
+    if not rebuild and same_model and was.landscape.exists():
+        prev = landscape.load(was.landscape, _settings_of(old), corpus_hash)
+    texts = [p.text for p in corpus]
+    land = landscape.compute(vectors, texts, settings, corpus_hash, stage, reuse=prev)
     landscape.save(staged.landscape, land, corpus_hash)
     return land, True
 

@@ -412,7 +412,11 @@ class Explorer:
             land = landscape.load(view, settings, vkey)
         if land is None:
             texts = [p.text for p in self.corpus]
-            land = landscape.compute(np.asarray(self.vectors), texts, settings, vkey)
+            # Other topic settings on the corpus's own map: the map is reused, not laid out.
+            mine = None if own else self._land
+            if mine is None and not own:
+                mine = landscape.load(self.layout.landscape, self.settings, corpus_hash)
+            land = landscape.compute(np.asarray(self.vectors), texts, settings, vkey, reuse=mine)
             with contextlib.suppress(OSError):  # a read-only cache: computed, just not kept
                 landscape.save(view, land, vkey)
         if own:

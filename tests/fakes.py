@@ -2,8 +2,10 @@
 
 `HashEmbedder` gives each word a fixed pseudo-random unit vector (from its SHA-256) and a text
 the normalised sum of its words' vectors: texts that share words are near, the same text always
-gets the same vector on every machine, and nothing is loaded. It has the part of `Embedder`'s
-interface that building and querying use (`spec`, `model_id`, `backend_name`, `dim`, `embed`).
+gets the same vector on every machine, and nothing is loaded. Dull words (`text.dull_words`)
+are left out, so that papers on one subject are nearer than papers that share "the". It has
+the part of `Embedder`'s interface that building and querying use (`spec`, `model_id`,
+`backend_name`, `dim`, `embed`).
 
 Use it explicitly (`Explorer.build(..., embedder=HashEmbedder())`, or the `hash_model` fixture
 for code that makes its own embedder), only where a test checks ranking, filter, parsing or
@@ -20,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.embed.model import ModelSpec
+from explorer.text import dull_words
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -33,6 +36,7 @@ class HashEmbedder:
         self.dim = dim
         self.calls = 0
         self._words: dict[str, NDArray[np.float32]] = {}
+        self._dull = dull_words()
 
     @property
     def model_id(self) -> str:
@@ -54,7 +58,8 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             for w in _WORD.findall(t.lower()):
-                out[i] += self._word(w)
+                if len(w) > 2 and w not in self._dull:  # content words: topics separate
+                    out[i] += self._word(w)
             n = float(np.linalg.norm(out[i]))
             out[i] = out[i] / n if n > 0 else self._word("\0")
         self.calls += len(texts)

@@ -67,7 +67,6 @@ def cli(cache, monkeypatch):
         (["eval"], "Error: give either a judgements file or a label to evaluate against"),
         (["eval", "--label", "colour"], "Error: no paper has the label 'colour'"),
         (["eval", "missing.csv"], "Error: judgements file missing.csv does not exist"),
-        (["map", "--min-cluster-size", "1"], "Error: --min-cluster-size must be at least 2, got 1"),
         (["map", "-k", "-3"], "Error: k must be a positive integer, got -3"),
     ],
 )
@@ -87,6 +86,8 @@ def test_user_mistakes_get_one_line_errors(cli, args, message):
         (["related", "Gemma 2", "--diverse", "2"], "Invalid value for '--diverse'"),
         (["build", "x", "--format", "xml"], "Invalid value for '--format'"),
         (["related", "Gemma 2", "-k", "ten"], "Invalid value for '-k'"),
+        (["map", "--min-cluster-size", "1"], "must be at least 2 (or 'auto'), got 1"),
+        (["topics", "--min-cluster-size", "big"], "'big' is neither a number nor 'auto'"),
     ],
 )
 def test_choices_and_types_are_checked_by_the_parser(cli, args, message):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from explorer.cli.options import corpus_option, errors
+from explorer.cli.options import corpus_option, errors, landscape_options, setting_changes
 from explorer.papers import ExplorerError
 from explorer.readers import FORMATS, formats_help
 
@@ -47,6 +47,7 @@ from explorer.readers import FORMATS, formats_help
     is_flag=True,
     help="Re-index and lay the map out afresh (added papers are otherwise placed on it).",
 )
+@landscape_options
 @errors
 def build(
     files: tuple[Path, ...],
@@ -58,10 +59,15 @@ def build(
     no_map: bool,
     rebuild: bool,
     progress: bool | None,
+    seed: int | None,
+    min_cluster_size: int | str | None,
+    assign_noise: bool | None,
 ) -> None:
     """Read FILES (default: the seed corpus), embed what is new, index them, write the map.
 
-    Prints the map's path (or, with --no-map, the corpus folder) on stdout."""
+    Prints the map's path (or, with --no-map, the corpus folder) on stdout. --seed,
+    --min-cluster-size and --assign-noise change the corpus's own map settings, which `map`,
+    `topics` and map.html then share; 'auto' returns the topic size to automatic."""
     from explorer.workspace import Explorer
 
     mapping = {}
@@ -80,7 +86,15 @@ def build(
         with_map=not no_map,
         rebuild=rebuild,
         progress=progress,
+        settings=setting_changes(seed, min_cluster_size, assign_noise) or None,
     )
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
+    for field, (was, now) in ex.report.extra.get("settings_changed", {}).items():
+        show = {None: "auto"}
+        click.echo(
+            f"map setting {field}: {show.get(was, was)} -> {show.get(now, now)} "
+            "(now this corpus's own)",
+            err=True,
+        )
     click.echo(str(ex.report.output))

@@ -39,7 +39,8 @@ from explorer.search.query import check_k
     "out",
     type=click.Path(path_type=Path),
     default=None,
-    help="Where to write the HTML (default: <corpus>/map.html).",
+    help="Where to write the HTML (default: the corpus's map.html; with other options, a "
+    "one-off page in <corpus>/views/, never over the corpus's map).",
 )
 @landscape_options
 @errors
@@ -50,13 +51,16 @@ def map_(
     k: int,
     out: Path | None,
     seed: int | None,
-    min_cluster_size: int | None,
+    min_cluster_size: int | str | None,
     assign_noise: bool | None,
 ) -> None:
-    """Write the corpus's interactive map as one self-contained HTML file; print its path."""
+    """Write the corpus's interactive map as one self-contained HTML file; print its path.
+
+    The options shape this map only; `explorer build --min-cluster-size …` changes the
+    corpus's own."""
     check_k(k)
     ex = open_corpus(corpus)
-    settings = settings_from(seed, min_cluster_size, assign_noise)
+    settings = settings_from(ex.settings, seed, min_cluster_size, assign_noise)
     path = ex.write_map(out, color_by=color_by, highlight=highlight, k=k, settings=settings)
     click.echo(str(path))
 
@@ -79,12 +83,12 @@ def topics(
     as_json: bool,
     n_titles: int,
     seed: int | None,
-    min_cluster_size: int | None,
+    min_cluster_size: int | str | None,
     assign_noise: bool | None,
 ) -> None:
     """The corpus's topics: label, size and the papers closest to each topic's centre."""
     ex = open_corpus(corpus)
-    land = ex.landscape(settings_from(seed, min_cluster_size, assign_noise))
+    land = ex.landscape(settings_from(ex.settings, seed, min_cluster_size, assign_noise))
     found: list[dict[str, Any]] = [
         {
             "id": t.id,

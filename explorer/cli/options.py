@@ -197,15 +197,32 @@ def show_hits(hits: list[Hit], as_json: bool, k: int, pool: str, explain: bool) 
         print_why(hits)
 
 
+class _ClusterSize(click.ParamType):
+    """A smallest topic size of at least 2, or "auto" (from the corpus size)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int | str:
+        if isinstance(value, int) or value == "auto":
+            return value
+        try:
+            n = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number nor 'auto'", param, ctx)
+        if n < 2:
+            self.fail(f"must be at least 2 (or 'auto'), got {n}", param, ctx)
+        return n
+
+
 def landscape_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--seed", type=int, default=None, help="Random seed of the layout (default 42)."
     )(f)
     f = click.option(
         "--min-cluster-size",
-        type=int,
+        type=_ClusterSize(),
         default=None,
-        help="Smallest topic (default: from the corpus size).",
+        help="Smallest topic: a number, or 'auto' (from the corpus size, the default).",
     )(f)
     f = click.option(
         "--assign-noise/--keep-noise",
@@ -215,20 +232,32 @@ def landscape_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def settings_from(seed: int | None, min_cluster_size: int | None, assign_noise: bool | None):
-    """Settings from options; None when no option was given (the corpus's last settings stay)."""
+def setting_changes(
+    seed: int | None, min_cluster_size: int | str | None, assign_noise: bool | None
+) -> dict[str, Any]:
+    """The settings the options change ("auto" is None: derived from the corpus size)."""
+    changes: dict[str, Any] = {}
+    if seed is not None:
+        changes["seed"] = seed
+    if min_cluster_size is not None:
+        changes["min_cluster_size"] = None if min_cluster_size == "auto" else min_cluster_size
+    if assign_noise is not None:
+        changes["assign_noise"] = assign_noise
+    return changes
+
+
+def settings_from(
+    base: Settings,
+    seed: int | None,
+    min_cluster_size: int | str | None,
+    assign_noise: bool | None,
+) -> Settings | None:
+    """The corpus's own settings with the options' changes, for this command's output only;
+    None when no option was given."""
     from dataclasses import replace
 
-    if seed is None and min_cluster_size is None and assign_noise is None:
-        return None
-    if min_cluster_size is not None and min_cluster_size < 2:
-        raise ExplorerError(f"--min-cluster-size must be at least 2, got {min_cluster_size}")
-    changes: dict[str, Any] = {
-        "seed": seed,
-        "min_cluster_size": min_cluster_size,
-        "assign_noise": assign_noise,
-    }
-    return replace(Settings(), **{k: v for k, v in changes.items() if v is not None})
+    changes = setting_changes(seed, min_cluster_size, assign_noise)
+    return replace(base, **changes) if changes else None
 
 
 FILTERED = "papers pass the filters"
