@@ -12,6 +12,7 @@ The whole public API::
 from explorer._version import __version__
 from explorer.building import BuildReport
 from explorer.embed.embedder import Embedder
+from explorer.frames import hits_frame
 from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
@@ -31,6 +32,7 @@ __all__ = [
     "Paper",
     "Settings",
     "Topic",
+    "hits_frame",
     "read_corpus",
     "__version__",
 ]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ from explorer.storage import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     import plotly.graph_objects as go
 
     from explorer.index.lexical import LexicalIndex
@@ -336,8 +338,6 @@ class Explorer:
             diverse=diverse,
         )
         if explain and hits:
-            from dataclasses import replace
-
             from explorer.search.explain import Explainer
 
             exs: list[int | str] = [*pos, *texts]
@@ -424,8 +424,29 @@ class Explorer:
         return land
 
     def topics(self, settings: Settings | None = None) -> list[Topic]:
-        """The corpus's topics, biggest first: label, size and the rows of its central papers."""
-        return self.landscape(settings).topics
+        """The corpus's topics, biggest first: label, size and its most central papers."""
+        return [
+            replace(t, papers=tuple(self.corpus[r] for r in t.rows))
+            for t in self.landscape(settings).topics
+        ]
+
+    def to_pandas(self, *, with_map: bool = True) -> pd.DataFrame:
+        """Every paper as a row of a pandas DataFrame (pandas is optional): id, title, authors,
+        year, date, categories, url, abstract and, `with_map`, its map position (x, y) and
+        topic (topic_id, -1 for none, and topic label)."""
+        from explorer.frames import papers_frame
+
+        if not with_map:
+            return papers_frame(self.corpus)
+        land = self.landscape()
+        names = land.label_names
+        return papers_frame(
+            self.corpus,
+            x=np.asarray(land.coords)[:, 0].tolist(),
+            y=np.asarray(land.coords)[:, 1].tolist(),
+            topic_id=[int(c) for c in land.clusters],
+            topic=[names.get(int(c)) for c in land.clusters],
+        )
 
     def figure(
         self,

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "explorer"
 
 # Lowest first. A module's stage is the first entry that is its name or the package holding it.
 STAGES: list[tuple[str, ...]] = [
-    ("_version", "atomic", "ids", "papers", "progress", "text", "storage", "generations"),
+    ("_version", "atomic", "ids", "papers", "frames", "progress", "text", "storage", "generations"),
     ("readers",),
     ("embed",),
     ("index",),

@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from explorer.maps.labels import label_clusters
-from explorer.papers import ExplorerError
+from explorer.papers import ExplorerError, Paper
 
 if TYPE_CHECKING:  # umap imports numba and takes seconds: only load it when a map is made
     import umap
@@ -347,15 +347,25 @@ def representatives(
 
 @dataclass(frozen=True)
 class Topic:
-    """One cluster, for listing: id, label, size and its most central rows."""
+    """One cluster, for listing: id, label, size, its most central rows and (from
+    `Explorer.topics()`) those papers themselves."""
 
     id: int
     label: str
     size: int
     rows: tuple[int, ...]
+    papers: tuple[Paper, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict[str, object]:
-        return {"id": self.id, "label": self.label, "size": self.size, "rows": list(self.rows)}
+        d: dict[str, object] = {
+            "id": self.id,
+            "label": self.label,
+            "size": self.size,
+            "rows": list(self.rows),
+        }
+        if self.papers:
+            d["papers"] = [{"id": p.id, "title": p.title} for p in self.papers]
+        return d
 
 
 def summarize(
