@@ -98,10 +98,10 @@ def test_an_interrupt_right_after_the_commit_keeps_the_committed_generation(
 ):
     """Ctrl-C between the manifest's replace and the end of `commit`: the generation the
     manifest now names is the corpus, and must not be deleted as a half-built one."""
-    from explorer import building, storage
+    from explorer import building, generations, storage
 
     def commit_then_interrupt(staged, manifest):
-        storage.commit(staged, manifest)
+        generations.commit(staged, manifest)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(building, "commit", commit_then_interrupt)
@@ -109,7 +109,8 @@ def test_an_interrupt_right_after_the_commit_keeps_the_committed_generation(
     with pytest.raises(KeyboardInterrupt):
         Explorer.build(root=root, embedder=embedder, with_map=False)
     layout = storage.Layout(root / "seeds")
-    manifest = storage.read_manifest(layout)
+    manifest = generations.read_manifest(layout)
     assert manifest is not None
-    assert storage.verify(storage.Layout.of(layout.root, manifest), manifest, full=True) is None
+    layout = storage.Layout.of(layout.root, manifest)
+    assert generations.verify(layout, manifest, full=True) is None
     assert len(Explorer.open("seeds", root=root).related("Gemma 2", k=3)) == 3
