@@ -12,7 +12,7 @@ from browser import (  # tests/browser.py (pytest puts tests/ on sys.path)
     open_page,
 )
 
-from explorer.maps import figure
+from explorer.maps import figure, placement
 from explorer.maps.page import write_html
 
 pytestmark = pytest.mark.browser
@@ -63,7 +63,7 @@ def test_seed_map_renders_offline_and_inert(seed_page):
         # Cluster labels are on the page, as text.
         shown = page.locator(".annotation-text").all_text_contents()
         assert sorted(shown) == sorted(
-            figure._label_lines(n).replace("\n", "") for n in names.values()
+            placement.label_lines(n).replace("\n", "") for n in names.values()
         )
         # Hovering shows the hostile titles literally, and nothing is interpreted.
         assert XSS_IMG in hover_text_of(page, papers[3].id)

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explorer.maps import figure
+from explorer.maps import figure, placement
 from explorer.maps.page import write_html
 from explorer.papers import ExplorerError, Paper
 from explorer.text import first_sentence
@@ -31,13 +31,13 @@ def paper_traces(fig):
     return [t for t in fig.data if t.customdata is not None]
 
 
-def annotation_boxes(fig, margin=figure.MARGIN):
+def annotation_boxes(fig, margin=placement.MARGIN):
     """(x0, x1, y0, y1) in data units of every label annotation, as the page will draw it."""
     bounds = (*fig.layout.xaxis.range, *fig.layout.yaxis.range)
-    sx, sy = figure._px_per_unit(bounds, margin)
+    sx, sy = placement.px_per_unit(bounds, margin)
     boxes = []
     for a in fig.layout.annotations:
-        w, h = figure.text_box(a.text.replace("<br>", "\n"))
+        w, h = placement.text_box(a.text.replace("<br>", "\n"))
         boxes.append((a.x - w / sx / 2, a.x + w / sx / 2, a.y - h / sy / 2, a.y + h / sy / 2))
     return boxes
 
@@ -93,10 +93,10 @@ def test_cluster_labels_are_drawn_without_overlap(seed_topics):
     fig = figure.map_figure(coords, papers, labels, names)
     texts = [a.text for a in fig.layout.annotations]
     assert sorted(texts) == sorted(
-        figure._esc(figure._label_lines(n)).replace("\n", "<br>") for n in names.values()
+        figure._esc(placement.label_lines(n)).replace("\n", "<br>") for n in names.values()
     )
     boxes = annotation_boxes(fig)
-    assert not figure.boxes_overlap(boxes)
+    assert not placement.boxes_overlap(boxes)
     x0, x1, y0, y1 = (*fig.layout.xaxis.range, *fig.layout.yaxis.range)
     assert all(x0 <= a and b <= x1 and y0 <= c and d <= y1 for a, b, c, d in boxes)
 
@@ -106,25 +106,25 @@ def test_deoverlap_separates_crowded_labels():
     centres = rng.normal(0, 0.5, size=(40, 2))  # 40 labels piled near the origin
     sizes = np.tile([2.0, 0.6], (40, 1))
     bounds = (-20.0, 20.0, -15.0, 15.0)
-    pos = figure.deoverlap(centres, sizes, bounds)
+    pos = placement.deoverlap(centres, sizes, bounds)
     assert not np.isnan(pos).any()
     boxes = [(x - 1.0, x + 1.0, y - 0.3, y + 0.3) for x, y in pos]
-    assert not figure.boxes_overlap(boxes)
-    assert np.array_equal(pos, figure.deoverlap(centres, sizes, bounds))  # deterministic
+    assert not placement.boxes_overlap(boxes)
+    assert np.array_equal(pos, placement.deoverlap(centres, sizes, bounds))  # deterministic
     # The first label keeps its spot; too little room leaves the rest unplaced (NaN).
     np.testing.assert_allclose(pos[0], centres[0])
-    tight = figure.deoverlap(centres, sizes, (-2.0, 2.0, -1.0, 1.0))
+    tight = placement.deoverlap(centres, sizes, (-2.0, 2.0, -1.0, 1.0))
     assert np.isnan(tight).any() and not np.isnan(tight[0]).any()
     # With a reach, a label is placed near its own centre or not at all.
-    near = figure.deoverlap(centres, sizes, bounds, reach=(3.0, 1.5))
+    near = placement.deoverlap(centres, sizes, bounds, reach=(3.0, 1.5))
     ok = ~np.isnan(near[:, 0])
     assert 5 < ok.sum() < 40
     assert (((near[ok] - centres[ok]) / [3.0, 1.5]) ** 2).sum(axis=1).max() <= 1 + 1e-9
 
 
 def test_boxes_overlap():
-    assert figure.boxes_overlap([(0, 2, 0, 2), (1, 3, 1, 3)])
-    assert not figure.boxes_overlap([(0, 1, 0, 1), (1, 2, 0, 1)])  # touching is fine
+    assert placement.boxes_overlap([(0, 2, 0, 2), (1, 3, 1, 3)])
+    assert not placement.boxes_overlap([(0, 1, 0, 1), (1, 2, 0, 1)])  # touching is fine
 
 
 def test_highlight_and_query_point(seed_topics):

@@ -1,4 +1,4 @@
-"""Topic maps, the drawing half: coordinates in, a Plotly figure out (hover text, label placement).
+"""Topic maps, the drawing half: coordinates in, a Plotly figure out (hover, colours, labels).
 
 Never sees a model. Corpus text is shown as text: Plotly renders a few HTML tags in hover
 labels and annotations, so every title, author and abstract is escaped before it goes in.
@@ -19,6 +19,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.maps.placement import (
+    HEIGHT,
+    LABEL_FONT,
+    MARGIN,
+    MARGIN_SCALE,
+    WIDTH,
+    bounds_of,
+    place_labels,
+    px_per_unit,
+)
 from explorer.papers import ExplorerError, Paper
 from explorer.text import clean_text, first_sentence
 
@@ -26,16 +36,6 @@ if TYPE_CHECKING:  # plotly is imported when a figure is drawn, not when the CLI
     import plotly.graph_objects as go
 
 
-# The figure has a fixed size so that label boxes estimated in pixels stay true on screen.
-WIDTH, HEIGHT = 1200, 850
-# Room for the title above, the legend below, and a year colour bar on the right.
-MARGIN = dict(l=10, r=10, t=50, b=50)
-MARGIN_SCALE = dict(MARGIN, r=90)  # room for a colour bar
-LABEL_FONT = 12
-CHAR_W = 0.62  # average glyph width / font size for Plotly's default sans-serif (generous)
-LINE_H = 1.35  # line height / font size
-PAD_PX = 6.0
-LABEL_REACH_PX = 140.0  # how far a label may be pushed from its cluster's centre
 PALETTE = (  # Plotly's D3 + Dark24-like qualitative colours, easy to tell apart on white
     "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f "
     "#3366cc #dc3912 #109618 #990099 #0099c6 #dd4477 #66aa00 #b82e2e #316395 #994499"
@@ -82,124 +82,6 @@ def hover_text(
     if paper.abstract.strip():
         lines.append(f"<i>{_wrap(first_sentence(paper.abstract), 90)}</i>")
     return "<br>".join(lines)
-
-
-def _label_lines(label: str) -> str:
-    """Split a label into two lines of two terms ("a · b\\nc · d"), so that it is narrow."""
-    parts = label.split(" · ")
-    half = (len(parts) + 1) // 2
-    return "\n".join(" · ".join(p) for p in (parts[:half], parts[half:]) if p)
-
-
-def text_box(text: str, font_size: float = LABEL_FONT) -> tuple[float, float]:
-    """Estimated (width, height) in pixels of `text` ("\\n" separates lines) in an annotation."""
-    lines = text.split("\n")
-    w = max(len(line) for line in lines) * CHAR_W * font_size + 2 * PAD_PX
-    return w, len(lines) * LINE_H * font_size + 2 * PAD_PX
-
-
-def deoverlap(
-    centres: NDArray[np.floating],
-    sizes: NDArray[np.floating],
-    bounds: tuple[float, float, float, float],
-    *,
-    reach: tuple[float, float] | None = None,
-    steps: int = 600,
-) -> NDArray[np.float64]:
-    """Place boxes near their centres without overlaps: positions (k, 2), NaN where none fits.
-
-    `centres` (k, 2) and `sizes` (k, 2) (width, height) are in data units, `bounds` is
-    (x0, x1, y0, y1). Boxes are placed in the given order (put the most important first); each
-    takes the first free spot on a deterministic spiral around its centre, inside the bounds
-    and, if `reach` (rx, ry) is given, inside that ellipse around the centre: a label far from
-    its cluster misleads more than a missing one.
-    """
-    centres = np.asarray(centres, dtype=np.float64)
-    sizes = np.asarray(sizes, dtype=np.float64)
-    x0, x1, y0, y1 = bounds
-    placed: list[tuple[float, float, float, float]] = []  # (cx, cy, half w, half h)
-    out = np.full_like(centres, np.nan)
-    for i, ((cx, cy), (w, h)) in enumerate(zip(centres, sizes, strict=True)):
-        hw, hh = w / 2, h / 2
-        for s in range(steps):
-            # Golden-angle spiral: near spots first, every direction tried; rings about a third
-            # of a box height apart vertically, wider horizontally for wide boxes.
-            r, a = math.sqrt(s), s * 2.399963
-            dx, dy = r * h * 0.35 * math.cos(a) * max(w / h, 1.0) ** 0.5, r * h * 0.35 * math.sin(a)
-            if reach is not None and (dx / reach[0]) ** 2 + (dy / reach[1]) ** 2 > 1:
-                continue
-            px, py = cx + dx, cy + dy
-            if px - hw < x0 or px + hw > x1 or py - hh < y0 or py + hh > y1:
-                continue
-            if all(abs(px - qx) >= hw + qw or abs(py - qy) >= hh + qh for qx, qy, qw, qh in placed):
-                placed.append((px, py, hw, hh))
-                out[i] = (px, py)
-                break
-    return out
-
-
-def boxes_overlap(boxes: Sequence[tuple[float, float, float, float]]) -> bool:
-    """True if any two (x0, x1, y0, y1) boxes intersect (touching edges do not count)."""
-    for i, (a0, a1, b0, b1) in enumerate(boxes):
-        for c0, c1, d0, d1 in boxes[i + 1 :]:
-            if a0 < c1 and c0 < a1 and b0 < d1 and d0 < b1:
-                return True
-    return False
-
-
-def _bounds(coords: NDArray[np.float64]) -> tuple[float, float, float, float]:
-    """Axis ranges: the points plus 6% on each side (room for labels at the edges)."""
-    if len(coords) == 0:
-        return -1.0, 1.0, -1.0, 1.0
-    lo, hi = coords.min(axis=0), coords.max(axis=0)
-    span = np.maximum(hi - lo, 1e-6)
-    lo, hi = lo - 0.06 * span, hi + 0.06 * span
-    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
-
-
-def _px_per_unit(
-    bounds: tuple[float, float, float, float], margin: Mapping[str, int] = MARGIN
-) -> tuple[float, float]:
-    x0, x1, y0, y1 = bounds
-    plot_w = WIDTH - margin["l"] - margin["r"]
-    plot_h = HEIGHT - margin["t"] - margin["b"]
-    return plot_w / (x1 - x0), plot_h / (y1 - y0)
-
-
-def place_labels(
-    coords: NDArray[np.floating],
-    labels: NDArray[np.integer],
-    label_names: Mapping[int, str],
-    bounds: tuple[float, float, float, float] | None = None,
-    margin: Mapping[str, int] = MARGIN,
-) -> list[tuple[int, str, float, float, float, float, float, float]]:
-    """Cluster labels placed without overlaps, biggest cluster first.
-
-    Returns (cluster, text with "\\n" line breaks, x, y of the label, x, y of the cluster centre,
-    width, height in data units) per label that fits within LABEL_REACH_PX of its cluster's
-    centre; the others are left off the map (their points still name the topic in the hover).
-    """
-    xy = np.asarray(coords, dtype=np.float64)
-    labels = np.asarray(labels)
-    bounds = bounds or _bounds(xy)
-    sx, sy = _px_per_unit(bounds, margin)
-    ids = [
-        int(c)
-        for c, _ in Counter(labels[labels >= 0].tolist()).most_common()
-        if label_names.get(int(c))
-    ]
-    if not ids:
-        return []
-    texts = [_label_lines(label_names[c]) for c in ids]
-    # The median is inside the cluster even when the cluster is bent (a mean may not be).
-    centres = np.array([np.median(xy[labels == c], axis=0) for c in ids])
-    sizes = np.array([(w / sx, h / sy) for w, h in map(text_box, texts)])
-    pos = deoverlap(centres, sizes, bounds, reach=(LABEL_REACH_PX / sx, LABEL_REACH_PX / sy))
-    return [
-        (c, t, float(p[0]), float(p[1]), float(m[0]), float(m[1]), float(s[0]), float(s[1]))
-        for c, t, p, m, s in zip(ids, texts, pos, centres, sizes, strict=True)
-        if not np.isnan(p[0])
-    ]
 
 
 def _colors(values: Sequence[Any]) -> dict[Any, str]:
@@ -360,9 +242,9 @@ def map_figure(
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
-    bounds = _bounds(np.vstack([xy, [query_point]]) if query_point is not None else xy)
+    bounds = bounds_of(np.vstack([xy, [query_point]]) if query_point is not None else xy)
     margin = MARGIN_SCALE if coloring.kind == "scale" else MARGIN
-    sx, sy = _px_per_unit(bounds, margin)
+    sx, sy = px_per_unit(bounds, margin)
     notes: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
     for c, text, x, y, cx, cy, _, _ in place_labels(xy, labels, label_names, bounds, margin):
