@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import building
+from explorer import building, opening
 from explorer.building import BuildReport
 from explorer.embed.embedder import Embedder
-from explorer.generations import read_manifest, verify
+from explorer.generations import read_manifest
 from explorer.index.vectors import VectorIndex
 from explorer.maps import landscape, topics
 from explorer.maps.landscape import Landscape, Settings
@@ -38,12 +37,9 @@ from explorer.search.query import (
 )
 from explorer.search.ranking import Filters
 from explorer.storage import (
-    MANIFEST_VERSION,
     SEED_NAME,
     Layout,
-    Lines,
     cache_root,
-    check_name,
     models_root,
 )
 
@@ -107,44 +103,8 @@ class Explorer:
     @classmethod
     def open(cls, name: str = SEED_NAME, *, root: Path | None = None) -> Explorer:
         """Open a built corpus without loading any model."""
-        root = root or cache_root()
-        layout = Layout(root / check_name(name))
-        manifest = read_manifest(layout)
-        if manifest is None:
-            built = sorted(p.parent.name for p in root.glob("*/manifest.json"))
-            hint = f" (built: {', '.join(built)})" if built else ""
-            raise ExplorerError(
-                f"corpus {name!r} is not built in {root}{hint}; "
-                f"run `explorer build FILE --corpus {name}`"
-            )
-        if manifest.get("manifest_version") == MANIFEST_VERSION:
-            layout = Layout.of(layout.root, manifest)
-            problem = verify(layout, manifest, full=False)
-            if problem is not None:  # a build may have just replaced it: read the manifest anew
-                manifest = read_manifest(layout) or manifest
-                layout = Layout.of(layout.root, manifest)
-                problem = verify(layout, manifest, full=False)
-            if problem is not None:
-                raise ExplorerError(f"corpus {name!r} is damaged: {problem}; build it again")
-        index = VectorIndex.load(
-            layout.index, model_id=manifest["model_id"], corpus_hash=manifest["corpus_hash"]
-        )
-        # Papers are parsed when used: `related <id>` on 75,000 papers parses eleven of them.
-        # Each parsed paper is checked against the index's id for its row.
-        try:
-            lines = Lines(layout.papers)
-        except FileNotFoundError:
-            raise ExplorerError(f"{layout.papers} is missing; rebuild the corpus") from None
-        try:
-            titles = json.loads(layout.titles.read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            titles = None  # made by an older version, or damaged: read from the papers instead
-        if titles is not None and len(titles) != len(index.ids):
-            titles = None
-        corpus = Corpus.saved(
-            lines, index.ids, manifest["corpus_hash"], titles, source=str(layout.papers)
-        )
-        return cls(name, corpus, index, manifest, root=root)
+        o = opening.open_built(name, root or cache_root())
+        return cls(o.name, o.corpus, o.index, o.manifest, root=o.root)
 
     @classmethod
     def open_or_build_seeds(cls, root: Path | None = None) -> Explorer:
