@@ -24,6 +24,8 @@ def test_notebook_runs_top_to_bottom(path, request, shared_cache, monkeypatch):
     ).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
+    stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
+    assert "Warning" not in stderr, stderr  # e.g. tqdm's "IProgress not found"
     assert outputs, "a notebook that shows nothing shows nothing broken either"
 
 

@@ -186,7 +186,14 @@ class Embedder:
         show = self.progress if self.progress is not None else n >= PROGRESS_MIN
         bar = None
         if show:
-            from tqdm.auto import tqdm
+            import importlib.util
+
+            # tqdm.auto draws a widget in a notebook, but warns "IProgress not found" in one
+            # without ipywidgets: the plain bar then, silently.
+            if importlib.util.find_spec("ipywidgets") is not None:
+                from tqdm.auto import tqdm
+            else:
+                from tqdm import tqdm
 
             bar = tqdm(total=n, desc="embedding", unit="paper", file=sys.stderr, leave=False)
         try:
