@@ -145,9 +145,11 @@ class Embedder:
         self.batch_size = batch_size or BATCH_SIZES.get(self.backend_name, DEFAULT_BATCH_SIZE)
         self.progress = progress
         self._backend: Backend | None = None
-        self.calls = 0  # texts sent to the model: lets tests and summaries see cache hits
+        # Statistics, public on purpose: benchmarks report throughput (texts per model second)
+        # from them, and a caller sees how many texts missed the vector cache.
+        self.calls = 0  # texts sent to the model
         self.seconds = 0.0  # time spent in the model, for throughput reports
-
+        self.seconds = 0.0  # time spent in the model
     @property
     def model_id(self) -> str:
         """Names the vectors this embedder makes: another backend makes (slightly) other ones."""
