@@ -148,8 +148,8 @@ class Embedder:
         # Statistics, public on purpose: benchmarks report throughput (texts per model second)
         # from them, and a caller sees how many texts missed the vector cache.
         self.calls = 0  # texts sent to the model
-        self.seconds = 0.0  # time spent in the model, for throughput reports
         self.seconds = 0.0  # time spent in the model
+
     @property
     def model_id(self) -> str:
         """Names the vectors this embedder makes: another backend makes (slightly) other ones."""
