@@ -48,14 +48,14 @@ class Match:
 
 
 def _titled(corpus: Corpus, rows: Sequence[int], limit: int = 3) -> str:
-    shown = ", ".join(f"{corpus.titles[i]!r} [{corpus.ids[i]}]" for i in rows[:limit])
+    shown = ", ".join(f"{corpus[i].title!r} [{corpus[i].id}]" for i in rows[:limit])
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
 def _by_key(corpus: Corpus, query: str) -> int | None:
     """The row whose id is the same arXiv id or DOI as `query` (a URL, `arXiv:…`, `…v2`)."""
-    want = ids.key(query)
-    if want == query.strip() and ids.arxiv_id(query) is None and ids.doi(query) is None:
+    want = ids.arxiv_id(query) or ids.doi(query)
+    if want is None:
         return None  # not an id form that normalises: nothing more to compare
     for row, pid in enumerate(corpus.ids):
         if ids.key(pid) == want:
@@ -154,52 +154,40 @@ POOL_MIN = 100  # candidates per list for fusion and MMR re-ranking
 Ranked = tuple[NDArray[np.floating], NDArray[np.int64]]
 
 
-def _dense(
-    index: VectorIndex,
-    vectors: NDArray[np.float32],
-    lexical: LexicalIndex | None,
-    query: Query,
-    pool: int,
-    allowed: NDArray[np.bool_] | None,
-    fusion: str,
-    weight: float,
-) -> Ranked:
-    return ranking.dense_top(index, vectors, query.dense, pool, allowed)
+@dataclass(frozen=True)
+class _Request:
+    """What a mode's rank function gets: the indexes, the query, how many candidates, which rows
+    may be returned, and the fusion (hybrid's alone)."""
+
+    index: VectorIndex
+    vectors: NDArray[np.float32]
+    lexical: LexicalIndex | None
+    query: Query
+    pool: int
+    allowed: NDArray[np.bool_] | None
+    fusion: str
+    weight: float
 
 
-def _lexical(
-    index: VectorIndex,
-    vectors: NDArray[np.float32],
-    lexical: LexicalIndex | None,
-    query: Query,
-    pool: int,
-    allowed: NDArray[np.bool_] | None,
-    fusion: str,
-    weight: float,
-) -> Ranked:
-    assert lexical is not None and query.lexical is not None
-    return lexical.search(query.lexical, pool, allowed=allowed)
+def _dense(r: _Request) -> Ranked:
+    return ranking.dense_top(r.index, r.vectors, r.query.dense, r.pool, r.allowed)
 
 
-def _hybrid(
-    index: VectorIndex,
-    vectors: NDArray[np.float32],
-    lexical: LexicalIndex | None,
-    query: Query,
-    pool: int,
-    allowed: NDArray[np.bool_] | None,
-    fusion: str,
-    weight: float,
-) -> Ranked:
+def _lexical(r: _Request) -> Ranked:
+    assert r.lexical is not None and r.query.lexical is not None
+    return r.lexical.search(r.query.lexical, r.pool, allowed=r.allowed)
+
+
+def _hybrid(r: _Request) -> Ranked:
     """Fusion of both over the union of their top lists."""
-    assert lexical is not None and query.lexical is not None
-    full_lex = lexical.scores(query.lexical)
-    _, d_rows = ranking.dense_top(index, vectors, query.dense, pool, allowed)
-    keep = np.arange(len(index)) if allowed is None else np.flatnonzero(allowed)
-    _, l_rows = top_k(full_lex[keep], keep, pool)
+    assert r.lexical is not None and r.query.lexical is not None
+    full_lex = r.lexical.scores(r.query.lexical)
+    _, d_rows = _dense(r)
+    keep = np.arange(len(r.index)) if r.allowed is None else np.flatnonzero(r.allowed)
+    _, l_rows = top_k(full_lex[keep], keep, r.pool)
     cand = np.union1d(d_rows, l_rows)  # sorted rows: ties in the fusion go to the lower row
-    dense = np.asarray(vectors[cand], np.float32) @ query.dense
-    fused = ranking.fuse(dense, full_lex[cand], method=fusion, weight=weight)
+    dense = np.asarray(r.vectors[cand], np.float32) @ r.query.dense
+    fused = ranking.fuse(dense, full_lex[cand], method=r.fusion, weight=r.weight)
     order = np.lexsort((cand, -fused))
     return fused[order], cand[order]
 
@@ -214,7 +202,7 @@ class Mode:
     what: str
     lexical: bool
     pooled: bool
-    rank: Callable[..., Ranked]
+    rank: Callable[[_Request], Ranked]
 
 
 RANKERS: tuple[Mode, ...] = (
@@ -319,7 +307,9 @@ def rank_rows(
     pool = k if diverse is None and not ranker.pooled else max(POOL_MIN, 3 * k)
     if ranker.lexical and (lexical is None or query.lexical is None):
         raise ExplorerError(f"mode {mode!r} needs the lexical index")
-    scores, rows = ranker.rank(index, vectors, lexical, query, pool, allowed, fusion, weight)
+    scores, rows = ranker.rank(
+        _Request(index, vectors, lexical, query, pool, allowed, fusion, weight)
+    )
     out = np.asarray(scores, np.float64)
     if diverse is not None and len(rows):
         pick = ranking.mmr(out, np.asarray(vectors[rows], np.float32), k, float(diverse))
