@@ -482,6 +482,21 @@ def test_author_strings_and_lists(tmp_path):
     assert c.authors == ("Ann Lee",) and c.et_al
 
 
+@pytest.mark.parametrize("missing", ["None", "null", "NaN", "NaT", "n/a", " NA "])
+def test_missing_date_spellings(tmp_path, missing):
+    """Exports write a missing year as str(None), NaN or NULL (csfcube's papers.jsonl has
+    "year": "None"): that is no date, not an error; a date given elsewhere still counts."""
+    path = tmp_path / "years.jsonl"
+    rows = [
+        {"id": "1", "title": "T", "abstract": "A", "year": missing},
+        {"id": "2", "title": "T", "abstract": "A", "year": "2019"},
+        {"id": "3", "title": "T", "abstract": "A", "date": "2020-05-01", "year": missing},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    a, b, c = read_corpus(path)
+    assert (a.date, b.date, c.date) == (None, "2019", "2020-05-01")
+
+
 def test_slugify_and_dates():
     assert slugify("Gemma 2: Improving Open Language Models at a Practical Size") == (
         "gemma-2-improving-open-language-models"

@@ -83,6 +83,15 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+# How exports spell a missing date: Python's str(None), pandas' NaN and NaT, SQL's NULL. The
+# same spellings pandas' readers take as missing; a date holds no other word.
+_NO_DATE = frozenset({"none", "null", "nan", "nat", "n/a", "na"})
+
+
+def _no_date(value: Any) -> bool:
+    return _blank(value) or (isinstance(value, str) and value.strip().casefold() in _NO_DATE)
+
+
 def check_columns(columns: Mapping[str, str] | None) -> dict[str, str]:
     """Validate a `columns` mapping (our field -> the file's column)."""
     columns = dict(columns or {})
@@ -326,8 +335,8 @@ class RecordMapper:
                 isinstance(value, bool) or not isinstance(value, (str, int, float))
             ):
                 raise self._wrong(line, name, WrongType(_DATE_WANT, value))
-            if _blank(raw):
-                raw, key = value, name
+            if _no_date(raw):
+                raw, key = (None if _no_date(value) else value), name
         try:
             return normalize_date(raw)
         except ValueError:
