@@ -27,7 +27,7 @@ import numpy as np
 
 from explorer import Explorer
 from explorer.search import ranking
-from explorer.search.evaluate import average_precision, ndcg_at_k, precision_at_k, reciprocal_rank
+from explorer.search.metrics import average_precision, ndcg_at_k, precision_at_k, reciprocal_rank
 from explorer.search.query import Query, make_query, rank_rows
 
 DATA = (

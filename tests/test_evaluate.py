@@ -9,12 +9,14 @@ import pytest
 
 from explorer import Explorer, ExplorerError
 from explorer.papers import Corpus, Paper
-from explorer.search.evaluate import (
+from explorer.search.judgements import read_judgements
+from explorer.search.metrics import (
     average_precision,
     dcg,
     ndcg_at_k,
+    ndcg_share,
+    pool_average_precision,
     precision_at_k,
-    read_judgements,
     recall_at_k,
     reciprocal_rank,
 )
@@ -47,6 +49,35 @@ def test_ndcg_by_hand_binary_and_graded():
     assert got == pytest.approx((1 + 3 / math.log2(3)) / (3 + 1 / math.log2(3)))
     assert ndcg_at_k(np.array([3.0, 1.0]), np.array([1.0, 3.0]), 2) == 1.0
     assert ndcg_at_k(G, np.zeros(0), 5) == 0.0
+
+
+def test_csfcube_metrics_by_hand():
+    """CSFCube's MAP (relevant = grade ≥ 2, over the whole pool) and NDCG%20 (cut at ⌊20%⌋ of
+    the pool, ranks 1 and 2 undiscounted, linear gains), computed by hand on a pool of 10."""
+    ranked = np.array([1, 3, 0, 2, 0, 0, 3, 0, 0, 2], dtype=float)
+    # relevant (≥ 2) at ranks 2, 4, 7, 10: P = 1/2, 2/4, 3/7, 4/10
+    assert pool_average_precision(ranked, 2) == pytest.approx((1 / 2 + 2 / 4 + 3 / 7 + 4 / 10) / 4)
+    assert pool_average_precision(ranked, 4) == 0.0
+    # k = ⌊0.2 × 10⌋ = 2: DCG = 1 + 3 (rank 2 undiscounted); ideal = 3 + 3
+    assert ndcg_share(ranked) == pytest.approx(4 / 6)
+    # pool of 15 → k = 3: DCG = 1 + 3 + 0/log2(3); ideal = 3 + 3 + 2/log2(3)
+    longer = np.concatenate([ranked, np.zeros(5)])
+    assert ndcg_share(longer) == pytest.approx(4 / (6 + 2 / math.log2(3)))
+    assert ndcg_share(np.sort(ranked)[::-1]) == 1.0
+    assert ndcg_share(np.zeros(10)) == 0.0
+
+
+def test_faceted_judgements_keep_pools_with_zero_grades(tmp_path):
+    corpus = Corpus(Paper(i, f"title {i}", "abstract") for i in ("q", "a", "b", "c"))
+    text = (
+        "query_id\tfacet\tcandidate_id\trelevance_0to3\n"
+        "q\tmethod\ta\t3\nq\tmethod\tb\t0\nq\tresult\tc\t1\nq\tresult\tzz\t2\n"
+    )
+    j = read_judgements(write(tmp_path, "qrels.tsv", text), corpus)
+    assert j.faceted
+    assert j.pools == {("q", "method"): {"a": 3.0, "b": 0.0}, ("q", "result"): {"c": 1.0}}
+    assert j.relevant == {"q": {"a": 3.0, "c": 1.0}}
+    assert j.skipped_unknown == 1
 
 
 @pytest.fixture
@@ -129,6 +160,33 @@ def test_judgements_made_from_dense_top_hits_score_dense_perfectly(ex, tmp_path)
         and rows["dense"]["ndcg"] == 1.0
     )
     assert rows["lexical"]["mrr"] <= 1.0
+
+
+def test_pooled_protocol_ranks_only_the_pool(ex, tmp_path):
+    """A CSFCube-style file (a facet column): each pair ranks its judged pool of 10 papers.
+    Grading a pool's dense order 3, 3, 2, 0… makes dense perfect (MAP and NDCG%20 = 1), and
+    reversing the grades makes it as bad as a pool can be, which the hand formulas give."""
+    papers = list(ex.corpus)
+    lines = ["query_id\tfacet\tcandidate_id\trelevance_0to3"]
+    for q, facet in ((papers[0], "method"), (papers[5], "result")):
+        pool = [p.id for p in papers[10:20]]
+        order = [h.paper.id for h in ex.related(q.id, k=10, mode="dense", ids=pool)]
+        assert sorted(order) == sorted(pool)  # the filter hands back the whole pool
+        grades = [3, 3, 2] + [0] * 7
+        for pid, g in zip(order, grades if facet == "method" else grades[::-1], strict=True):
+            lines.append(f"{q.id}\t{facet}\t{pid}\t{g}")
+    path = write(tmp_path, "qrels.tsv", "\n".join(lines) + "\n")
+    r = ex.evaluate(path, k=5, diverse=None, modes=("dense", "hybrid"))
+    assert r.protocol == "pooled" and r.queries == 2
+    dense = next(row for row in r.rows if row["mode"] == "dense")
+    # reversed: relevant at ranks 8, 9, 10 → AP = (1/8 + 2/9 + 3/10) / 3; NDCG%20 (k = 2) = 0
+    assert dense["map"] == pytest.approx((1 + (1 / 8 + 2 / 9 + 3 / 10) / 3) / 2)
+    assert dense["ndcg_pct"] == pytest.approx((1 + 0) / 2)
+    assert r.table().splitlines()[0].split() == ["mode", "MAP", "NDCG%20", "R@5", "P@5", "MRR"]
+    # the same file ranked corpus-wide is the other protocol, on request
+    assert ex.evaluate(path, k=5, diverse=None, modes=("dense",), pooled=False).protocol == (
+        "corpus"
+    )
 
 
 def test_category_proxy_gives_every_mode_with_and_without_diversity(ex):

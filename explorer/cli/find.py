@@ -177,6 +177,13 @@ def search(
     show_default=True,
     help="With --label, also V-measure and ARI of the topic clusters.",
 )
+@click.option(
+    "--pooled/--corpus-wide",
+    default=None,
+    help="Rank each (query, facet) pair's judged pool only, by CSFCube's protocol (MAP with "
+    "grade ≥ 2 relevant, NDCG%20), or the whole corpus per query. Default: pooled when the "
+    "judgements file has a facet column.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @errors
 def eval_(
@@ -189,6 +196,7 @@ def eval_(
     seed: int,
     diverse: float,
     clusters: bool,
+    pooled: bool | None,
     as_json: bool,
 ) -> None:
     """Ranking quality per mode on your corpus, from JUDGEMENTS (query id, relevant id, grade;
@@ -203,10 +211,11 @@ def eval_(
         seed=seed,
         diverse=diverse,
         clusters=clusters,
+        pooled=pooled,
     )
+    unit = "query-facet pairs" if report.protocol == "pooled" else "queries"
     click.echo(
-        f"{ex.name}: {report.queries} queries, relevant = {report.relevance}; "
-        f"{report.seconds:.1f}s",
+        f"{ex.name}: {report.queries} {unit}, relevant = {report.relevance}; {report.seconds:.1f}s",
         err=True,
     )
     if report.skipped_unknown:

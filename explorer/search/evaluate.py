@@ -1,26 +1,21 @@
 """How good are the rankings on *your* data: IR metrics per mode, from judgements or labels.
 
-Relevance comes from a judgements file (query paper id, relevant paper id, optional grade;
-CSV, TSV, TREC qrels or JSONL) or, as a proxy, from a label: papers sharing the query paper's
-label ("category" = primary category, or a key of `Paper.extra`) count as relevant.
+Relevance comes from a judgements file (query paper id, relevant paper id, optional grade and
+facet; CSV, TSV, TREC qrels or JSONL; see `judgements.py`) or, as a proxy, from a label:
+papers sharing the query paper's label ("category" = primary category, or a key of
+`Paper.extra`) count as relevant.
 
-Metrics, for one query, over its ranked list (the query paper itself never in it):
-  R@k     relevant papers in the top k / all relevant papers of that query
-  P@k     relevant papers in the top k / k
-  nDCG@k  Σ gain_i / log2(i + 1) over the top k, divided by the same for the ideal order;
-          gain = grade (1 without grades), as trec_eval does
-  MRR     1 / rank of the first relevant paper within `depth` (0 if none)
-  MAP     Σ over relevant ranks i ≤ depth of P@i, / min(relevant, depth) (so a perfect list is 1)
-and each is averaged over the queries.
+Two protocols (metrics in `metrics.py`, each averaged over the queries):
+- corpus-wide: each query paper ranks the whole corpus (itself left out);
+- pooled, CSFCube's: each (query, facet) pair ranks only its judged pool; MAP and NDCG%20 as
+  the collection defines them. A judgements file with a facet column is pooled by default.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +23,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.papers import Corpus, ExplorerError
+from explorer.search.judgements import Judgements, labels_of, read_judgements
+from explorer.search.metrics import (
+    average_precision,
+    ndcg_at_k,
+    ndcg_share,
+    pool_average_precision,
+    precision_at_k,
+    recall_at_k,
+    reciprocal_rank,
+)
 from explorer.search.query import MODES, check_k, check_mode, make_query, needs_lexical, rank_rows
 
 if TYPE_CHECKING:
@@ -36,172 +41,7 @@ if TYPE_CHECKING:
 
 
 DIVERSE = 0.7  # the MMR λ evaluated as "with diversity"
-QUERY_KEYS = ("query", "query_id", "query-id", "qid", "source")
-DOC_KEYS = (
-    "relevant",
-    "relevant_id",
-    "doc",
-    "doc_id",
-    "docid",
-    "corpus-id",
-    "corpus_id",
-    "pid",
-    "target",
-)
-GRADE_KEYS = ("grade", "score", "relevance", "rel")
-
-
-# -- metrics of one ranked list ---------------------------------------------------------------
-
-
-def recall_at_k(gains: NDArray[np.floating], n_relevant: int, k: int) -> float:
-    """Share of the query's `n_relevant` papers found in the top k of `gains` (ranked grades)."""
-    return float((np.asarray(gains[:k]) > 0).sum() / n_relevant) if n_relevant else 0.0
-
-
-def precision_at_k(gains: NDArray[np.floating], k: int) -> float:
-    return float((np.asarray(gains[:k]) > 0).sum() / k)
-
-
-def dcg(gains: NDArray[np.floating], k: int) -> float:
-    g = np.asarray(gains[:k], dtype=np.float64)
-    return float((g / np.log2(np.arange(2, len(g) + 2))).sum())
-
-
-def ndcg_at_k(gains: NDArray[np.floating], ideal: NDArray[np.floating], k: int) -> float:
-    """DCG of the ranked `gains` over DCG of the `ideal` gains (every relevant grade, any order)."""
-    best = dcg(np.sort(np.asarray(ideal, dtype=np.float64))[::-1], k)
-    return dcg(gains, k) / best if best > 0 else 0.0
-
-
-def reciprocal_rank(gains: NDArray[np.floating]) -> float:
-    hits = np.flatnonzero(np.asarray(gains) > 0)
-    return 1.0 / (hits[0] + 1) if hits.size else 0.0
-
-
-def average_precision(gains: NDArray[np.floating], n_relevant: int) -> float:
-    """Mean of P@i at each relevant rank i of the list, over min(n_relevant, len(list))."""
-    rel = np.asarray(gains) > 0
-    if not n_relevant or not rel.any():
-        return 0.0
-    ranks = np.flatnonzero(rel) + 1
-    precisions = np.arange(1, len(ranks) + 1) / ranks
-    return float(precisions.sum() / min(n_relevant, len(rel)))
-
-
-# -- relevance --------------------------------------------------------------------------------
-
-
-@dataclass
-class Judgements:
-    """query id → {relevant id: grade > 0}; rows naming papers outside the corpus are counted."""
-
-    relevant: dict[str, dict[str, float]] = field(default_factory=dict)
-    skipped_unknown: int = 0
-
-    def add(self, q: str, d: str, grade: float, corpus: Corpus | None) -> None:
-        if corpus is not None and (q not in corpus or d not in corpus):
-            self.skipped_unknown += 1
-        elif grade > 0 and q != d:  # grade 0 = judged not relevant
-            self.relevant.setdefault(q, {})[d] = max(grade, self.relevant.get(q, {}).get(d, 0.0))
-
-
-def _pick(names: Sequence[str], keys: Sequence[str]) -> int | None:
-    low = [n.strip().lower() for n in names]
-    return next((low.index(k) for k in keys if k in low), None)
-
-
-def _grade(value: Any, where: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ExplorerError(f"{where}: grade {value!r} is not a number") from None
-
-
-def read_judgements(path: str | Path, corpus: Corpus | None = None) -> Judgements:
-    """Read relevance judgements: JSONL objects, or CSV/TSV/TREC-qrels rows.
-
-    Columns are found by header name (query/query_id/qid, relevant/doc_id/corpus-id, grade/score)
-    or, without a header, by position: query, relevant[, grade]; four columns are TREC qrels
-    (query, iteration, document, grade). Errors name the file and line.
-    """
-    path = Path(path)
-    out = Judgements()
-    try:
-        lines = path.read_text("utf-8").splitlines()
-    except FileNotFoundError:
-        raise ExplorerError(f"judgements file {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise ExplorerError(f"{path}: not UTF-8 text") from None
-    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        for no, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{no}"
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ExplorerError(f"{where}: invalid JSON ({e.msg})") from None
-            if not isinstance(obj, dict):
-                raise ExplorerError(f"{where}: expected a JSON object")
-            qi, di, gi = (
-                _pick(list(obj), QUERY_KEYS),
-                _pick(list(obj), DOC_KEYS),
-                _pick(list(obj), GRADE_KEYS),
-            )
-            if qi is None or di is None:
-                raise ExplorerError(
-                    f"{where}: needs a query id ({QUERY_KEYS[0]}) and a relevant id ({DOC_KEYS[0]})"
-                )
-            vals = list(obj.values())
-            out.add(
-                str(vals[qi]), str(vals[di]), 1.0 if gi is None else _grade(vals[gi], where), corpus
-            )
-        return out
-    delim = "," if path.suffix.lower() == ".csv" else "\t"
-    rows = [
-        (no, r)
-        for no, r in enumerate(csv.reader(lines, delimiter=delim), 1)
-        if any(c.strip() for c in r)
-    ]
-    if delim == "\t":  # TREC qrels separate by spaces
-        rows = [(no, r[0].split() if len(r) == 1 else r) for no, r in rows]
-    if not rows:
-        raise ExplorerError(f"{path}: no judgements")
-    qi, di, gi = (
-        _pick(rows[0][1], QUERY_KEYS),
-        _pick(rows[0][1], DOC_KEYS),
-        _pick(rows[0][1], GRADE_KEYS),
-    )
-    header = qi is not None and di is not None
-    for no, r in rows[1:] if header else rows:
-        where = f"{path}:{no}"
-        if not header:  # by position: query, relevant[, grade]; four columns are TREC qrels
-            qi, di, gi = (0, 2, 3) if len(r) == 4 else (0, 1, 2 if len(r) >= 3 else None)
-        assert qi is not None and di is not None
-        if len(r) <= max(qi, di, gi or 0):
-            raise ExplorerError(
-                f"{where}: expected a query id and a relevant id, got {len(r)} column(s)"
-            )
-        grade = 1.0 if gi is None else _grade(r[gi].strip(), where)
-        out.add(r[qi].strip(), r[di].strip(), grade, corpus)
-    return out
-
-
-def labels_of(corpus: Corpus, label: str) -> list[str | None]:
-    """Each paper's label: "category" = primary category, else the `Paper.extra` key."""
-    if label in ("category", "primary_category"):
-        values = [p.primary_category for p in corpus]
-    else:
-        values = [dict(p.extra).get(label) for p in corpus]
-    if not any(values):
-        keys = sorted({k for p in corpus for k, _ in p.extra})
-        raise ExplorerError(
-            f"no paper has the label {label!r}; use 'category' or one of: "
-            f"{', '.join(keys) or '(no extra fields)'}"
-        )
-    return values
-
+POOL_MIN_GRADE = 2.0  # CSFCube: grades 2 and 3 are relevant, 0 and 1 are not
 
 # -- the evaluation loop ----------------------------------------------------------------------
 
@@ -216,13 +56,18 @@ class EvalReport:
     clusters: dict[str, Any] | None = None
     skipped_unknown: int = 0
     seconds: float = 0.0
+    protocol: str = "corpus"  # or "pooled": each query ranks its judged pool (CSFCube)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def table(self) -> str:
-        cols = [f"R@{self.k}", f"P@{self.k}", f"nDCG@{self.k}", "MRR", f"MAP@{self.depth}"]
-        keys = ["recall", "precision", "ndcg", "mrr", "map"]
+        if self.protocol == "pooled":
+            cols = ["MAP", "NDCG%20", f"R@{self.k}", f"P@{self.k}", "MRR"]
+            keys = ["map", "ndcg_pct", "recall", "precision", "mrr"]
+        else:
+            cols = [f"R@{self.k}", f"P@{self.k}", f"nDCG@{self.k}", "MRR", f"MAP@{self.depth}"]
+            keys = ["recall", "precision", "ndcg", "mrr", "map"]
         lines = [f"{'mode':<14}" + "".join(f"{c:>10}" for c in cols)]
         for r in self.rows:
             lines.append(f"{r['mode']:<14}" + "".join(f"{r[key]:>10.4f}" for key in keys))
@@ -261,8 +106,12 @@ def evaluate(
     clusters: bool = True,
     fusion: str | None = None,
     weight: float | None = None,
+    pooled: bool | None = None,
 ) -> EvalReport:
     """Rank every query paper's corpus by each mode (and with MMR λ = `diverse`); average metrics.
+
+    `pooled` (default: when the judgements file has a facet column) ranks each (query, facet)
+    pair's judged pool instead, by CSFCube's protocol (grade ≥ 2 relevant; MAP and NDCG%20).
 
     At most `queries` query papers, drawn with `seed` when there are more. With a `label`, also
     V-measure and ARI of `explorer.maps.topics`' clusters against the labels
@@ -290,6 +139,12 @@ def evaluate(
         qids = sorted(j.relevant)
         skipped = j.skipped_unknown
         relevance = f"judgements in {Path(judgements).name}"
+        if j.faceted if pooled is None else pooled:
+            report = _pooled(corpus, index, vectors, lexical, j, k, modes, diverse, relevance)
+            report.seconds = round(time.perf_counter() - t0, 1)
+            return report
+    elif pooled:
+        raise ExplorerError("pooled evaluation needs a judgements file (its pools are ranked)")
     else:
         assert label is not None
         labels = labels_of(corpus, label)
@@ -357,6 +212,62 @@ def evaluate(
         report.clusters = cluster_scores(topics(), labels)
     report.seconds = round(time.perf_counter() - t0, 1)
     return report
+
+
+def _pooled(
+    corpus: Corpus,
+    index: VectorIndex,
+    vectors: NDArray[np.float32],
+    lexical: Callable[[], LexicalIndex],
+    j: Judgements,
+    k: int,
+    modes: Sequence[str],
+    diverse: float | None,
+    relevance: str,
+) -> EvalReport:
+    """CSFCube's protocol: each (query, facet) pair ranks its judged pool, the whole of it."""
+    lex = lexical() if any(needs_lexical(m) for m in modes) else None
+    vectors = np.asarray(vectors, dtype=np.float32)
+    pairs = sorted(j.pools)
+    sums = {c: np.zeros(6) for c in configs(modes, diverse)}
+    for q, facet in pairs:
+        pool = j.pools[(q, facet)]
+        rows = np.array([corpus.position(d) for d in pool], dtype=np.int64)
+        grade_of = np.zeros(len(corpus))
+        grade_of[rows] = list(pool.values())
+        allowed = np.zeros(len(corpus), dtype=bool)
+        allowed[rows] = True
+        relevant = grade_of * (grade_of >= POOL_MIN_GRADE)
+        n_rel = int((relevant > 0).sum())
+        query = make_query(vectors, lex, corpus, positives=[corpus.position(q)])
+        for (mode, lam), acc in sums.items():
+            _, ranked = rank_rows(
+                index, vectors, lex, query, len(rows), mode=mode, diverse=lam, allowed=allowed
+            )
+            g = grade_of[ranked]
+            acc += [
+                pool_average_precision(g, POOL_MIN_GRADE),
+                ndcg_share(g),
+                recall_at_k(relevant[ranked], n_rel, k),
+                precision_at_k(relevant[ranked], k),
+                reciprocal_rank(relevant[ranked]),
+                ndcg_at_k(g, g, k),
+            ]
+    table = []
+    for (mode, lam), acc in sums.items():
+        m = acc / max(len(pairs), 1)
+        keys = ("map", "ndcg_pct", "recall", "precision", "mrr", "ndcg")
+        name = mode if lam is None else f"{mode}+mmr{lam:g}"
+        table.append({"mode": name, "diverse": lam, **dict(zip(keys, m.tolist(), strict=True))})
+    return EvalReport(
+        relevance + " (pooled: each query ranks its judged papers)",
+        len(pairs),
+        k,
+        max(len(p) for p in j.pools.values()),
+        table,
+        skipped_unknown=j.skipped_unknown,
+        protocol="pooled",
+    )
 
 
 def cluster_scores(found: NDArray[np.intp], labels: Sequence[str | None]) -> dict[str, Any]:
