@@ -37,6 +37,7 @@ from explorer.generations import (
     stable_map,
     trusted,
 )
+from explorer.index.sentences import SentenceVectors, embed_store, flatten, text_hash
 from explorer.index.vectors import VectorIndex, library_versions
 from explorer.maps import landscape
 from explorer.maps.landscape import Landscape, Settings
@@ -244,9 +245,9 @@ def _build_locked(
             vectors: NDArray[np.float32] = np.load(
                 staged.vectors, mmap_mode="r", allow_pickle=False
             )
-            reused_parts += 1
+            reused_parts += 1 + _kept_sentences(corpus, embedder, folder, was, staged, stage)
         else:
-            vectors, embedded, index = _embed_and_index(
+            vectors, embedded, index, sentences = _embed_and_index(
                 corpus, embedder, folder, old, was, stage, rebuild
             )
             with stage("save", str(staged.folder)):
@@ -254,6 +255,7 @@ def _build_locked(
                 atomic.write_json(staged.titles, corpus.titles)
                 atomic.write_npy(staged.vectors, vectors)
                 index.save(staged.index)
+                sentences.save(staged.sentences)
         lexical, job = _lexical(corpus, was if current else None, staged, with_map, stage)
         reused_parts += lexical is not None and job is None and current
         land, fresh = None, False
@@ -302,7 +304,7 @@ def _build_locked(
             "versions": library_versions(),
         }
         unchanged = (
-            old is not None and reused_parts == 2 and not fresh and same_manifest(old, manifest)
+            old is not None and reused_parts == 3 and not fresh and same_manifest(old, manifest)
         )
         if unchanged:
             assert old is not None
@@ -344,20 +346,33 @@ def _embed_and_index(
     was: Layout,
     stage: Stages,
     rebuild: bool,
-) -> tuple[NDArray[np.float32], int, VectorIndex]:
-    """Vectors (cached ones reused) and the index: grown from the committed one when papers
-    were only appended, else built afresh."""
+) -> tuple[NDArray[np.float32], int, VectorIndex, SentenceVectors]:
+    """Vectors and sentence vectors (cached ones reused, the rest embedded in one run) and the
+    index: grown from the committed one when papers were only appended, else built afresh."""
     from explorer.embed.cache import VectorCache, embed_cached
 
+    flat, offsets = flatten(corpus)
+    n = len(corpus)
     cache = VectorCache(folder.parent, embedder.model_id)
     try:
-        what = f"{len(corpus):,} papers ({embedder.backend_name}; cached ones reused)"
+        what = (
+            f"{n:,} papers and their {len(flat):,} sentences "
+            f"({embedder.backend_name}; cached ones reused)"
+        )
         with stage("embed", what):
-            vectors, embedded = embed_cached(
-                [p.text for p in corpus], corpus.text_hashes, embedder, cache
+            both, embedded = embed_cached(
+                [p.text for p in corpus] + flat,
+                corpus.text_hashes + [text_hash(s) for s in flat],
+                embedder,
+                cache,
+                count=n,
             )
     finally:
         cache.close()
+    vectors = both[:n]
+    sentences = SentenceVectors.make(
+        both[n:], offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
+    )
     n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
     with stage("index", f"{len(corpus) - n_old:,} vectors"):
         if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
@@ -370,7 +385,25 @@ def _embed_and_index(
             index = VectorIndex.build(
                 vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus.content_hash
             )
-    return vectors, embedded, index
+    return vectors, embedded, index, sentences
+
+
+def _kept_sentences(
+    corpus: Corpus, embedder: Embedder, folder: Path, was: Layout, staged: Layout, stage: Stages
+) -> int:
+    """The sentence vectors of an unchanged corpus: linked from the committed generation (1),
+    or made now for one built before they existed (0, from the vector cache where it can)."""
+    try:
+        SentenceVectors.load(
+            was.sentences, corpus_hash=corpus.content_hash, model_id=embedder.model_id
+        )
+        link_or_copy(was.sentences, staged.sentences)
+        return 1
+    except ExplorerError:
+        pass
+    with stage("embed", "sentences (cached ones reused)"):
+        embed_store(corpus, embedder, folder.parent).save(staged.sentences)
+    return 0
 
 
 def _lexical(

@@ -127,6 +127,10 @@ class Layout:
         return self.folder / "bm25"
 
     @property
+    def sentences(self) -> Path:
+        return self.folder / "sentences"
+
+    @property
     def landscape(self) -> Path:
         return self.folder / "landscape"
 

@@ -33,6 +33,7 @@ from explorer.search.query import (
     find_paper,
     make_query,
     needs_lexical,
+    needs_sentences,
     ranked,
 )
 from explorer.search.ranking import Filters
@@ -42,13 +43,16 @@ from explorer.storage import (
     cache_root,
     models_root,
 )
+from explorer.text import split_sentences
 
 if TYPE_CHECKING:
     import pandas as pd
     import plotly.graph_objects as go
 
     from explorer.index.lexical import LexicalIndex
+    from explorer.index.sentences import SentenceVectors
     from explorer.search.evaluate import EvalReport
+    from explorer.search.explain import Explainer
 
 
 class Explorer:
@@ -74,6 +78,7 @@ class Explorer:
         self._embedder = embedder
         self._vectors: NDArray[np.float32] | None = None
         self._lexical = lexical
+        self._sentence_store: SentenceVectors | None = None
         self._land = land
         self.report: BuildReport | None = None  # set by `build`
 
@@ -179,6 +184,36 @@ class Explorer:
             self._lexical = lex
         return lex
 
+    @property
+    def _sentences(self) -> SentenceVectors:
+        """Each paper's sentence vectors, memory-mapped from the corpus's `sentences/`; a corpus
+        built before they existed has them made here (with the model, cached ones reused)."""
+        store = self._sentence_store
+        if store is None:
+            from explorer.index.sentences import SentenceVectors
+
+            corpus_hash = self.corpus.content_hash
+            try:
+                store = SentenceVectors.load(
+                    self.layout.sentences,
+                    corpus_hash=corpus_hash,
+                    model_id=str(self.manifest.get("model_id")),
+                )
+            except ExplorerError:
+                store = self._embed_sentences()
+            self._sentence_store = store
+        return store
+
+    def _embed_sentences(self) -> SentenceVectors:
+        from explorer.index.sentences import embed_store
+
+        print(
+            f"corpus {self.name!r} was built without sentence vectors: embedding them now "
+            "(`explorer build` keeps them)",
+            file=sys.stderr,
+        )
+        return embed_store(self.corpus, self._model, self.layout.root.parent)
+
     def related(
         self,
         *examples: str,
@@ -193,9 +228,16 @@ class Explorer:
         ids: Sequence[str] | None = None,
         diverse: float | None = None,
         explain: bool = False,
+        sentences: Sequence[int] | None = None,
+        combine: str = "mean",
     ) -> list[Hit]:
         """The k papers most like the examples (ids or titles, and/or free `texts`), least like
         the `negatives`; the examples themselves excluded. See `search` for the other options.
+
+        `sentences`: query by part of one example paper, its abstract's sentences by number
+        (1 = the first; `sentences_of` lists them): only that evidence ranks ("related by
+        method"). `combine`: how several examples combine, "mean" (Rocchio) or "max" (each
+        candidate scored by its closest example).
         """
         check_k(k)
         bad = [e for e in (*examples, *negatives) if not isinstance(e, str)]
@@ -207,6 +249,13 @@ class Explorer:
             raise ExplorerError("give at least one example paper (id or title) or text")
         if set(pos) & set(neg):
             raise ExplorerError("a paper cannot be both a positive and a negative example")
+        picked = None
+        if sentences is not None:
+            if len(pos) != 1:
+                raise ExplorerError(
+                    f"sentences are picked from one example paper; got {len(pos)} papers"
+                )
+            picked = self._picked(pos.pop(), sentences)
         return self._rank(
             pos,
             neg,
@@ -217,7 +266,35 @@ class Explorer:
             Filters.make(years, categories, author, ids),
             diverse,
             explain,
+            picked=picked,
+            combine=combine,
         )
+
+    def _text_sentences(
+        self, texts: list[str], vectors: NDArray[np.float32] | None
+    ) -> list[NDArray[np.float32]]:
+        """Each free text's sentence vectors; a one-sentence text (a phrase) is its own vector."""
+        out = []
+        for i, t in enumerate(texts):
+            sents = split_sentences(t)
+            if len(sents) <= 1 and vectors is not None:
+                out.append(vectors[i : i + 1])
+            else:
+                out.append(self._model.embed(sents or [t]))
+        return out
+
+    def sentences_of(self, id_or_title: str) -> list[str]:
+        """A paper's abstract as numbered sentences: item i - 1 is sentence i of `related(…,
+        sentences=[i])`."""
+        return split_sentences(self.find(id_or_title).paper.abstract)
+
+    def _picked(
+        self, row: int, numbers: Sequence[int]
+    ) -> tuple[str, NDArray[np.float32], NDArray[np.float32], int]:
+        """Sentences `numbers` (1-based) of paper `row`: their text, mean vector, vectors, row."""
+        text, vecs = self._sentences.pick(row, self.corpus[row], numbers)
+        mean = vecs.mean(axis=0)
+        return text, (mean / np.linalg.norm(mean)).astype(np.float32), vecs, row
 
     def search(
         self,
@@ -267,6 +344,9 @@ class Explorer:
         filters: Filters,
         diverse: float | None,
         explain: bool,
+        *,
+        picked: tuple[str, NDArray[np.float32], NDArray[np.float32], int] | None = None,
+        combine: str = "mean",
     ) -> list[Hit]:
         mode = check_mode(mode)
         # Filters first: a mistake in one is the only thing a user sees, before any model loads.
@@ -275,6 +355,12 @@ class Explorer:
         nv = self._model.embed(neg_texts) if neg_texts else None
         lexical = needs_lexical(mode)
         lex = self._bm25 if lexical or explain else None
+        store = self._sentences if needs_sentences(mode) else None
+        text_sents = self._text_sentences(texts, tv) if store is not None else []
+        if picked is not None:  # part of a paper: its sentences act as one free text
+            texts = [*texts, picked[0]]
+            tv = picked[1][None] if tv is None else np.concatenate([tv, picked[1][None]])
+            text_sents.append(picked[2])
         query = make_query(
             self.vectors,
             lex if lexical else None,
@@ -285,7 +371,12 @@ class Explorer:
             neg_vectors=nv,
             pos_texts=texts,
             neg_texts=neg_texts,
+            sentences=store,
+            pos_sentences=text_sents,
+            combine=combine,
         )
+        if picked is not None:
+            query = replace(query, exclude=(*query.exclude, picked[3]))
         hits = ranked(
             self.corpus,
             self.index,
@@ -296,10 +387,9 @@ class Explorer:
             mode=mode,
             allowed=allowed,
             diverse=diverse,
+            sentences=store,
         )
         if explain and hits:
-            from explorer.search.explain import Explainer
-
             exs: list[int | str] = [*pos, *texts]
             d = self.vectors.shape[1]
             ev = np.concatenate(
@@ -308,9 +398,10 @@ class Explorer:
                     *([tv] if tv is not None else []),
                 ]
             )
-            why = Explainer(self.corpus, self.vectors, self._bm25, self._model).hits(
-                exs, ev, [self.corpus.position(h.paper.id) for h in hits]
-            )
+            explainer = self._explainer()
+            if picked is not None:  # the picked sentences' saved vectors: no model needed
+                explainer.remember(split_sentences(picked[0]), picked[2])
+            why = explainer.hits(exs, ev, [self.corpus.position(h.paper.id) for h in hits])
             hits = [replace(h, why=w) for h, w in zip(hits, why, strict=True)]
         return hits
 
@@ -318,11 +409,19 @@ class Explorer:
         """Why papers `a` and `b` (ids or titles) are related, for a map's hover or side panel:
         {"example": {"id", "title"}, "similarity", "shared_terms": [{"term", "weight"}…],
         "sentences": {"a", "b", "similarity"}}. Loads the model (for sentence embeddings)."""
-        from explorer.search.explain import Explainer
-
         ra = self.corpus.position(self.find(a).paper.id)
         rb = self.corpus.position(self.find(b).paper.id)
-        return Explainer(self.corpus, self.vectors, self._bm25, self._model).pair(ra, rb)
+        return self._explainer().pair(ra, rb)
+
+    def _explainer(self) -> Explainer:
+        """Explanations read the saved sentence vectors (those the ranking aligned); a corpus
+        built without them has its sentences embedded per explanation instead."""
+        from explorer.search.explain import Explainer
+
+        store = self._sentence_store
+        if store is None and self.layout.sentences.exists():
+            store = self._sentences
+        return Explainer(self.corpus, self.vectors, self._bm25, self._model, store)
 
     def evaluate(
         self, judgements: str | Path | None = None, *, label: str | None = None, **options: Any
@@ -339,6 +438,7 @@ class Explorer:
             self.index,
             self.vectors,
             lambda: self._bm25,
+            sentences=lambda: self._sentences,
             topics=lambda: self.landscape().clusters,
             corpus_name=self.name,
             judgements=judgements,

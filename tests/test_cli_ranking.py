@@ -60,7 +60,7 @@ def test_explain_in_the_table(built):
     assert "closest sentences (" in text and text.count("« ") == 4
 
 
-@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid", "sentences"])
 def test_filters_return_k_from_those_that_pass(built, mode):
     out = explorer(
         "related",
@@ -126,9 +126,11 @@ def test_eval_prints_the_per_mode_table_and_json(built, tmp_path):
         "dense",
         "lexical",
         "hybrid",
+        "sentences",
         "dense+mmr0.7",
         "lexical+mmr0.7",
         "hybrid+mmr0.7",
+        "sentences+mmr0.7",
     ]
     assert "seeds: 38 queries, relevant = same category" in out.stderr
     j = tmp_path / "j.tsv"

@@ -153,7 +153,7 @@ def test_judgements_made_from_dense_top_hits_score_dense_perfectly(ex, tmp_path)
     path = write(tmp_path, "j.csv", "\n".join(lines) + "\n")
     r = ex.evaluate(path, k=1, depth=5, diverse=None)
     rows = {row["mode"]: row for row in r.rows}
-    assert r.queries == 10 and set(rows) == {"dense", "lexical", "hybrid"}
+    assert r.queries == 10 and set(rows) == {"dense", "lexical", "hybrid", "sentences"}
     assert (
         rows["dense"]["mrr"] == 1.0
         and rows["dense"]["recall"] == 1.0
@@ -195,9 +195,11 @@ def test_category_proxy_gives_every_mode_with_and_without_diversity(ex):
         "dense",
         "lexical",
         "hybrid",
+        "sentences",
         "dense+mmr0.7",
         "lexical+mmr0.7",
         "hybrid+mmr0.7",
+        "sentences+mmr0.7",
     ]
     for row in r.rows:
         for key in ("recall", "precision", "ndcg", "mrr", "map"):

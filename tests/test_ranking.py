@@ -7,6 +7,7 @@ import pytest
 
 from explorer import Explorer, ExplorerError
 from explorer.index.lexical import LexicalIndex
+from explorer.index.sentences import SentenceVectors
 from explorer.index.vectors import VectorIndex
 from explorer.papers import Corpus, Paper
 from explorer.search.query import MODES, Query, make_query, rank_rows
@@ -113,19 +114,30 @@ def test_filtered_dense_top_k_equals_a_brute_force_oracle(big, share):
     np.testing.assert_allclose(scores, sims[want], atol=1e-5)
 
 
+@pytest.fixture(scope="module")
+def big_sentences(big) -> SentenceVectors:
+    """1 to 8 random sentence vectors for each of `big`'s papers."""
+    rng = np.random.default_rng(8)
+    counts = rng.integers(1, 9, size=len(big[0]))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    vecs = unit(rng.normal(size=(int(offsets[-1]), 32)))
+    return SentenceVectors.make(vecs, offsets, corpus_hash="x", model_id="random")
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("diverse", [None, 0.5])
-def test_a_filter_keeping_one_percent_still_returns_k(big, mode, diverse):
+def test_a_filter_keeping_one_percent_still_returns_k(big, big_sentences, mode, diverse):
     corpus, vectors, index, lex = big
     keep = {f"p{i}" for i in range(0, len(corpus), 100)}  # 51 papers: 1%
     allowed = Filters(ids=frozenset(keep)).mask(corpus)
-    query = make_query(vectors, lex, corpus, positives=[3, 5])
-    _, rows = rank_rows(index, vectors, lex, query, 10, mode=mode, allowed=allowed, diverse=diverse)
+    query = make_query(vectors, lex, corpus, positives=[3, 5], sentences=big_sentences)
+    opts = {"mode": mode, "allowed": allowed, "diverse": diverse, "sentences": big_sentences}
+    _, rows = rank_rows(index, vectors, lex, query, 10, **opts)
     assert len(rows) == 10 and len(set(rows.tolist())) == 10
     assert all(corpus[int(r)].id in keep for r in rows)
     assert 3 not in rows and 5 not in rows
     # and asking for more than pass the filter returns exactly those that pass
-    _, rows = rank_rows(index, vectors, lex, query, 80, mode=mode, allowed=allowed, diverse=diverse)
+    _, rows = rank_rows(index, vectors, lex, query, 80, **opts)
     assert sorted(corpus[int(r)].id for r in rows) == sorted(keep)
 
 
@@ -243,7 +255,9 @@ def test_mmr_lambda_one_equals_the_plain_ranking_on_seeds(ex):
 
 def test_default_mode_single_example_still_answers_like_before(ex):
     assert ex.related("Gemma 2", k=1)[0].paper.title.startswith("Gemma:")
-    with pytest.raises(ExplorerError, match="mode must be one of dense, lexical, hybrid"):
+    with pytest.raises(
+        ExplorerError, match="mode must be one of dense, lexical, hybrid, sentences"
+    ):
         ex.related("Gemma 2", mode="fuzzy")
     with pytest.raises(ExplorerError, match="both a positive and a negative"):
         ex.related("Gemma 2", negatives=["Gemma 2"])

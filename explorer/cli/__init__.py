@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from explorer.cli.build import build
-from explorer.cli.find import eval_, related, search
+from explorer.cli.find import eval_, related, search, sentences_
 from explorer.cli.maps import map_, topics
 
 
@@ -18,7 +18,7 @@ def main() -> None:
     """Find related papers and map the landscape of a corpus, offline on a CPU."""
 
 
-for command in (build, related, search, eval_, map_, topics):
+for command in (build, related, search, sentences_, eval_, map_, topics):
     main.add_command(command)
 
 __all__ = ["main"]

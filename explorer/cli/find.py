@@ -20,7 +20,7 @@ from explorer.cli.options import (
     show_hits,
 )
 from explorer.papers import ExplorerError
-from explorer.search.query import check_k
+from explorer.search.query import COMBINES, check_k
 
 
 @click.command(epilog=SCORES_HELP)
@@ -46,6 +46,21 @@ from explorer.search.query import check_k
     metavar="TEXT",
     help="Free text as a negative example. Repeatable.",
 )
+@click.option(
+    "--sentences",
+    "picks",
+    default=None,
+    metavar="N,N…",
+    help="Query by part of the paper: these sentences of its abstract only (3,4 or 3-5; "
+    "`explorer sentences ID` numbers them), e.g. its method.",
+)
+@click.option(
+    "--combine",
+    type=click.Choice(COMBINES),
+    default="mean",
+    show_default=True,
+    help="Several examples: their mean (Rocchio), or each candidate's closest example (max).",
+)
 @corpus_option
 @ranking_options
 @output_options
@@ -55,6 +70,8 @@ def related(
     negatives: tuple[str, ...],
     texts: tuple[str, ...],
     negative_texts: tuple[str, ...],
+    picks: str | None,
+    combine: str,
     corpus: str | None,
     mode: str | None,
     years: str | None,
@@ -90,6 +107,8 @@ def related(
         ids=parse_ids(ids),
         diverse=diverse,
         explain=explain,
+        sentences=parse_numbers(picks) if picks is not None else None,
+        combine=combine,
     )
     # After ranking, so that a mistake in any option is the only line a user sees.
     for m in pos:
@@ -98,6 +117,35 @@ def related(
         click.echo("not: " + m.describe(), err=True)
     filtered = bool(years or categories or author or ids)
     show_hits(hits, as_json, k, FILTERED if filtered else "other papers in the corpus", explain)
+
+
+def parse_numbers(text: str) -> list[int]:
+    """ "3,4" or "3-5" or "1,3-4" → [3, 4] / [3, 4, 5] / [1, 3, 4]."""
+    out: list[int] = []
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        try:
+            a, b = int(lo), int(hi or lo)
+        except ValueError:
+            raise ExplorerError(
+                f"--sentences takes sentence numbers such as 3,4 or 3-5, got {text!r}"
+            ) from None
+        out += range(a, b + 1)
+    return out
+
+
+@click.command("sentences")
+@click.argument("query", metavar="ID_OR_TITLE")
+@corpus_option
+@errors
+def sentences_(query: str, corpus: str | None) -> None:
+    """A paper's abstract, one numbered sentence a line: the numbers `related --sentences`
+    takes."""
+    ex = open_corpus(corpus)
+    match = ex.find(query)
+    click.echo(match.describe(), err=True)
+    for i, s in enumerate(ex.sentences_of(match.paper.id), 1):
+        click.echo(f"{i:>3}  {s}")
 
 
 @click.command(epilog=SCORES_HELP)

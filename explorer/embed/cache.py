@@ -84,12 +84,18 @@ class VectorCache:
 
 
 def embed_cached(
-    texts: Sequence[str], hashes: Sequence[str], embedder: Embedder, cache: VectorCache
+    texts: Sequence[str],
+    hashes: Sequence[str],
+    embedder: Embedder,
+    cache: VectorCache,
+    *,
+    count: int | None = None,
 ) -> tuple[NDArray[np.float32], int]:
     """Vectors for `texts` (n,) → (float32 (n, dim), number of texts actually embedded).
 
-    Only texts whose hash is not cached reach the model; new vectors are committed to the
-    cache chunk by chunk as they are made.
+    Only texts whose hash is not cached reach the model, in one run of length-sorted batches
+    (papers and their sentences together); new vectors are committed to the cache chunk by
+    chunk as they are made. `count`: the number returned counts only `texts[:count]`.
     """
     found = cache.get_many(hashes)
     todo = [i for i, h in enumerate(hashes) if h not in found]
@@ -111,4 +117,5 @@ def embed_cached(
     if not hashes:
         return np.zeros((0, embedder.dim), dtype=np.float32), 0
     out = np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)
-    return out, len(todo_unique)
+    limit = len(hashes) if count is None else count
+    return out, sum(1 for i in todo_unique if i < limit)

@@ -197,7 +197,7 @@ class Embedder:
             else:
                 from tqdm import tqdm
 
-            bar = tqdm(total=n, desc="embedding", unit="paper", file=sys.stderr, leave=False)
+            bar = tqdm(total=n, desc="embedding", unit="text", file=sys.stderr, leave=False)
         try:
             for start in range(0, n, chunk):
                 rows = order[start : start + chunk]

@@ -33,10 +33,19 @@ from explorer.search.metrics import (
     recall_at_k,
     reciprocal_rank,
 )
-from explorer.search.query import MODES, check_k, check_mode, make_query, needs_lexical, rank_rows
+from explorer.search.query import (
+    MODES,
+    check_k,
+    check_mode,
+    make_query,
+    needs_lexical,
+    needs_sentences,
+    rank_rows,
+)
 
 if TYPE_CHECKING:
     from explorer.index.lexical import LexicalIndex
+    from explorer.index.sentences import SentenceVectors
     from explorer.index.vectors import VectorIndex
 
 
@@ -93,6 +102,7 @@ def evaluate(
     vectors: NDArray[np.float32],
     lexical: Callable[[], LexicalIndex],
     *,
+    sentences: Callable[[], SentenceVectors] | None = None,
     topics: Callable[[], NDArray[np.intp]] | None = None,
     corpus_name: str = "corpus",
     judgements: str | Path | None = None,
@@ -140,7 +150,8 @@ def evaluate(
         skipped = j.skipped_unknown
         relevance = f"judgements in {Path(judgements).name}"
         if j.faceted if pooled is None else pooled:
-            report = _pooled(corpus, index, vectors, lexical, j, k, modes, diverse, relevance)
+            parts = _parts(modes, lexical, sentences)
+            report = _pooled(corpus, index, vectors, parts, j, k, modes, diverse, relevance)
             report.seconds = round(time.perf_counter() - t0, 1)
             return report
     elif pooled:
@@ -162,7 +173,7 @@ def evaluate(
     label_arr = (
         np.array([v if v is not None else "" for v in labels]) if labels is not None else None
     )
-    lex = lexical() if any(needs_lexical(m) for m in modes) else None
+    lex, store = _parts(modes, lexical, sentences)
     vectors = np.asarray(vectors, dtype=np.float32)
     sums = {c: np.zeros(5) for c in configs(modes, diverse)}
     # Hybrid's fusion and its dense weight, for measuring alternatives (default: search's own).
@@ -181,9 +192,11 @@ def evaluate(
                 grade_of[corpus.position(d)] = g
             ideal = np.array(list(j.relevant[qid].values()))
         n_rel = int((ideal > 0).sum())
-        query = make_query(vectors, lex, corpus, positives=[row])
+        query = make_query(vectors, lex, corpus, positives=[row], sentences=store)
         for (mode, lam), acc in sums.items():
-            _, rows = rank_rows(index, vectors, lex, query, depth, mode=mode, diverse=lam, **extra)
+            _, rows = rank_rows(
+                index, vectors, lex, query, depth, mode=mode, diverse=lam, sentences=store, **extra
+            )
             g = grade_of[rows]
             acc += [
                 recall_at_k(g, n_rel, k),
@@ -214,11 +227,24 @@ def evaluate(
     return report
 
 
+def _parts(
+    modes: Sequence[str],
+    lexical: Callable[[], LexicalIndex],
+    sentences: Callable[[], SentenceVectors] | None,
+) -> tuple[LexicalIndex | None, SentenceVectors | None]:
+    """The BM25 index and the sentence vectors, loaded only when a mode needs them."""
+    lex = lexical() if any(needs_lexical(m) for m in modes) else None
+    want = any(needs_sentences(m) for m in modes)
+    if want and sentences is None:
+        raise ExplorerError("mode 'sentences' needs the corpus's sentence vectors")
+    return lex, sentences() if want and sentences is not None else None
+
+
 def _pooled(
     corpus: Corpus,
     index: VectorIndex,
     vectors: NDArray[np.float32],
-    lexical: Callable[[], LexicalIndex],
+    parts: tuple[LexicalIndex | None, SentenceVectors | None],
     j: Judgements,
     k: int,
     modes: Sequence[str],
@@ -226,7 +252,7 @@ def _pooled(
     relevance: str,
 ) -> EvalReport:
     """CSFCube's protocol: each (query, facet) pair ranks its judged pool, the whole of it."""
-    lex = lexical() if any(needs_lexical(m) for m in modes) else None
+    lex, store = parts
     vectors = np.asarray(vectors, dtype=np.float32)
     pairs = sorted(j.pools)
     sums = {c: np.zeros(6) for c in configs(modes, diverse)}
@@ -239,10 +265,18 @@ def _pooled(
         allowed[rows] = True
         relevant = grade_of * (grade_of >= POOL_MIN_GRADE)
         n_rel = int((relevant > 0).sum())
-        query = make_query(vectors, lex, corpus, positives=[corpus.position(q)])
+        query = make_query(vectors, lex, corpus, positives=[corpus.position(q)], sentences=store)
         for (mode, lam), acc in sums.items():
             _, ranked = rank_rows(
-                index, vectors, lex, query, len(rows), mode=mode, diverse=lam, allowed=allowed
+                index,
+                vectors,
+                lex,
+                query,
+                len(rows),
+                mode=mode,
+                diverse=lam,
+                allowed=allowed,
+                sentences=store,
             )
             g = grade_of[ranked]
             acc += [

@@ -16,11 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.index.lexical import LexicalIndex, tokenize_with_surface
+from explorer.index.sentences import paper_sentences
 from explorer.papers import Corpus
 from explorer.text import dull_words, split_sentences
 
 if TYPE_CHECKING:
     from explorer.embed.embedder import Embedder
+    from explorer.index.sentences import SentenceVectors
 
 TOP_TERMS = 8
 
@@ -82,13 +84,28 @@ def best_sentence_pair(
 
 @dataclass
 class Explainer:
-    """Explains hits against their examples; sentence embeddings are kept in memory only."""
+    """Explains hits against their examples. A corpus paper's sentences (title first) and
+    their vectors come from the corpus's sentence store, the very ones mode "sentences" aligns,
+    so the pair shown is the best-aligned pair that ranked it; free text is split and embedded
+    (kept in memory)."""
 
     corpus: Corpus
     vectors: NDArray[np.float32]
     lexical: LexicalIndex
     embedder: Embedder
+    sentences: SentenceVectors | None = None
     _cache: dict[str, NDArray[np.float32]] = field(default_factory=dict)
+
+    def remember(self, sentences: Sequence[str], vectors: NDArray[np.float32]) -> None:
+        """Known vectors of free-text sentences (a paper's picked ones), if they pair up."""
+        if len(sentences) == len(vectors):
+            self._cache.update(zip(sentences, np.asarray(vectors, np.float32), strict=True))
+
+    def _sentences_of(self, a: int | str) -> tuple[list[str], NDArray[np.float32]]:
+        if isinstance(a, int) and self.sentences is not None:
+            return paper_sentences(self.corpus[a]), self.sentences.of(a)
+        sents = split_sentences(self._abstract(a)) or [self._abstract(a)]
+        return sents, self._embed(sents)
 
     def _embed(self, sentences: Sequence[str]) -> NDArray[np.float32]:
         todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
@@ -105,7 +122,7 @@ class Explainer:
     def pair(self, a: int | str, b: int, similarity: float | None = None) -> dict[str, Any]:
         """Explain row `b` against a corpus row or a free text `a`."""
         text_a = self.corpus[a].text if isinstance(a, int) else a
-        sa, sb = split_sentences(self._abstract(a)), split_sentences(self.corpus[b].abstract)
+        (sa, sva), (sb, svb) = self._sentences_of(a), self._sentences_of(b)
         ex: dict[str, Any] = (
             {"id": self.corpus[a].id, "title": self.corpus[a].title}
             if isinstance(a, int)
@@ -118,7 +135,7 @@ class Explainer:
             "example": ex,
             "similarity": round(float(similarity), 3),
             "shared_terms": shared_terms(self.lexical, a, b, text_a, self.corpus[b].text),
-            "sentences": best_sentence_pair(sa, self._embed(sa), sb, self._embed(sb)),
+            "sentences": best_sentence_pair(sa, sva, sb, svb),
         }
 
     def hits(

@@ -249,8 +249,18 @@ def fuse(
     if method == "rrf":
         return 1.0 / (RRF_K + ranks(dense)) + 1.0 / (RRF_K + ranks(lexical))
     if method == "weighted":
-        return weight * _minmax(dense) + (1.0 - weight) * _minmax(lexical)
+        return fuse_weighted((dense, lexical), (weight, 1.0 - weight))
     raise ExplorerError(f"fusion must be 'rrf' or 'weighted', got {method!r}")
+
+
+def fuse_weighted(
+    scores: Sequence[NDArray[np.floating]], weights: Sequence[float]
+) -> NDArray[np.float64]:
+    """Σ weight_i · minmax(scores_i) over the candidates: any number of score lists (m,)."""
+    out = np.zeros(len(scores[0]), dtype=np.float64)
+    for s, w in zip(scores, weights, strict=True):
+        out += w * _minmax(s)
+    return out
 
 
 def mmr(
