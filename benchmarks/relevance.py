@@ -216,8 +216,9 @@ def arxiv(root: Path, queries: int = 1000) -> None:
     Q.ALIGN_WEIGHTS = default
 
 
-def authors(root: Path, n_authors: int = 300, distractors: int = 10_000) -> None:
-    """Several examples: an author's other papers as the examples, the held-out one to find."""
+def authors(root: Path, n_authors: int = 200) -> None:
+    """Several examples: an author's other papers as the examples, the held-out one to find,
+    among their papers and the 3,990-paper subset's (the distractors, cached by `arxiv`)."""
     import gzip
     import json
     from collections import Counter
@@ -225,6 +226,7 @@ def authors(root: Path, n_authors: int = 300, distractors: int = 10_000) -> None
     from explorer.embed.cache import VectorCache, embed_cached
     from explorer.embed.embedder import Embedder
     from explorer.papers import Paper
+    from explorer.readers import read_corpus
     from explorer.search import ranking
     from explorer.storage import models_root
 
@@ -235,11 +237,13 @@ def authors(root: Path, n_authors: int = 300, distractors: int = 10_000) -> None
     eligible = sorted(a for a, n in count.items() if n >= 5)
     picked = [eligible[i] for i in rng.choice(len(eligible), n_authors, replace=False)]
     mine = {a: [i for i, r in enumerate(rows) if a in r["authors"]] for a in picked}
-    keep = sorted({i for v in mine.values() for i in v})
-    rest = np.setdiff1d(np.arange(len(rows)), keep)
-    keep = sorted(set(keep) | set(rng.choice(rest, distractors, replace=False).tolist()))
-    at = {row: j for j, row in enumerate(keep)}
-    papers = [Paper(rows[i]["id"], rows[i]["title"], rows[i]["abstract"]) for i in keep]
+    own = sorted({i for v in mine.values() for i in v})
+    papers = [Paper(rows[i]["id"], rows[i]["title"], rows[i]["abstract"]) for i in own]
+    known = {p.id for p in papers}
+    others = [p for p in read_corpus(DATA / "arxiv-cs-2025" / "subset-10cats.jsonl")]
+    papers += [p for p in others if p.id not in known]
+    distractors = len(papers) - len(own)
+    at = {row: j for j, row in enumerate(own)}
     emb = Embedder(model_cache=models_root(root))
     cache = VectorCache(root, emb.model_id)
     t0 = time.perf_counter()
@@ -247,7 +251,7 @@ def authors(root: Path, n_authors: int = 300, distractors: int = 10_000) -> None
     cache.close()
     print(
         f"\n### Several examples: held-out author papers ({n_authors} authors with ≥ 5 papers, "
-        f"{len(papers):,} papers searched: theirs and {distractors:,} others; "
+        f"{len(papers):,} papers searched: theirs and the subset's {distractors:,}; "
         f"embedded {n_new:,} in {time.perf_counter() - t0:.0f}s)\n"
     )
     res: dict[str, list[tuple[float, float]]] = defaultdict(list)
@@ -273,6 +277,34 @@ def authors(root: Path, n_authors: int = 300, distractors: int = 10_000) -> None
         m = np.mean(v, axis=0)
         se = np.std(v, axis=0) / np.sqrt(len(v))
         print(f"| {name} | {m[0]:.3f} ± {se[0]:.3f} | {m[1]:.3f} ± {se[1]:.3f} |")
+    d = np.array(res["max over examples"]) - np.array(res["Rocchio (mean)"])
+    print(
+        f"\nmax − mean, paired: recall@10 {d[:, 0].mean():+.3f} ± {sem(d[:, 0]):.3f}, "
+        f"MRR {d[:, 1].mean():+.3f} ± {sem(d[:, 1]):.3f}"
+    )
+
+    # the topical check: 3 papers of one category as the examples (as table D of quality.md)
+    sub = corpus(DATA / "arxiv-cs-2025" / "subset-10cats.jsonl", "subset10", root)
+    V2 = np.asarray(sub.vectors, np.float32)
+    labels = np.array([dict(p.extra).get("label") or "" for p in sub.corpus])
+    top: dict[str, list[float]] = defaultdict(list)
+    for row in rng.choice(len(labels), 300, replace=False):
+        same = np.flatnonzero(labels == labels[row])
+        ex3 = [int(row), *rng.choice(same[same != row], 2, replace=False).tolist()]
+        for name, sc in (
+            ("Rocchio (mean)", V2 @ ranking.rocchio(V2[ex3])),
+            ("max over examples", (V2 @ V2[ex3].T).max(axis=1)),
+        ):
+            sc[ex3] = -np.inf
+            best = np.argsort(-sc, kind="stable")[:10]
+            top[name].append(float((labels[best] == labels[row]).mean()))
+    t = {k: np.array(v) for k, v in top.items()}
+    dd = t["max over examples"] - t["Rocchio (mean)"]
+    print(
+        f"\n3 same-category examples on the subset (300 sets), P@10: mean "
+        f"{t['Rocchio (mean)'].mean():.3f}, max {t['max over examples'].mean():.3f} "
+        f"(max − mean {dd.mean():+.3f} ± {sem(dd):.3f})"
+    )
 
 
 def cost(root: Path, n: int = 600) -> None:

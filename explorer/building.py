@@ -129,6 +129,7 @@ def build(
     rebuild: bool = False,
     progress: bool | None = None,
     settings: Settings | Mapping[str, Any] | None = None,
+    sentences: bool | None = None,
 ) -> Built:
     """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
     then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
@@ -140,6 +141,8 @@ def build(
     `{"min_cluster_size": 15}` changes only those fields of them (None: back to automatic),
     and `report.extra["settings_changed"]` says what changed. When only the topics' settings
     change, the saved map is reused and only the topics are found again.
+    `sentences`: keep each paper's sentence vectors (None: as the corpus's last build did,
+    else yes); without them the build embeds about half as much and ranks by "hybrid".
     `progress`: a line per stage and an embedding bar on stderr (default: from 64 papers).
     """
     from explorer.readers import read_corpus
@@ -181,6 +184,7 @@ def build(
                 stage,
                 with_map=with_map,
                 rebuild=rebuild,
+                sentences=sentences,
             )
     except OSError as e:
         raise disk_error(
@@ -213,10 +217,13 @@ def _build_locked(
     *,
     with_map: bool,
     rebuild: bool,
+    sentences: bool | None = None,
 ) -> Built:
     """The build proper, under the corpus's lock: stage a generation, fill it, commit it."""
     corpus_hash, name = corpus.content_hash, recipe["corpus"]
     old = trusted(Layout(folder))
+    # Sentence vectors: kept unless this build or the corpus's last one said --no-sentences.
+    keep_sentences = sentences if sentences is not None else bool((old or {}).get("sentences", 1))
     was = Layout.of(folder, old)  # the committed generation (only read while old is set)
     base = _settings_of(old)
     if isinstance(settings, Mapping):  # changes to the corpus's own settings
@@ -245,17 +252,22 @@ def _build_locked(
             vectors: NDArray[np.float32] = np.load(
                 staged.vectors, mmap_mode="r", allow_pickle=False
             )
-            reused_parts += 1 + _kept_sentences(corpus, embedder, folder, was, staged, stage)
+            reused_parts += 1
+            if keep_sentences:
+                reused_parts += _kept_sentences(corpus, embedder, folder, was, staged, stage)
+            else:
+                reused_parts += old is not None and not old.get("sentences", True)
         else:
-            vectors, embedded, index, sentences = _embed_and_index(
-                corpus, embedder, folder, old, was, stage, rebuild
+            vectors, embedded, index, store = _embed_and_index(
+                corpus, embedder, folder, old, was, stage, rebuild, keep_sentences
             )
             with stage("save", str(staged.folder)):
                 atomic.write_text(staged.papers, corpus.to_jsonl())
                 atomic.write_json(staged.titles, corpus.titles)
                 atomic.write_npy(staged.vectors, vectors)
                 index.save(staged.index)
-                sentences.save(staged.sentences)
+                if store is not None:
+                    store.save(staged.sentences)
         lexical, job = _lexical(corpus, was if current else None, staged, with_map, stage)
         reused_parts += lexical is not None and job is None and current
         land, fresh = None, False
@@ -301,6 +313,7 @@ def _build_locked(
             "count": len(corpus),
             "settings": asdict(settings),
             "landscape": land.key if land else None,
+            "sentences": keep_sentences,
             "versions": library_versions(),
         }
         unchanged = (
@@ -346,19 +359,18 @@ def _embed_and_index(
     was: Layout,
     stage: Stages,
     rebuild: bool,
-) -> tuple[NDArray[np.float32], int, VectorIndex, SentenceVectors]:
+    with_sentences: bool = True,
+) -> tuple[NDArray[np.float32], int, VectorIndex, SentenceVectors | None]:
     """Vectors and sentence vectors (cached ones reused, the rest embedded in one run) and the
     index: grown from the committed one when papers were only appended, else built afresh."""
     from explorer.embed.cache import VectorCache, embed_cached
 
-    flat, offsets = flatten(corpus)
+    flat, offsets = flatten(corpus) if with_sentences else ([], np.zeros(1, np.int64))
     n = len(corpus)
     cache = VectorCache(folder.parent, embedder.model_id)
     try:
-        what = (
-            f"{n:,} papers and their {len(flat):,} sentences "
-            f"({embedder.backend_name}; cached ones reused)"
-        )
+        what = f"{n:,} papers" + (f" and their {len(flat):,} sentences" if flat else "")
+        what += f" ({embedder.backend_name}; cached ones reused)"
         with stage("embed", what):
             both, embedded = embed_cached(
                 [p.text for p in corpus] + flat,
@@ -370,9 +382,11 @@ def _embed_and_index(
     finally:
         cache.close()
     vectors = both[:n]
-    sentences = SentenceVectors.make(
-        both[n:], offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
-    )
+    sentences = None
+    if with_sentences:
+        sentences = SentenceVectors.make(
+            both[n:], offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
+        )
     n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
     with stage("index", f"{len(corpus) - n_old:,} vectors"):
         if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)

@@ -81,8 +81,9 @@ class Hit:
     """A search result: a paper, its ranking score, its cosine to the query, its rank (1-based).
 
     `score` is what ranked the list, comparable only within it: the cosine (mode "dense"), the
-    BM25 score ("lexical"), or 0.8 × dense + 0.2 × BM25 with each scaled to [0, 1] over the
-    candidates ("hybrid", the default: the first hit often scores 1.000). `cosine` is the
+    BM25 score ("lexical"), 0.8 × dense + 0.2 × BM25 ("hybrid") or 0.5 × dense + 0.3 ×
+    sentence alignment + 0.2 × BM25 ("sentences", the default), each scaled to [0, 1] over the
+    candidates (so the first hit often scores 1.000). `cosine` is the
     cosine similarity of the paper's vector and the query's, whatever the mode: comparable
     across queries and modes. `to_dict` adds the paper's `url` where its id allows one.
     """

@@ -27,6 +27,8 @@ from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
 from explorer.search.query import (
+    DEFAULT_MODE,
+    MODES,
     Match,
     check_k,
     check_mode,
@@ -185,6 +187,12 @@ class Explorer:
         return lex
 
     @property
+    def default_mode(self) -> str:
+        """The ranking used when none is named: `DEFAULT_MODE` ("sentences"), or "hybrid" for a
+        corpus built with `sentences=False` (it has no sentence vectors)."""
+        return DEFAULT_MODE if self.manifest.get("sentences", True) else "hybrid"
+
+    @property
     def _sentences(self) -> SentenceVectors:
         """Each paper's sentence vectors, memory-mapped from the corpus's `sentences/`; a corpus
         built before they existed has them made here (with the model, cached ones reused)."""
@@ -192,6 +200,11 @@ class Explorer:
         if store is None:
             from explorer.index.sentences import SentenceVectors
 
+            if not self.manifest.get("sentences", True):
+                raise ExplorerError(
+                    f"corpus {self.name!r} was built without sentence vectors "
+                    "(--no-sentences); build it again with --sentences to rank by them"
+                )
             corpus_hash = self.corpus.content_hash
             try:
                 store = SentenceVectors.load(
@@ -348,7 +361,7 @@ class Explorer:
         picked: tuple[str, NDArray[np.float32], NDArray[np.float32], int] | None = None,
         combine: str = "mean",
     ) -> list[Hit]:
-        mode = check_mode(mode)
+        mode = check_mode(self.default_mode if mode is None else mode)
         # Filters first: a mistake in one is the only thing a user sees, before any model loads.
         allowed = filters.mask(self.corpus) if filters.active else None
         tv = self._model.embed(texts) if texts else None  # free text needs the model
@@ -433,6 +446,8 @@ class Explorer:
         """
         from explorer.search.evaluate import evaluate
 
+        if not self.manifest.get("sentences", True):  # every mode this corpus can rank by
+            options.setdefault("modes", tuple(m for m in MODES if not needs_sentences(m)))
         return evaluate(
             self.corpus,
             self.index,

@@ -43,6 +43,14 @@ def workdir(tmp_path_factory, seed_corpus) -> Path:
     with gzip.open(d / "papers.jsonl.gz", "wt", encoding="utf-8") as f:
         f.write(seed_corpus.to_jsonl())
     (d / "my-draft-abstract.txt").write_text(seed_corpus[3].abstract, encoding="utf-8")
+    # judgements in CSFCube's layout: one query paper, one facet, a pool of 10 graded papers
+    rows = [
+        f"{seed_corpus[0].id}\tmethod\t{p.id}\t{i % 4}" for i, p in enumerate(seed_corpus[1:11])
+    ]
+    (d / "qrels.tsv").write_text(
+        "query_id\tfacet\tcandidate_id\trelevance_0to3\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
     return d
 
 

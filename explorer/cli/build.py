@@ -47,6 +47,13 @@ from explorer.readers import FORMATS, formats_help
     is_flag=True,
     help="Re-index and lay the map out afresh (added papers are otherwise placed on it).",
 )
+@click.option(
+    "--sentences/--no-sentences",
+    default=None,
+    help="Keep each paper's sentence vectors (the default ranking and --sentences use them); "
+    "--no-sentences builds about twice as fast and ranks by 'hybrid'. Kept as the corpus's "
+    "choice until given again.",
+)
 @landscape_options
 @errors
 def build(
@@ -59,6 +66,7 @@ def build(
     no_map: bool,
     rebuild: bool,
     progress: bool | None,
+    sentences: bool | None,
     seed: int | None,
     min_cluster_size: int | str | None,
     assign_noise: bool | None,
@@ -86,6 +94,7 @@ def build(
         with_map=not no_map,
         rebuild=rebuild,
         progress=progress,
+        sentences=sentences,
         settings=setting_changes(seed, min_cluster_size, assign_noise) or None,
     )
     assert ex.report is not None

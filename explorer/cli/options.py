@@ -86,10 +86,11 @@ def print_hits(hits: list[Hit], as_json: bool, k: int, pool: str = "papers") -> 
 
 
 SCORES_HELP = (
-    "Columns: score = what ranked the list (hybrid: 0.8 x dense + 0.2 x BM25, each "
-    "scaled to [0, 1] over the candidates, so the first is often 1.000; dense: the cosine; "
-    "lexical: BM25); cos = cosine similarity of the paper and the query, comparable across "
-    "queries and modes."
+    "Columns: score = what ranked the list (sentences, the default: 0.5 x dense + 0.3 x "
+    "sentence alignment + 0.2 x BM25; hybrid: 0.8 x dense + 0.2 x BM25; each scaled to "
+    "[0, 1] over the candidates, so the first is often 1.000; dense: the cosine; lexical: "
+    "BM25); cos = cosine similarity of the paper and the query, comparable across queries "
+    "and modes."
 )
 
 
