@@ -27,6 +27,7 @@ from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
 from explorer.search.query import (
+    DEFAULT_COMBINE,
     DEFAULT_MODE,
     MODES,
     Match,
@@ -242,15 +243,16 @@ class Explorer:
         diverse: float | None = None,
         explain: bool = False,
         sentences: Sequence[int] | None = None,
-        combine: str = "mean",
+        combine: str = DEFAULT_COMBINE,
     ) -> list[Hit]:
         """The k papers most like the examples (ids or titles, and/or free `texts`), least like
         the `negatives`; the examples themselves excluded. See `search` for the other options.
 
         `sentences`: query by part of one example paper, its abstract's sentences by number
         (1 = the first; `sentences_of` lists them): only that evidence ranks ("related by
-        method"). `combine`: how several examples combine, "mean" (Rocchio) or "max" (each
-        candidate scored by its closest example).
+        method"). `combine`: how several examples combine: "mean" (Rocchio), "max" (each
+        candidate scored by its closest example) or "blend" (the average of the two: the
+        measured best, see docs/quality.md).
         """
         check_k(k)
         bad = [e for e in (*examples, *negatives) if not isinstance(e, str)]

@@ -134,7 +134,14 @@ def test_max_over_examples_equals_a_brute_force_oracle(ex):
     sims[[a, b]] = -np.inf
     want = [ex.corpus[int(i)].id for i in np.argsort(-sims, kind="stable")[:39]]
     assert [h.paper.id for h in hits] == want
-    with pytest.raises(ExplorerError, match="combine must be one of mean, max, got 'sum'"):
+    # blend: half the best example's cosine, half the cosine to their (Rocchio) mean
+    mean = vec[a] + vec[b]
+    mean /= np.linalg.norm(mean)
+    blend = 0.5 * np.maximum(vec @ vec[a], vec @ vec[b]) + 0.5 * (vec @ mean)
+    blend[[a, b]] = -np.inf
+    got = [h.paper.id for h in ex.related(GEMMA2, "GLaM", mode="dense", k=10)]  # the default
+    assert got == [ex.corpus[int(i)].id for i in np.argsort(-blend, kind="stable")[:10]]
+    with pytest.raises(ExplorerError, match="combine must be one of mean, max, blend, got 'sum'"):
         ex.related(GEMMA2, "GLaM", combine="sum")
 
 

@@ -20,7 +20,7 @@ from explorer.cli.options import (
     show_hits,
 )
 from explorer.papers import ExplorerError
-from explorer.search.query import COMBINES, check_k
+from explorer.search.query import COMBINES, DEFAULT_COMBINE, check_k
 
 
 @click.command(epilog=SCORES_HELP)
@@ -57,9 +57,10 @@ from explorer.search.query import COMBINES, check_k
 @click.option(
     "--combine",
     type=click.Choice(COMBINES),
-    default="mean",
+    default=DEFAULT_COMBINE,
     show_default=True,
-    help="Several examples: their mean (Rocchio), or each candidate's closest example (max).",
+    help="Several examples: their mean (Rocchio), each candidate's closest example (max), or "
+    "the average of the two (blend: the measured best).",
 )
 @corpus_option
 @ranking_options
@@ -85,8 +86,9 @@ def related(
 ) -> None:
     """Papers related to one or more papers of the corpus, given by ID or (partial) TITLE.
 
-    Several examples are combined (Rocchio: their mean, minus 0.15 × the mean of the --not
-    ones); the examples themselves are never returned.
+    Several examples are combined (--combine; by default half the closest example's cosine,
+    half the cosine to their mean, minus 0.15 × the cosine to the mean of the --not ones); the
+    examples themselves are never returned.
     """
     check_k(k)
     if not queries and not texts:
