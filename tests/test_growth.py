@@ -7,6 +7,7 @@ import json
 import numpy as np
 
 from explorer import Explorer
+from explorer.index.sentences import paper_sentences
 from explorer.storage import seed_file
 
 
@@ -28,7 +29,11 @@ def test_added_papers_are_embedded_alone_and_placed_without_moving_old_points(tm
     before = small.landscape()
     calls = embedder.calls
     grown = Explorer.build(whole, name="lab", root=root, embedder=embedder)
-    assert embedder.calls - calls == 6, "only the 6 new papers reach the model"
+    # only the 6 new papers reach the model, and their sentences (which no old paper shares)
+    new_sentences = {s for p in list(grown.corpus)[35:] for s in paper_sentences(p)}
+    old_sentences = {s for p in list(grown.corpus)[:35] for s in paper_sentences(p)}
+    assert embedder.calls - calls == 6 + len(new_sentences - old_sentences)
+    assert grown.report is not None and grown.report.embedded == 6
     after = grown.landscape()
     np.testing.assert_array_equal(after.coords[:35], before.coords)
     np.testing.assert_array_equal(after.clusters[:35], before.clusters)
