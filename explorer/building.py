@@ -381,7 +381,7 @@ def _embed_and_index(
             )
     finally:
         cache.close()
-    vectors = both[:n]
+    vectors = np.ascontiguousarray(both[:n])  # a copy: the sentences' float32 rows are freed
     sentences = None
     if with_sentences:
         sentences = SentenceVectors.make(

@@ -68,6 +68,24 @@ def cli(cache, monkeypatch):
         (["eval", "--label", "colour"], "Error: no paper has the label 'colour'"),
         (["eval", "missing.csv"], "Error: judgements file missing.csv does not exist"),
         (["map", "-k", "-3"], "Error: k must be a positive integer, got -3"),
+        (
+            ["related", "Gemma 2", "--sentences", "0"],
+            "Error: --sentences takes sentence numbers such as 3,4 or 3-5, got '0'",
+        ),
+        (
+            ["related", "Gemma 2", "--sentences", "1-999999999"],
+            "Error: --sentences takes sentence numbers such as 3,4 or 3-5, got '1-999999999'",
+        ),
+        (
+            ["related", "Gemma 2", "--sentences", "2,9"],
+            "Error: sentence 9 out of range: gemma-2-improving-open-language-models has 5 "
+            "abstract sentences, numbered 1 to 5",
+        ),
+        (
+            ["related", "Gemma 2", "GLaM", "--sentences", "1"],
+            "Error: sentences are picked from one example paper; got 2 papers",
+        ),
+        (["sentences", "no such paper xyz"], "Error: no paper has the id or title"),
     ],
 )
 def test_user_mistakes_get_one_line_errors(cli, args, message):
@@ -86,6 +104,7 @@ def test_user_mistakes_get_one_line_errors(cli, args, message):
         (["related", "Gemma 2", "--diverse", "2"], "Invalid value for '--diverse'"),
         (["build", "x", "--format", "xml"], "Invalid value for '--format'"),
         (["related", "Gemma 2", "-k", "ten"], "Invalid value for '-k'"),
+        (["related", "Gemma 2", "GLaM", "--combine", "sum"], "Invalid value for '--combine'"),
         (["map", "--min-cluster-size", "1"], "must be at least 2 (or 'auto'), got 1"),
         (["topics", "--min-cluster-size", "big"], "'big' is neither a number nor 'auto'"),
     ],
@@ -142,6 +161,16 @@ def test_json_output_is_every_hit_with_its_fields(cli):
     assert {"id", "title", "score", "rank"} <= set(got[0])
     out = cli("related", GEMMA2, "-k", "100", "--json")
     assert "note: asked for 100, but there are only 40 other papers in the corpus" in out.stderr
+
+
+def test_sentences_are_numbered_and_picked(cli):
+    out = cli("sentences", "Gemma 2")
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 5 and lines[2].startswith("  3  We also train the 2B and 9B models")
+    out = cli("related", "Gemma 2", "--sentences", "3-4", "-k", "3", "--json")
+    assert out.exit_code == 0, out.stderr
+    assert len(json.loads(out.stdout)) == 3
 
 
 def test_stdin_as_the_query(cli):

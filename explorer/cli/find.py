@@ -129,9 +129,11 @@ def parse_numbers(text: str) -> list[int]:
         try:
             a, b = int(lo), int(hi or lo)
         except ValueError:
+            a, b = 0, -1
+        if not 1 <= a <= b or b - a > 1000:
             raise ExplorerError(
                 f"--sentences takes sentence numbers such as 3,4 or 3-5, got {text!r}"
-            ) from None
+            )
         out += range(a, b + 1)
     return out
 
