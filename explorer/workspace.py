@@ -305,11 +305,11 @@ class Explorer:
 
     def _picked(
         self, row: int, numbers: Sequence[int]
-    ) -> tuple[str, NDArray[np.float32], NDArray[np.float32], int]:
-        """Sentences `numbers` (1-based) of paper `row`: their text, mean vector, vectors, row."""
-        text, vecs = self._sentences.pick(row, self.corpus[row], numbers)
+    ) -> tuple[list[str], NDArray[np.float32], NDArray[np.float32], int]:
+        """Sentences `numbers` (1-based) of paper `row`: them, their mean vector, vectors, row."""
+        sents, vecs = self._sentences.pick(row, self.corpus[row], numbers)
         mean = vecs.mean(axis=0)
-        return text, (mean / np.linalg.norm(mean)).astype(np.float32), vecs, row
+        return sents, (mean / np.linalg.norm(mean)).astype(np.float32), vecs, row
 
     def search(
         self,
@@ -360,7 +360,7 @@ class Explorer:
         diverse: float | None,
         explain: bool,
         *,
-        picked: tuple[str, NDArray[np.float32], NDArray[np.float32], int] | None = None,
+        picked: tuple[list[str], NDArray[np.float32], NDArray[np.float32], int] | None = None,
         combine: str = "mean",
     ) -> list[Hit]:
         mode = check_mode(self.default_mode if mode is None else mode)
@@ -373,7 +373,7 @@ class Explorer:
         store = self._sentences if needs_sentences(mode) else None
         text_sents = self._text_sentences(texts, tv) if store is not None else []
         if picked is not None:  # part of a paper: its sentences act as one free text
-            texts = [*texts, picked[0]]
+            texts = [*texts, " ".join(picked[0])]
             tv = picked[1][None] if tv is None else np.concatenate([tv, picked[1][None]])
             text_sents.append(picked[2])
         query = make_query(
@@ -415,7 +415,7 @@ class Explorer:
             )
             explainer = self._explainer()
             if picked is not None:  # the picked sentences' saved vectors: no model needed
-                explainer.remember(split_sentences(picked[0]), picked[2])
+                explainer.remember(picked[0], picked[2])
             why = explainer.hits(exs, ev, [self.corpus.position(h.paper.id) for h in hits])
             hits = [replace(h, why=w) for h, w in zip(hits, why, strict=True)]
         return hits

@@ -143,9 +143,9 @@ class SentenceVectors:
 
     def pick(
         self, row: int, paper: Paper, numbers: Sequence[int]
-    ) -> tuple[str, NDArray[np.float32]]:
-        """Sentences `numbers` (1-based, of the abstract) of paper `row`: their text and vectors
-        (m, d); an error names the paper and its range when a number is out of it."""
+    ) -> tuple[list[str], NDArray[np.float32]]:
+        """Sentences `numbers` (1-based, of the abstract) of paper `row`: the sentences and their
+        vectors (m, d); an error names the paper and its range when a number is out of it."""
         sents = paper_sentences(paper)
         n = len(split_sentences(paper.abstract))
         first = len(sents) - n  # the title comes first
@@ -158,7 +158,7 @@ class SentenceVectors:
                 f"{n} abstract sentences, numbered 1 to {n}"
             )
         at = [first + i - 1 for i in sorted(set(numbers))]
-        return " ".join(sents[i] for i in at), self.of(row)[at]
+        return [sents[i] for i in at], self.of(row)[at]
 
 
 def embed_store(corpus: Corpus, embedder: Embedder, cache_root: Path) -> SentenceVectors:

@@ -97,9 +97,8 @@ class Explainer:
     _cache: dict[str, NDArray[np.float32]] = field(default_factory=dict)
 
     def remember(self, sentences: Sequence[str], vectors: NDArray[np.float32]) -> None:
-        """Known vectors of free-text sentences (a paper's picked ones), if they pair up."""
-        if len(sentences) == len(vectors):
-            self._cache.update(zip(sentences, np.asarray(vectors, np.float32), strict=True))
+        """Known vectors of free-text sentences (a paper's picked ones)."""
+        self._cache.update(zip(sentences, np.asarray(vectors, np.float32), strict=True))
 
     def _sentences_of(self, a: int | str) -> tuple[list[str], NDArray[np.float32]]:
         if isinstance(a, int) and self.sentences is not None:

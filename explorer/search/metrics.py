@@ -58,11 +58,8 @@ def average_precision(gains: NDArray[np.floating], n_relevant: int) -> float:
 def pool_average_precision(grades: NDArray[np.floating], min_grade: float) -> float:
     """AP of a whole ranked pool (`grades` in rank order), relevant = grade ≥ `min_grade`:
     the mean of P@i over the relevant ranks i; 0 when the pool has nothing relevant."""
-    rel = np.asarray(grades, dtype=np.float64) >= min_grade
-    if not rel.any():
-        return 0.0
-    ranks = np.flatnonzero(rel) + 1
-    return float((np.arange(1, len(ranks) + 1) / ranks).mean())
+    rel = (np.asarray(grades, dtype=np.float64) >= min_grade).astype(np.float64)
+    return average_precision(rel, int(rel.sum()))  # the whole pool is ranked: the same mean
 
 
 def _dcg_flat_top2(gains: NDArray[np.floating]) -> float:
