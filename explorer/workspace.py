@@ -147,6 +147,12 @@ class Explorer:
         return self._embedder
 
     @property
+    def model_loaded(self) -> bool:
+        """Whether the model is in memory: a free-text query loads it first (seconds)."""
+        e = self._embedder
+        return e is not None and e._backend is not None
+
+    @property
     def vectors(self) -> NDArray[np.float32]:
         """(n, d) float32, rows in corpus order (memory-mapped from disk)."""
         if self._vectors is None:

@@ -10,6 +10,7 @@ import click
 from explorer.cli.build import build
 from explorer.cli.find import eval_, related, search, sentences_
 from explorer.cli.maps import map_, topics
+from explorer.cli.serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -18,7 +19,7 @@ def main() -> None:
     """Find related papers and map the landscape of a corpus, offline on a CPU."""
 
 
-for command in (build, related, search, sentences_, eval_, map_, topics):
+for command in (build, related, search, sentences_, eval_, map_, topics, serve):
     main.add_command(command)
 
 __all__ = ["main"]

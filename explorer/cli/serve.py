@@ -1,0 +1,73 @@
+"""`explorer serve`: the local web app over one built corpus (docs/web.md)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import webbrowser
+
+import click
+
+from explorer.cli.options import corpus_option, errors, open_corpus
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket, or a one-line error (a port in use, an unknown host)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, _, _, _, addr = infos[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(128)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@click.command()
+@corpus_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Where to listen. Anyone who can reach another address can read the corpus.",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@errors
+def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
+    """Explore a built corpus in the browser: its map, search, papers and exports.
+
+    Serves this one corpus, read-only, until Ctrl-C. The model loads on the first free-text
+    query."""
+    import uvicorn
+
+    from explorer.web.app import create_app
+
+    if not is_loopback(host):
+        click.echo(
+            f"warning: listening on {host}: anyone who can reach this address can read the corpus",
+            err=True,
+        )
+    sock = listen(host, port)
+    ex = open_corpus(corpus)
+    app = create_app(ex)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{sock.getsockname()[1]}/"
+    click.echo(f"serving {ex.name} ({len(ex.corpus):,} papers) at {url}; Ctrl-C to stop", err=True)
+    if not no_browser:
+        threading.Timer(1.0, webbrowser.open, [url]).start()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server.run(sockets=[sock])

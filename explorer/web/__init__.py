@@ -1,0 +1,1 @@
+"""`explorer serve`: the local web app over one built corpus (see docs/web.md)."""

@@ -1,0 +1,318 @@
+// explorer's page: mount(root, api) builds the app inside `root`. Every call to the server goes
+// through `api(name, params)`: fetchApi here; a notebook widget passes its own transport.
+import {h, clear, resultsPanel, cardPanel, relatedInto, selectionPanel, topicsPanel, chips}
+  from './panels.js';
+import {drawMap, setMarks, restyleBase, zoomTo, drawTimeline} from './plot.js';
+
+export class ApiError extends Error {}
+
+const ROUTES = {
+  info: ['GET', () => '/api/info'],
+  points: ['GET', () => '/api/points'],
+  paper: ['GET', p => '/api/paper/' + encodeURIComponent(p.id)],
+  related: ['GET', () => '/api/related'],
+  search: ['POST', () => '/api/search'],
+  export: ['POST', () => '/api/export'],
+};
+
+// The page's transport: fetch to /api/… on this server. Export answers {blob, filename}.
+export async function fetchApi(name, params = {}) {
+  const [method, path] = ROUTES[name];
+  let url = path(params), init = {method, headers: {}};
+  if (method === 'GET' && name !== 'paper') {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      for (const x of Array.isArray(v) ? v : [v]) if (x !== null && x !== undefined && x !== '') q.append(k, x);
+    }
+    if (q.toString()) url += '?' + q;
+  } else if (method === 'POST') {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(params);
+  }
+  const r = await fetch(url, init);
+  if (!r.ok) {
+    let msg = r.statusText;
+    try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+    throw new ApiError(msg);
+  }
+  if (name === 'export') {
+    const m = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') || '');
+    return {blob: await r.blob(), filename: m ? m[1] : 'explorer-export'};
+  }
+  return r.json();
+}
+
+export async function mount(root, api = fetchApi) {
+  const S = {info: null, pts: null, index: new Map(), colorBy: 'topic', mode: '',
+    text: '', examples: [], negatives: [], years: null, categories: [], topics: [],
+    hits: [], point: null, paper: null, selection: [], range: null,
+    sort: {key: 'year', dir: 1}};
+  const $ = {};
+  const status = msg => { $.status.textContent = msg || ''; };
+
+  clear(root, h('div', {class: 'explorer'},
+    $.head = h('header', {},
+      $.title = h('h1', {}, 'explorer'),
+      h('form', {id: 'search-form', on: {submit: e => { e.preventDefault(); fromBox(); }}},
+        $.box = h('input', {type: 'search', id: 'query', placeholder:
+          'a paper id or title, a phrase, or a whole abstract', 'aria-label': 'search'}),
+        h('button', {type: 'submit', id: 'go'}, 'search')),
+      $.mode = h('select', {id: 'mode', 'aria-label': 'ranking'}),
+      $.color = h('select', {id: 'color-by', 'aria-label': 'colour by'},
+        ['topic', 'year', 'category'].map(c => h('option', {value: c}, 'colour: ' + c))),
+      $.status = h('span', {id: 'status', role: 'status'})),
+    h('div', {class: 'filters'},
+      h('label', {}, 'years ', $.y0 = h('input', {type: 'number', id: 'year-from', size: 5}),
+        '–', $.y1 = h('input', {type: 'number', id: 'year-to', size: 5})),
+      h('label', {}, 'categories ', $.cats = h('select', {id: 'categories', multiple: true, size: 3})),
+      h('label', {}, 'topics ', $.tops = h('select', {id: 'topics', multiple: true, size: 3})),
+      h('button', {type: 'button', id: 'clear-filters', on: {click: clearFilters}}, 'clear filters'),
+      $.chips = h('div', {class: 'chips', id: 'chips'})),
+    h('div', {class: 'body'},
+      h('div', {class: 'mapcol'}, $.map = h('div', {id: 'map'}),
+        $.timeline = h('div', {id: 'timeline'})),
+      h('aside', {},
+        $.card = h('section', {id: 'card'}),
+        $.sel = h('section', {id: 'selection', hidden: true}),
+        h('section', {}, h('h2', {}, 'Results'), $.results = h('div', {id: 'results'})),
+        $.topicList = h('section', {id: 'topics-panel'})))));
+
+  async function call(name, params, what) {
+    status(what || 'working…');
+    try { const r = await api(name, params); status(''); return r; } catch (e) {
+      status(e instanceof ApiError ? 'Error: ' + e.message : 'Error: the server did not answer');
+      throw e;
+    }
+  }
+
+  // -- filters: every query sends them; points that fail them are dimmed --------------------
+  function filterParams() {
+    const p = {};
+    if (S.years) p.years = `${S.years[0] ?? ''}-${S.years[1] ?? ''}`;
+    if (S.categories.length) p.categories = S.categories;
+    if (S.topics.length) p.topics = S.topics;
+    if (S.mode) p.mode = S.mode;
+    return p;
+  }
+  function passes(i) {
+    const P = S.pts;
+    if (S.years) {
+      const y = P.year[i];
+      if (y === null || (S.years[0] !== null && y < S.years[0]) || (S.years[1] !== null && y > S.years[1])) return false;
+    }
+    if (S.topics.length && !S.topics.includes(P.topic[i])) return false;
+    if (S.categories.length) {
+      const c = (P.category[i] || '').toLowerCase();
+      if (!S.categories.some(w => c === w.toLowerCase() || c.startsWith(w.toLowerCase() + '.'))) return false;
+    }
+    return true;
+  }
+  const filtering = () => Boolean(S.years || S.categories.length || S.topics.length);
+  function opacity() {
+    if (!filtering()) return 0.8;
+    return S.pts.ids.map((_, i) => (passes(i) ? 0.85 : 0.08));
+  }
+  function readFilters() {
+    const num = el => (el.value === '' ? null : Number(el.value));
+    const lo = num($.y0), hi = num($.y1);
+    S.years = lo === null && hi === null ? null : [lo, hi];
+    S.categories = Array.from($.cats.selectedOptions, o => o.value);
+    S.topics = Array.from($.tops.selectedOptions, o => Number(o.value));
+  }
+  function showFilters() {
+    $.y0.value = S.years && S.years[0] !== null ? S.years[0] : '';
+    $.y1.value = S.years && S.years[1] !== null ? S.years[1] : '';
+    for (const o of $.cats.options) o.selected = S.categories.includes(o.value);
+    for (const o of $.tops.options) o.selected = S.topics.includes(Number(o.value));
+  }
+  async function filtersChanged() {
+    await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()});
+    timeline();
+    await rerun();
+  }
+  function clearFilters() {
+    S.years = null; S.categories = []; S.topics = []; showFilters(); filtersChanged();
+  }
+
+  // -- queries -------------------------------------------------------------------------------
+  function showHits(hits, point, note) {
+    S.hits = hits; S.point = point;
+    resultsPanel($.results, hits, note, openPaper);
+    setMarks($.map, S.pts, S.index, hits, point, S.paper);
+    saveUrl();
+  }
+  async function fromBox() {
+    S.text = $.box.value.trim();
+    if (!S.text && !S.examples.length) return;
+    if (S.text && !S.examples.length && !S.negatives.length) {
+      let p = null;
+      try { p = await api('paper', {id: S.text}); } catch (e) { p = null; }
+      if (p && (p.id === S.text || p.title.toLowerCase() === S.text.toLowerCase() || S.text.length < 200)) {
+        await openPaper(p.id, true);
+        return;
+      }
+    }
+    await runSearch();
+  }
+  async function runSearch() {
+    chips($.chips, S.examples, S.negatives, titleOf, removeChip);
+    if (!S.text && !S.examples.length) { showHits([], null, ''); return; }
+    const waitModel = S.text && !S.info.model_loaded;
+    const body = {k: 20, ...filterParams()};
+    if (S.text) body.text = S.text;
+    if (S.examples.length) body.examples = S.examples;
+    if (S.negatives.length) body.negatives = S.negatives;
+    let r;
+    try { r = await call('search', body, waitModel ? 'loading the model…' : 'searching…'); } catch (e) { return; }
+    if (S.text) S.info.model_loaded = true;
+    showHits(r.hits, r.point, S.examples.length ? `like ${S.examples.length} example(s)` : '');
+  }
+  async function rerun() {
+    if (S.text || S.examples.length) await runSearch();
+    if (S.paper) await openPaper(S.paper, S.hits.length === 0 && !S.text);
+  }
+  const titleOf = id => { const i = S.index.get(id); return i === undefined ? id : S.pts.title[i]; };
+  function removeChip(id, kind) {
+    if (kind === 'pos') S.examples = S.examples.filter(x => x !== id);
+    else S.negatives = S.negatives.filter(x => x !== id);
+    runSearch();
+  }
+
+  // -- a paper's card --------------------------------------------------------------------------
+  async function openPaper(id, asResults = false) {
+    let p;
+    try { p = await call('paper', {id}, 'opening…'); } catch (e) { return; }
+    S.paper = p.id;
+    cardPanel($.card, p, {
+      close: () => { S.paper = null; clear($.card); setMarks($.map, S.pts, S.index, S.hits, S.point, null); saveUrl(); },
+      more: pid => { if (!S.examples.includes(pid)) S.examples.push(pid); S.negatives = S.negatives.filter(x => x !== pid); runSearch(); },
+      less: pid => { if (!S.negatives.includes(pid)) S.negatives.push(pid); S.examples = S.examples.filter(x => x !== pid); runSearch(); },
+      show: pid => { const i = S.index.get(pid); zoomTo($.map, [S.pts.x[i]], [S.pts.y[i]]); },
+    });
+    setMarks($.map, S.pts, S.index, S.hits, S.point, S.paper);
+    saveUrl();
+    let r;
+    try { r = await call('related', {id: p.id, k: 10, ...filterParams()}, 'finding related papers…'); } catch (e) {
+      relatedInto(document.getElementById('card-related'), [], openPaper); return;
+    }
+    const box = $.card.querySelector('#card-related');
+    if (box) relatedInto(box, r.hits, openPaper);
+    if (asResults) showHits(r.hits, null, `related to: ${p.title}`);
+  }
+
+  // -- selection, export, timeline, topics -----------------------------------------------------
+  function setSelection(rows, range) {
+    S.selection = rows; S.range = range || null;
+    const data = rows.map(i => ({id: S.pts.ids[i], title: S.pts.title[i], year: S.pts.year[i]}));
+    selectionPanel($.sel, data, S.sort, {
+      sort: key => { S.sort = {key, dir: S.sort.key === key ? -S.sort.dir : 1}; setSelection(S.selection, S.range); },
+      like: () => { S.examples = data.slice(0, 100).map(d => d.id); S.negatives = []; S.text = ''; $.box.value = ''; runSearch(); },
+      export: fmt => exportAs(data.map(d => d.id), fmt),
+      clear: () => { Plotly.restyle($.map, {selectedpoints: [null]}, [0]); setSelection([]); },
+      open: id => openPaper(id),
+    });
+    timeline();
+  }
+  async function exportAs(ids, format) {
+    let r;
+    try { r = await call('export', {ids, format}, 'exporting…'); } catch (e) { return; }
+    const url = URL.createObjectURL(r.blob);
+    const a = h('a', {href: url, download: r.filename, hidden: true});
+    document.body.appendChild(a); a.click(); a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+  function timeline() {
+    const P = S.pts, monthly = Boolean(P.month) && S.info.year_range &&
+      S.info.year_range[1] - S.info.year_range[0] <= 1;
+    const rows = S.selection.length ? S.selection : P.ids.map((_, i) => i).filter(i => !filtering() || passes(i));
+    S.monthly = monthly;
+    return drawTimeline($.timeline, rows.map(i => (monthly ? P.month[i] : P.year[i])));
+  }
+  function zoomTopic(t) {
+    const rows = S.pts.topic.flatMap((c, i) => (c === t ? [i] : []));
+    zoomTo($.map, rows.map(i => S.pts.x[i]), rows.map(i => S.pts.y[i]));
+  }
+
+  // -- the URL carries the state ---------------------------------------------------------------
+  function saveUrl() {
+    const q = new URLSearchParams();
+    if (S.text) q.set('q', S.text);
+    for (const e of S.examples) q.append('ex', e);
+    for (const e of S.negatives) q.append('not', e);
+    if (S.years) q.set('years', `${S.years[0] ?? ''}-${S.years[1] ?? ''}`);
+    for (const c of S.categories) q.append('cat', c);
+    for (const t of S.topics) q.append('topic', t);
+    if (S.paper) q.set('paper', S.paper);
+    if (S.mode) q.set('mode', S.mode);
+    if (S.colorBy !== 'topic') q.set('color', S.colorBy);
+    const hash = q.toString();
+    if (hash !== location.hash.slice(1) && root.dataset.transport === 'fetch') {
+      history.replaceState(null, '', hash ? '#' + hash : location.pathname);
+    }
+  }
+  async function loadUrl() {
+    if (root.dataset.transport !== 'fetch') return;
+    const q = new URLSearchParams(location.hash.slice(1));
+    S.text = q.get('q') || ''; $.box.value = S.text;
+    S.examples = q.getAll('ex'); S.negatives = q.getAll('not');
+    const m = /^(\d*)-(\d*)$/.exec(q.get('years') || '');
+    S.years = m && (m[1] || m[2]) ? [m[1] ? Number(m[1]) : null, m[2] ? Number(m[2]) : null] : null;
+    S.categories = q.getAll('cat'); S.topics = q.getAll('topic').map(Number);
+    S.mode = q.get('mode') || ''; $.mode.value = S.mode;
+    S.colorBy = q.get('color') || 'topic'; $.color.value = S.colorBy;
+    showFilters();
+    if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()});
+    if (S.text || S.examples.length) await runSearch();
+    const paper = q.get('paper');
+    if (paper) await openPaper(paper, !S.text && !S.examples.length);
+    timeline();
+  }
+
+  // -- start -------------------------------------------------------------------------------------
+  status('loading the corpus…');
+  [S.info, S.pts] = await Promise.all([api('info'), api('points')]);
+  S.pts.ids.forEach((id, i) => S.index.set(id, i));
+  $.title.textContent = `explorer: ${S.info.corpus} (${S.info.papers.toLocaleString('en')} papers)`;
+  clear($.mode, h('option', {value: ''}, `ranking: ${S.info.default_mode}`),
+    S.info.modes.filter(m => m !== S.info.default_mode).map(m => h('option', {value: m}, 'ranking: ' + m)));
+  clear($.cats, S.info.categories.slice(0, 200).map(c => h('option', {value: c.name}, `${c.name} (${c.count})`)));
+  clear($.tops, S.info.topics.map(t => h('option', {value: t.id}, `${t.label} (${t.size})`)));
+  topicsPanel($.topicList, S.info.topics, zoomTopic);
+  resultsPanel($.results, [], '', openPaper);
+  await drawMap($.map, S.pts, S.info, {colorBy: S.colorBy, opacity: 0.8});
+  await timeline();
+  $.map.on('plotly_click', ev => {
+    const pt = ev.points && ev.points[0];
+    if (!pt) return;
+    const id = pt.curveNumber === 0 ? S.pts.ids[pt.pointIndex] : (pt.customdata ?? null);
+    if (id) openPaper(id);
+  });
+  $.map.on('plotly_selected', ev => {
+    const rows = ev ? ev.points.filter(p => p.curveNumber === 0).map(p => p.pointIndex) : [];
+    setSelection(Array.from(new Set(rows)), ev && (ev.range || ev.lassoPoints) ? (ev.range || {lasso: ev.lassoPoints}) : null);
+  });
+  $.map.on('plotly_deselect', () => setSelection([]));
+  $.timeline.on('plotly_selected', ev => {
+    if (!ev || !ev.points.length) return;
+    const keys = ev.points.map(p => String(p.x)).sort();
+    const y = k => Number(k.slice(0, 4));
+    S.years = [y(keys[0]), y(keys[keys.length - 1])];
+    showFilters(); filtersChanged();
+  });
+  for (const el of [$.y0, $.y1, $.cats, $.tops]) el.addEventListener('change', () => { readFilters(); filtersChanged(); });
+  $.mode.addEventListener('change', () => { S.mode = $.mode.value; rerun(); });
+  $.color.addEventListener('change', () => { S.colorBy = $.color.value; restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()}); saveUrl(); });
+  status('');
+  await loadUrl();
+  timeline();
+  root.dataset.ready = 'true';
+  return S;
+}
+
+const el = document.getElementById('explorer-app');
+if (el && el.dataset.transport === 'fetch') {
+  mount(el).catch(e => {
+    const s = document.getElementById('status');
+    if (s) s.textContent = 'Error: ' + (e && e.message ? e.message : 'the page could not start');
+  });
+}

@@ -1,0 +1,140 @@
+// The page's panels, built with createElement: every corpus string reaches the DOM as a text
+// node (never innerHTML), and a link only when it is http(s).
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'hidden') el.hidden = true;
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.appendChild(typeof c === 'string' || typeof c === 'number'
+      ? document.createTextNode(String(c)) : c);
+  }
+  return el;
+}
+
+export function clear(el, ...children) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  for (const c of children.flat()) if (c) el.appendChild(c);
+  return el;
+}
+
+export function safeLink(url, text) {
+  let ok = false;
+  try {
+    const u = new URL(url);
+    ok = u.protocol === 'https:' || u.protocol === 'http:';
+  } catch (e) { ok = false; }
+  if (!ok) return null;
+  return h('a', {href: url, target: '_blank', rel: 'noopener noreferrer', class: 'ext'}, text);
+}
+
+function why(w) {
+  if (!w) return null;
+  const terms = (w.shared_terms || []).map(t => t.term).slice(0, 6);
+  const s = w.sentences;
+  return h('div', {class: 'why'},
+    terms.length ? h('div', {class: 'terms'}, 'shared terms: ', terms.join(', ')) : null,
+    s && s.a && s.b ? h('div', {class: 'pair'},
+      h('q', {}, s.a), ' ↔ ', h('q', {}, s.b)) : null);
+}
+
+// One ranked hit: its title opens the card.
+export function hitItem(hit, onOpen) {
+  const meta = [hit.year, (hit.categories || [])[0]].filter(Boolean).join(' · ');
+  return h('li', {class: 'hit', dataset: {id: hit.id}},
+    h('button', {class: 'title link', type: 'button', on: {click: () => onOpen(hit.id)}},
+      hit.title),
+    h('span', {class: 'meta'}, ` ${meta} · ${Number(hit.score).toFixed(3)}`),
+    why(hit.why));
+}
+
+export function resultsPanel(el, hits, note, onOpen) {
+  clear(el,
+    note ? h('p', {class: 'note'}, note) : null,
+    hits.length ? h('ol', {class: 'hits', id: 'result-list'}, hits.map(x => hitItem(x, onOpen)))
+      : h('p', {class: 'empty'}, 'No results yet: search for a paper id, a title or any text.'));
+}
+
+// A paper's card: its fields, link, buttons and related papers (filled in later).
+export function cardPanel(el, p, actions) {
+  const link = safeLink(p.url, p.url);
+  clear(el,
+    h('div', {class: 'card', id: 'paper-card', dataset: {id: p.id}},
+      h('button', {class: 'close', type: 'button', 'aria-label': 'close',
+        on: {click: actions.close}}, '×'),
+      h('h3', {class: 'card-title'}, p.title),
+      h('p', {class: 'authors'}, (p.authors || []).join(', ') + (p.et_al ? ' et al.' : '')),
+      h('p', {class: 'meta'},
+        [p.date || p.year, (p.categories || []).join(' '), p.topic_label ? 'topic: ' + p.topic_label : '']
+          .filter(Boolean).join(' · ')),
+      h('p', {class: 'id'}, p.id, ' ', link),
+      h('p', {class: 'abstract'}, p.abstract),
+      h('div', {class: 'buttons'},
+        h('button', {type: 'button', id: 'more-like', on: {click: () => actions.more(p.id)}},
+          'more like this'),
+        h('button', {type: 'button', id: 'less-like', on: {click: () => actions.less(p.id)}},
+          'less like this'),
+        h('button', {type: 'button', id: 'show-on-map', on: {click: () => actions.show(p.id)}},
+          'show on map')),
+      h('h4', {}, 'Related'),
+      h('div', {class: 'related', id: 'card-related'}, h('p', {class: 'note'}, 'loading…'))));
+}
+
+export function relatedInto(el, hits, onOpen) {
+  clear(el, hits.length ? h('ol', {class: 'hits'}, hits.map(x => hitItem(x, onOpen)))
+    : h('p', {class: 'empty'}, 'no related papers pass the filters'));
+}
+
+// The selection as a table, sortable by year and title; its buttons act on the whole selection.
+export function selectionPanel(el, rows, sort, actions) {
+  if (!rows.length) { clear(el); el.hidden = true; return; }
+  el.hidden = false;
+  const key = sort.key, dir = sort.dir;
+  const sorted = rows.slice().sort((a, b) => {
+    const va = a[key] ?? '', vb = b[key] ?? '';
+    return (va < vb ? -1 : va > vb ? 1 : 0) * dir;
+  });
+  const th = (k, label) => h('th', {},
+    h('button', {type: 'button', class: 'link sort', dataset: {key: k},
+      on: {click: () => actions.sort(k)}}, label + (key === k ? (dir > 0 ? ' ▲' : ' ▼') : '')));
+  clear(el,
+    h('h2', {}, `Selection: ${rows.length} papers`),
+    h('div', {class: 'buttons'},
+      h('button', {type: 'button', id: 'like-these', on: {click: actions.like}},
+        'papers like these'),
+      ...['csv', 'jsonl', 'bibtex'].map(f => h('button', {type: 'button', id: 'export-' + f,
+        on: {click: () => actions.export(f)}}, 'export ' + {csv: 'CSV', jsonl: 'JSON Lines',
+        bibtex: 'BibTeX'}[f])),
+      h('button', {type: 'button', id: 'clear-selection', on: {click: actions.clear}}, 'clear')),
+    h('table', {class: 'selection', id: 'selection-table'},
+      h('thead', {}, h('tr', {}, th('year', 'year'), th('title', 'title'), h('th', {}, 'id'))),
+      h('tbody', {}, sorted.map(r => h('tr', {dataset: {id: r.id}},
+        h('td', {}, r.year ?? ''),
+        h('td', {}, h('button', {type: 'button', class: 'link',
+          on: {click: () => actions.open(r.id)}}, r.title)),
+        h('td', {class: 'id'}, r.id))))));
+}
+
+export function topicsPanel(el, topics, onZoom) {
+  clear(el, h('h2', {}, `Topics (${topics.length})`),
+    h('ol', {class: 'topics', id: 'topic-list'}, topics.map(t => h('li', {dataset: {topic: t.id}},
+      h('button', {type: 'button', class: 'link topic', on: {click: () => onZoom(t.id)}},
+        t.label),
+      h('span', {class: 'meta'}, ` ${t.size} papers`),
+      h('ul', {class: 'tops'}, (t.papers || []).slice(0, 3).map(p => h('li', {}, p.title)))))));
+}
+
+export function chips(el, examples, negatives, titleOf, onRemove) {
+  const chip = (id, kind) => h('span', {class: 'chip ' + kind, dataset: {id}},
+    (kind === 'neg' ? '− ' : '+ ') + titleOf(id),
+    h('button', {type: 'button', class: 'x', 'aria-label': 'remove',
+      on: {click: () => onRemove(id, kind)}}, '×'));
+  clear(el, examples.map(i => chip(i, 'pos')), negatives.map(i => chip(i, 'neg')));
+}

@@ -1,0 +1,113 @@
+// The map (plotly scattergl) and the timeline (a plotly bar chart). Plotly renders hover text
+// and annotations as pseudo-HTML: corpus text goes through esc() first.
+
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2',
+  '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173',
+  '#3182bd', '#e6550d', '#31a354', '#756bb1', '#636363'];
+const NOISE = '#c8c8c8';
+const CONFIG = {displaylogo: false, scrollZoom: true, responsive: true,
+  modeBarButtonsToRemove: ['sendChartToCloud', 'toImage'], showSendToCloud: false};
+
+export function esc(s) {
+  return String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function wrap(s, n) {
+  const out = [];
+  let line = '';
+  for (const w of String(s).split(/\s+/)) {
+    if (line && (line + ' ' + w).length > n) { out.push(line); line = w; } else line = line ? line + ' ' + w : w;
+  }
+  if (line) out.push(line);
+  return out.slice(0, 3).map(esc).join('<br>');
+}
+
+export function colours(pts, by) {
+  const n = pts.ids.length;
+  if (by === 'year') {
+    const ys = pts.year.filter(y => y !== null);
+    const lo = Math.min(...ys), hi = Math.max(...ys);
+    return {color: pts.year.map(y => (y === null ? lo : y)), colorscale: 'Viridis', cmin: lo,
+      cmax: hi === lo ? lo + 1 : hi, showscale: true, colorbar: {thickness: 10, len: 0.5}};
+  }
+  if (by === 'category') {
+    const idx = new Map();
+    return {color: pts.category.map(c => {
+      if (c === null) return NOISE;
+      if (!idx.has(c)) idx.set(c, idx.size);
+      return PALETTE[idx.get(c) % PALETTE.length];
+    }), showscale: false};
+  }
+  return {color: Array.from({length: n}, (_, i) => {
+    const t = pts.topic[i];
+    return t < 0 ? NOISE : PALETTE[t % PALETTE.length];
+  }), showscale: false};
+}
+
+export function drawMap(el, pts, info, opts) {
+  const hover = pts.title.map((t, i) => '<b>' + wrap(t, 60) + '</b><br>' + esc(pts.ids[i]) +
+    (pts.year[i] !== null ? ' · ' + pts.year[i] : ''));
+  const base = {type: 'scattergl', mode: 'markers', x: pts.x, y: pts.y, hovertext: hover,
+    hoverinfo: 'text', name: 'papers', showlegend: false,
+    marker: {size: pts.ids.length > 5000 ? 3 : 7, opacity: opts.opacity,
+      ...colours(pts, opts.colorBy)},
+    selected: {marker: {opacity: 1}}, unselected: {marker: {opacity: 0.35}}};
+  const annotations = info.topics.map(t => ({x: t.x, y: t.y, text: esc(t.label), showarrow: false,
+    font: {size: 11, color: '#222'}, bgcolor: 'rgba(255,255,255,0.7)'}));
+  const layout = {margin: {l: 10, r: 10, t: 10, b: 10}, dragmode: 'pan', hovermode: 'closest',
+    xaxis: {visible: false}, yaxis: {visible: false, scaleanchor: 'x'}, annotations,
+    plot_bgcolor: '#fff', uirevision: 'map'};
+  return Plotly.newPlot(el, [base, marks([], [], []), marks([], [], [], 'query'),
+    marks([], [], [], 'paper')], layout, CONFIG);
+}
+
+function marks(x, y, text, kind) {
+  const style = {query: {symbol: 'star', size: 18, color: '#d62728', line: {width: 1, color: '#000'}},
+    paper: {symbol: 'circle-open', size: 20, color: '#000', line: {width: 3}}}[kind] ||
+    {symbol: 'circle', size: 11, color: 'rgba(255,215,0,0.95)', line: {width: 1.5, color: '#000'}};
+  return {type: 'scattergl', mode: 'markers', x, y, hovertext: text, hoverinfo: 'text',
+    name: kind || 'results', showlegend: false, marker: style, customdata: []};
+}
+
+// Trace 1: the results; trace 2: where a free-text query lands; trace 3: the open paper.
+export function setMarks(el, pts, index, hits, point, paperId) {
+  const rows = hits.map(x => index.get(x.id)).filter(i => i !== undefined);
+  const upd = {x: [rows.map(i => pts.x[i]), point ? [point[0]] : [], []],
+    y: [rows.map(i => pts.y[i]), point ? [point[1]] : [], []],
+    hovertext: [rows.map((i, r) => `#${r + 1} ${esc(pts.title[i])}`), ['your query'], []],
+    customdata: [rows.map(i => pts.ids[i]), [], []]};
+  const p = paperId === null ? undefined : index.get(paperId);
+  if (p !== undefined) {
+    upd.x[2] = [pts.x[p]]; upd.y[2] = [pts.y[p]]; upd.hovertext[2] = [esc(pts.title[p])];
+    upd.customdata[2] = [pts.ids[p]];
+  }
+  return Plotly.restyle(el, upd, [1, 2, 3]);
+}
+
+export function restyleBase(el, pts, opts) {
+  const c = colours(pts, opts.colorBy);
+  return Plotly.restyle(el, {'marker.opacity': [opts.opacity], 'marker.color': [c.color],
+    'marker.colorscale': [c.colorscale || null], 'marker.showscale': [c.showscale],
+    'marker.cmin': [c.cmin], 'marker.cmax': [c.cmax]}, [0]);
+}
+
+export function zoomTo(el, xs, ys) {
+  if (!xs.length) return null;
+  const pad = (a, b) => Math.max((b - a) * 0.15, 0.5);
+  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  return Plotly.relayout(el, {'xaxis.range': [x0 - pad(x0, x1), x1 + pad(x0, x1)],
+    'yaxis.range': [y0 - pad(y0, y1), y1 + pad(y0, y1)]});
+}
+
+// Papers per year (or per month when the corpus spans at most two years).
+export function drawTimeline(el, keys) {
+  const counts = new Map();
+  for (const k of keys) if (k !== null && k !== undefined) counts.set(k, (counts.get(k) || 0) + 1);
+  const xs = Array.from(counts.keys()).sort();
+  const data = [{type: 'bar', x: xs.map(String), y: xs.map(k => counts.get(k)),
+    marker: {color: '#4c78a8'}, hovertemplate: '%{x}: %{y}<extra></extra>'}];
+  const layout = {margin: {l: 30, r: 10, t: 4, b: 24}, height: 110, dragmode: 'select',
+    selectdirection: 'h', xaxis: {type: 'category', fixedrange: true},
+    yaxis: {fixedrange: true}, bargap: 0.1};
+  return Plotly.react(el, data, layout, {displayModeBar: false, responsive: true});
+}
