@@ -150,7 +150,8 @@ class Explorer:
     def model_loaded(self) -> bool:
         """Whether the model is in memory: a free-text query loads it first (seconds)."""
         e = self._embedder
-        return e is not None and e._backend is not None
+        # An embedder passed in without lazy loading (`build(embedder=…)`) counts as loaded.
+        return e is not None and getattr(e, "_backend", e) is not None
 
     @property
     def vectors(self) -> NDArray[np.float32]:

@@ -203,7 +203,7 @@ def create_app(ex: Explorer) -> FastAPI:
     @app.exception_handler(ExplorerError)
     async def explorer_error(request: Request, exc: ExplorerError) -> JSONResponse:
         msg = str(exc).replace("\n", " ")
-        return _error(404 if msg.startswith(("unknown paper", "no paper")) else 400, msg)
+        return _error(404 if msg.startswith("no paper has the id or title") else 400, msg)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
