@@ -92,3 +92,36 @@ def test_pick_terms_grows_and_dedupes():
         ("robot arms", 0.05, 1),
     ]  # in a third of the robot papers only: no growth
     assert pick_terms(ranked, 4) == ["large language models", "games", "robot", "fairness"]
+
+
+def test_generic_filler_is_left_out_of_labels():
+    # "training" and "setting" are in every abstract: filler. "robot" is common in the corpus
+    # too, but nearly all its papers are in topic 0: there it names the topic.
+    words = {0: "grasping, gripper, robot", 1: "voting, ballots", 2: "spectrum, antenna, radio"}
+    texts, labels = [], []
+    for c, topic_words in words.items():
+        for i in range(20):
+            texts.append(f"{topic_words}, training setting, sample{c}x{i % 7}.")
+            labels.append(c)
+    texts += ["robot, training setting."] * 2
+    labels += [1, 1]
+    labels = np.array(labels)
+    before = label_clusters(texts, labels, common=0)
+    after = label_clusters(texts, labels)
+    filler = {"training", "setting", "training setting"}
+    assert any(filler & set(n.split(" · ")) for n in before.values())
+    for name in after.values():
+        assert not filler & set(name.split(" · ")), name
+    assert "robot" in after[0].split(" · ")
+    assert "robot" not in after[1].split(" · ")
+
+
+def test_a_word_names_only_the_topic_it_is_most_distinctive_of():
+    texts = ["video, motion, diffusion"] * 5 + ["video, motion"] * 5
+    texts += ["diffusion, image, editing"] * 6 + ["diffusion"] * 4
+    texts += ["graph networks nodes"] * 20
+    labels = np.array([0] * 10 + [1] * 10 + [2] * 20)
+    names = label_clusters(texts, labels, n_terms=3)
+    has = [c for c, n in names.items() if "diffusion" in n.split(" · ")]
+    assert has == [1]  # in all of topic 1's papers, but only in topic 0's alongside better words
+    assert label_clusters(texts, labels, n_terms=3, common=0)[0].count("diffusion") == 1

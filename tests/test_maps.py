@@ -31,7 +31,7 @@ def paper_traces(fig):
     return [t for t in fig.data if t.customdata is not None]
 
 
-def annotation_boxes(fig, margin=placement.MARGIN):
+def annotation_boxes(fig, margin=placement.MARGIN_LEGEND):  # topic colours: legend room
     """(x0, x1, y0, y1) in data units of every label annotation, as the page will draw it."""
     bounds = (*fig.layout.xaxis.range, *fig.layout.yaxis.range)
     sx, sy = placement.px_per_unit(bounds, margin)
@@ -48,7 +48,7 @@ def test_every_paper_is_one_point_with_its_id(seed_topics):
     ids = [i for t in paper_traces(fig) for i in t.customdata]
     assert sorted(ids) == sorted(p.id for p in papers)
     assert all(t.type == "scattergl" for t in fig.data)
-    noise = [t for t in fig.data if t.name == "noise"]
+    noise = [t for t in fig.data if t.name.startswith("no topic (")]
     assert noise and noise[0].marker.color == figure.NOISE_COLOR
     assert len(noise[0].customdata) == int((labels < 0).sum())
 

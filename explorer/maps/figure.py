@@ -23,8 +23,8 @@ from explorer.maps.placement import (
     HEIGHT,
     LABEL_FONT,
     MARGIN,
+    MARGIN_LEGEND,
     MARGIN_SCALE,
-    WIDTH,
     bounds_of,
     place_labels,
     px_per_unit,
@@ -36,10 +36,10 @@ if TYPE_CHECKING:  # plotly is imported when a figure is drawn, not when the CLI
     import plotly.graph_objects as go
 
 
-PALETTE = (  # Plotly's D3 + Dark24-like qualitative colours, easy to tell apart on white
-    "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #17becf #bcbd22 #7f7f7f "
-    "#3366cc #dc3912 #109618 #990099 #0099c6 #dd4477 #66aa00 #b82e2e #316395 #994499"
-).split()
+# Paul Tol's "muted" qualitative scheme: nine colours told apart with every common colour
+# vision deficiency (min CAM02-UCS ΔE 11.8 under simulated deuteranomaly, protanomaly and
+# tritanomaly; tests/test_maps.py), none grey: grey is only for noise and "other".
+PALETTE = "#332288 #88CCEE #44AA99 #117733 #999933 #DDCC77 #CC6677 #882255 #AA4499".split()
 NOISE_COLOR = "#c8c8c8"
 
 
@@ -86,6 +86,30 @@ def hover_text(
 
 def _colors(values: Sequence[Any]) -> dict[Any, str]:
     return {v: PALETTE[i % len(PALETTE)] for i, v in enumerate(values)}
+
+
+def topic_colors(xy: NDArray[np.floating], labels: NDArray[np.integer]) -> dict[int, str]:
+    """A palette colour per topic such that topics sharing one lie far apart on the map.
+
+    Nine colours cannot tell 30 topics apart by colour alone (the labels and legend do), but
+    neighbours should never look like one topic: biggest first, each topic takes the colour
+    whose nearest topic of that colour is farthest from its centre (an unused colour first).
+    """
+    xy = np.asarray(xy, dtype=np.float64)
+    labels = np.asarray(labels)
+    ids = [int(c) for c, _ in Counter(labels[labels >= 0].tolist()).most_common()]
+    centres = {c: np.median(xy[labels == c], axis=0) for c in ids}
+    out: dict[int, str] = {}
+    for c in ids:
+        far = [
+            min(
+                (float(np.hypot(*(centres[c] - centres[d]))) for d in out if out[d] == col),
+                default=math.inf,
+            )
+            for col in PALETTE
+        ]
+        out[c] = PALETTE[int(np.argmax(far))]  # ties: the first such colour
+    return out
 
 
 def _decimal_date(date: str | None) -> float | None:
@@ -176,16 +200,19 @@ def map_figure(
         hover_text(p, label_names.get(int(c)) if c >= 0 else None, ranks.get(i), highlight.get(i))
         for i, (p, c) in enumerate(zip(papers, labels, strict=True))
     ]
-    cluster_colors = _colors(sorted(set(labels[labels >= 0].tolist())))
-    # One trace per group of rows (a legend entry when colouring by category).
+    cluster_colors = topic_colors(xy, labels)
+    # One trace per group of rows: a legend entry that toggles it (topics, categories).
     groups: list[tuple[str, list[int]]]
     values: list[Any] = []
     if coloring.kind == "topic":
         col = [cluster_colors[int(c)] if c >= 0 else NOISE_COLOR for c in labels]
         groups = [
-            ("noise", [i for i in range(n) if labels[i] < 0]),
-            ("papers", [i for i in range(n) if labels[i] >= 0]),
+            (f"{_esc(label_names.get(c) or f'topic {c}')} ({len(rows)})", rows)
+            for c in cluster_colors
+            for rows in [np.flatnonzero(labels == c).tolist()]
         ]
+        unassigned = np.flatnonzero(labels < 0).tolist()
+        groups.append((f"no topic ({len(unassigned)})", unassigned))
     elif coloring.kind == "groups":
         assert coloring.values is not None
         key = [v or "unknown" for v in _values(coloring, papers)]
@@ -218,7 +245,7 @@ def map_figure(
                 showscale=True,
                 colorbar=dict(title=coloring.title, thickness=12, x=1.0, xanchor="left"),
             )
-        _add_points(fig, xy, papers, hover, rows, name, marker, coloring.kind == "groups")
+        _add_points(fig, xy, papers, hover, rows, name, marker, coloring.kind != "scale")
     if ranks:
         rows = sorted(ranks, key=lambda i: -ranks[i])  # the best is drawn last, on top
         marker = dict(
@@ -243,11 +270,12 @@ def map_figure(
             )
         )
     bounds = bounds_of(np.vstack([xy, [query_point]]) if query_point is not None else xy)
-    margin = MARGIN_SCALE if coloring.kind == "scale" else MARGIN
+    margin = {"scale": MARGIN_SCALE, "topic": MARGIN_LEGEND}.get(coloring.kind, MARGIN)
     sx, sy = px_per_unit(bounds, margin)
     notes: list[dict[str, Any]] = []
     lines: list[dict[str, Any]] = []
-    for c, text, x, y, cx, cy, _, _ in place_labels(xy, labels, label_names, bounds, margin):
+    placed = place_labels(xy, labels, label_names, bounds, margin)
+    for c, text, x, y, cx, cy, _, _ in placed:
         notes.append(
             dict(
                 x=x,
@@ -274,11 +302,35 @@ def map_figure(
                     line=dict(color="#888", width=1, dash="dot"),
                 )
             )
+    named = sum(1 for c in cluster_colors if label_names.get(c))
+    if len(placed) < named:  # the map says so rather than drop labels silently
+        notes.append(
+            dict(
+                text=f"{named - len(placed)} of {named} topic labels did not fit: "
+                "zoom in, or read them in the legend",
+                xref="paper",
+                yref="paper",
+                x=0,
+                y=1,
+                xanchor="left",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=11, color="#555"),
+                name="labels left off",
+            )
+        )
     x0, x1, y0, y1 = bounds
+    legend = (
+        # a topic per entry: click hides it, double-click shows it alone; scrolls when long
+        dict(x=1.01, xanchor="left", y=1, yanchor="top", font=dict(size=11), title="topics")
+        if coloring.kind == "topic"
+        else dict(orientation="h", x=0, y=0, yanchor="top")
+    )
     fig.update_layout(
         annotations=notes,  # set once: add_annotation re-checks all earlier ones each time
         shapes=lines,
-        width=WIDTH,
+        # The width follows the page or the notebook cell; labels are placed for WIDTH.
+        autosize=True,
         height=HEIGHT,
         margin=margin,
         template="plotly_white",
@@ -286,7 +338,7 @@ def map_figure(
         hovermode="closest",
         xaxis=dict(range=[x0, x1], visible=False),
         yaxis=dict(range=[y0, y1], visible=False),
-        legend=dict(orientation="h", x=0, y=0, yanchor="top"),
+        legend=legend,
         dragmode="pan",
         hoverlabel=dict(align="left"),
     )

@@ -36,6 +36,12 @@ MAX_LABEL_DOCS = 10_000
 # A longer n-gram replaces a term it contains when at least this share of the cluster's
 # documents holding the term hold the n-gram ("gaussian" → "gaussian splatting").
 GROW = 0.6
+# Generic filler: a word among the corpus's COMMON_WORDS most frequent (by documents holding
+# it) names a topic alone only where it is at least MIN_LIFT times as common in the topic as
+# in the corpus ("training" everywhere is filler; "robot" in the robotics topic is not).
+# docs/quality.md measures it: filler terms 23% → 6% of the subset's label terms.
+COMMON_WORDS = 200
+MIN_LIFT = 3.0
 
 
 def terms(text: str, *, ngrams: int = 3, stop: frozenset[str] | None = None) -> list[str]:
@@ -108,7 +114,8 @@ def c_tf_idf(
 
 
 def _stems(term: str) -> set[str]:
-    return {stem(w) for w in term.split()}
+    """The stems of a term's words, hyphenated parts too ("high-quality" holds "quality")."""
+    return {stem(w) for w in term.replace("-", " ").split()}
 
 
 def _acronym(term: str) -> str:
@@ -176,14 +183,51 @@ def _sample_rows(labels: NDArray[np.integer], limit: int, seed: int) -> NDArray[
     return np.sort(np.concatenate(keep))
 
 
+def _within(a: str, b: str) -> bool:
+    """Whether one term is the other or a run of its words."""
+    return f" {a} " in f" {b} " or f" {b} " in f" {a} "
+
+
+def _generic(
+    vocab: Sequence[str], counts: sparse.csr_matrix, sizes: NDArray[np.float64], common: int
+) -> list[set[int]]:
+    """Per class, the vocabulary indices of generic terms it may not use (see MIN_LIFT): the
+    corpus's `common` most frequent words, and terms made of them only ("training setting"),
+    where they are not distinctive of the class."""
+    if common <= 0:
+        return [set() for _ in sizes]
+    df = np.asarray(counts.sum(axis=0)).ravel()  # documents holding each term, all classes
+    single = np.flatnonzero([" " not in t for t in vocab])
+    words = {vocab[j] for j in single[np.argsort(-df[single], kind="stable")[:common]]}
+    plain = np.array([all(w in words for w in t.split()) for t in vocab])
+    cand = np.flatnonzero(plain)
+    n = sizes.sum()
+    share = counts[:, cand].toarray() / np.maximum(sizes, 1.0)[:, None]  # (c, m)
+    lift = share / np.maximum(df[cand] / n, 1e-12)
+    out = []
+    for row, size in enumerate(sizes):
+        # A topic of 40% of the corpus can lift a word 2.5 times at most: ask half of that.
+        need = min(MIN_LIFT, 0.5 * n / max(size, 1.0))
+        out.append({int(j) for j, x in zip(cand, lift[row], strict=True) if x < need})
+    return out
+
+
 def label_clusters(
-    texts: Sequence[str], labels: NDArray[np.integer], *, n_terms: int = 4, seed: int = 42
+    texts: Sequence[str],
+    labels: NDArray[np.integer],
+    *,
+    n_terms: int = 4,
+    seed: int = 42,
+    common: int = COMMON_WORDS,
 ) -> dict[int, str]:
     """Name each cluster (labels >= 0) by its top c-TF-IDF terms: {cluster: "a · b · c · d"}.
 
     `texts` (n,) align with `labels` (n,); noise (-1) gets no name. Terms that repeat a word
-    of a better term are skipped, so a label never says "game · games". Corpora larger than
-    MAX_LABEL_DOCS are labelled from a seeded sample of each cluster.
+    of a better term are skipped, so a label never says "game · games". Generic filler is left
+    out: a word among the corpus's `common` most frequent names a topic alone only where it is
+    distinctive (MIN_LIFT; `common=0` turns this off), and a word chosen for several topics is
+    kept only by the one where it is most distinctive. Corpora larger than MAX_LABEL_DOCS are
+    labelled from a seeded sample of each cluster.
     """
     labels = np.asarray(labels)
     if len(texts) != len(labels):
@@ -193,13 +237,38 @@ def label_clusters(
     if not classes:
         return {}
     scores = _weigh(counts)
-    names: dict[int, str] = {}
+    sizes = np.array([np.sum(labels[rows] == c) for c in classes], dtype=np.float64)
+    banned = _generic(vocab, counts, sizes, common)
+    ranked: dict[int, list[tuple[str, float, float]]] = {}
     for row, c in enumerate(classes):
         if c < 0:
             continue
         r, k = scores.getrow(row), counts.getrow(row)
         # Best score first; ties broken alphabetically (the vocabulary is sorted) for stability.
         order = np.lexsort((r.indices, -r.data))[: 25 * n_terms]
-        ranked = [(vocab[j], float(r[0, j]), float(k[0, j])) for j in r.indices[order]]
-        names[int(c)] = LABEL_SEPARATOR.join(pick_terms(ranked, n_terms))
-    return names
+        generic = [vocab[j] for j in banned[row] if " " not in vocab[j]]
+        ranked[row] = [
+            (vocab[j], float(r[0, j]), float(k[0, j]))
+            for j in r.indices[order]
+            # a generic word, or a form of one ("evaluating" for "evaluation"), is not a name
+            if j not in banned[row] and (" " in vocab[j] or not _repeats(vocab[j], generic))
+        ]
+    index = {t: j for j, t in enumerate(vocab)}
+    picked = {row: pick_terms(terms_, n_terms) for row, terms_ in ranked.items()}
+    for _ in range(3):  # a term in several labels stays where it is most distinctive
+        users: dict[str, list[int]] = {}
+        for row, chosen in picked.items():
+            for t in chosen:
+                users.setdefault(t, []).append(row)
+        # Words only: "large language models" may name two topics that each say more besides.
+        shared = {t: rs for t, rs in users.items() if len(rs) > 1 and " " not in t}
+        if not shared or common <= 0:
+            break
+        for t, rows_ in shared.items():
+            j = index[t]
+            keep = max(rows_, key=lambda r: (counts[r, j] / max(sizes[r], 1.0), -r))
+            for r in rows_:
+                if r != keep:  # nor a part of it ("large language" of "large language models")
+                    ranked[r] = [x for x in ranked[r] if not _within(x[0], t)]
+                    picked[r] = pick_terms(ranked[r], n_terms)
+    return {int(classes[row]): LABEL_SEPARATOR.join(chosen) for row, chosen in picked.items()}

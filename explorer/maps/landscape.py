@@ -22,7 +22,8 @@ from explorer.maps import topics
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 
-FORMAT_VERSION = 1
+# 2: labels without generic filler (maps/labels.py); a saved landscape of 1 is laid out again.
+FORMAT_VERSION = 2
 CLUSTERERS = ("auto", "map", "vectors")
 
 

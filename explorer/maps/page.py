@@ -60,22 +60,62 @@ _SEARCH_JS = """
 """
 
 
+# Labels were placed for a 1200-pixel figure; the page fills the window, whatever its size. After
+# every redraw (resize, zoom), a topic label that overlaps a bigger topic's label is hidden,
+# and the page says how many are hidden: zooming in brings them back.
+_LABELS_JS = """
+(function () {
+  var gd = document.getElementById('{plot_id}');
+  var note = document.createElement('div');
+  note.id = 'explorer-hidden-labels';
+  note.style.cssText = 'position:fixed;bottom:6px;left:10px;z-index:10;font:12px sans-serif;' +
+    'color:#555;background:rgba(255,255,255,0.85);padding:2px 6px';
+  document.body.appendChild(note);
+  function tidy() {
+    var kept = [], hidden = 0;
+    gd.querySelectorAll('.annotation').forEach(function (g) {
+      var i = Number(g.getAttribute('data-index'));
+      var a = (gd.layout.annotations || [])[i];
+      if (!a || String(a.name || '').indexOf('topic ') !== 0) return;
+      g.style.visibility = '';
+      var r = g.getBoundingClientRect();
+      var hit = kept.some(function (k) {
+        return r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom;
+      });
+      if (hit) { g.style.visibility = 'hidden'; hidden += 1; } else { kept.push(r); }
+    });
+    var what = hidden === 1 ? ' topic label hides' : ' topic labels hide';
+    note.textContent = hidden ?
+      hidden + what + ' behind others at this size: zoom in to see them' : '';
+  }
+  gd.on('plotly_afterplot', tidy);
+  tidy();
+})();
+"""
+
+
 def to_html(fig: go.Figure, *, search: bool = True) -> str:
-    """The figure as one self-contained HTML page: plotly.js inline, no external URL fetched."""
+    """The figure as one self-contained HTML page: plotly.js inline, no external URL fetched.
+
+    The figure fills the window (its fixed height is for notebooks) and follows resizes.
+    """
+    fig = go.Figure(fig).update_layout(height=None, width=None, autosize=True)
     page = fig.to_html(
         include_plotlyjs=True,  # inline (~4.7 MB): the page must open offline, never "cdn"
         include_mathjax=False,
         full_html=True,
         div_id="explorer-map",
+        default_width="100%",
+        default_height="97vh",
         config={
             "displaylogo": False,
             "scrollZoom": True,
-            "responsive": False,
+            "responsive": True,
             # plotly.js offers to upload the chart to Plotly Cloud: never, from an offline map.
             "modeBarButtonsToRemove": ["sendChartToCloud"],
             "showSendToCloud": False,
         },
-        post_script=_SEARCH_JS if search else None,
+        post_script=[_LABELS_JS, *([_SEARCH_JS] if search else [])],
     )
     title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "explorer map"
     # Plotly's writer escapes <, > and / inside its JSON, so corpus text cannot close the
