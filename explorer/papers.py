@@ -85,7 +85,8 @@ class Hit:
     sentence alignment + 0.2 × BM25 ("sentences", the default), each scaled to [0, 1] over the
     candidates (so the first hit often scores 1.000). `cosine` is the
     cosine similarity of the paper's vector and the query's, whatever the mode: comparable
-    across queries and modes. `to_dict` adds the paper's `url` where its id allows one.
+    across queries and modes. `topic` is the label of the paper's topic on the corpus's map
+    (None without a map). `to_dict` adds the paper's `url` where its id allows one.
     """
 
     paper: Paper
@@ -93,6 +94,7 @@ class Hit:
     rank: int
     why: dict[str, Any] | None = field(default=None, compare=False)
     cosine: float | None = None  # cosine similarity to the query, whatever the mode
+    topic: str | None = field(default=None, compare=False)  # its topic's label on the map
 
     def to_dict(self) -> dict[str, Any]:
         p = self.paper
@@ -106,6 +108,7 @@ class Hit:
             "year": p.year,
             "categories": list(p.categories),
             "url": ids.url(p.id),
+            "topic": self.topic,
             "abstract": p.abstract,
         }
         if self.why is not None:

@@ -83,6 +83,7 @@ class Explorer:
         self._lexical = lexical
         self._sentence_store: SentenceVectors | None = None
         self._land = land
+        self._topic_names: list[str | None] | None = None
         self.report: BuildReport | None = None  # set by `build`
 
     # -- building and opening -------------------------------------------------------------
@@ -411,6 +412,9 @@ class Explorer:
             diverse=diverse,
             sentences=store,
         )
+        topics_of = self._topic_labels()
+        if topics_of is not None:
+            hits = [replace(h, topic=topics_of[self.corpus.position(h.paper.id)]) for h in hits]
         if explain and hits:
             exs: list[int | str] = [*pos, *texts]
             d = self.vectors.shape[1]
@@ -506,6 +510,21 @@ class Explorer:
         if own:
             self._land = land
         return land
+
+    def _topic_labels(self) -> list[str | None] | None:
+        """Each paper's topic label on the corpus's own map, None without a saved map: read,
+        never laid out, so that a query never waits for UMAP."""
+        if self._topic_names is None:
+            land = self._land
+            if land is None and self.layout.generation is not None:
+                land = landscape.load(
+                    self.layout.landscape, self.settings, self.corpus.content_hash
+                )
+            names = land.label_names if land is not None else {}
+            self._topic_names = (
+                [names.get(int(c)) for c in land.clusters] if land is not None else []
+            )
+        return self._topic_names or None
 
     def topics(self, settings: Settings | None = None) -> list[Topic]:
         """The corpus's topics, biggest first: label, size and its most central papers."""

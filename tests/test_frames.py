@@ -55,3 +55,20 @@ def test_without_pandas_a_one_line_error(ex, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ExplorerError, match=r"^pandas is not installed: pip install pandas"):
         ex.to_pandas()
+
+
+def test_each_hit_names_its_topic_from_the_saved_map(ex, tmp_path):
+    df = ex.to_pandas().set_index("id")
+    hits = ex.related("Gemma 2", k=10) + ex.search("toxic comments", k=5)
+    assert all(h.topic == df.loc[h.paper.id, "topic"] for h in hits)
+    assert any(h.topic for h in hits)
+    assert all(h.to_dict()["topic"] == h.topic for h in hits)
+    # Opened afresh, the labels come from disk; a query never lays out a map.
+    again = Explorer.open(ex.name, root=ex.layout.root.parent)
+    again._embedder = ex._embedder
+    assert [h.topic for h in again.related("Gemma 2", k=10)] == [h.topic for h in hits[:10]]
+    assert again._land is None
+    bare = Explorer.build(root=tmp_path / "c", embedder=HashEmbedder(), with_map=False)
+    hit = bare.related("Gemma 2", k=3)[0]
+    assert hit.topic is None and hit.to_dict()["topic"] is None
+    assert bare._land is None and not bare.layout.landscape.exists()
