@@ -256,6 +256,16 @@ def create_app(ex: Explorer) -> FastAPI:
             except ExplorerError as e:
                 raise HTTPException(404, str(e).replace("\n", " ")) from None
 
+    @app.get("/api/find")
+    def find(q: Annotated[str, Query(min_length=1, max_length=50_000)]) -> dict[str, Any]:
+        """Which paper a search box's text names (an id or title), or null: then it is free
+        text to search for (as `Explorer.figure`'s highlight decides)."""
+        with state.lock:
+            try:
+                return {"paper": state.paper(q)}
+            except ExplorerError:
+                return {"paper": None}
+
     @app.get("/api/related")
     def related(
         id: Annotated[str, Query(min_length=1, max_length=500)],  # noqa: A002 (the API's name)

@@ -10,6 +10,7 @@ const ROUTES = {
   info: ['GET', () => '/api/info'],
   points: ['GET', () => '/api/points'],
   paper: ['GET', p => '/api/paper/' + encodeURIComponent(p.id)],
+  find: ['GET', () => '/api/find'],
   related: ['GET', () => '/api/related'],
   search: ['POST', () => '/api/search'],
   export: ['POST', () => '/api/export'],
@@ -145,12 +146,9 @@ export async function mount(root, api = fetchApi) {
     S.text = $.box.value.trim();
     if (!S.text && !S.examples.length) return;
     if (S.text && !S.examples.length && !S.negatives.length) {
-      let p = null;
-      try { p = await api('paper', {id: S.text}); } catch (e) { p = null; }
-      if (p && (p.id === S.text || p.title.toLowerCase() === S.text.toLowerCase() || S.text.length < 200)) {
-        await openPaper(p.id, true);
-        return;
-      }
+      let found;
+      try { found = await call('find', {q: S.text}, 'looking up…'); } catch (e) { return; }
+      if (found.paper) { await openPaper(found.paper.id, true); return; }
     }
     await runSearch();
   }
@@ -203,6 +201,7 @@ export async function mount(root, api = fetchApi) {
   // -- selection, export, timeline, topics -----------------------------------------------------
   function setSelection(rows, range) {
     S.selection = rows; S.range = range || null;
+    $.sel.dataset.range = S.range ? JSON.stringify(S.range) : '';
     const data = rows.map(i => ({id: S.pts.ids[i], title: S.pts.title[i], year: S.pts.year[i]}));
     selectionPanel($.sel, data, S.sort, {
       sort: key => { S.sort = {key, dir: S.sort.key === key ? -S.sort.dir : 1}; setSelection(S.selection, S.range); },

@@ -1,0 +1,278 @@
+"""The web app's page in a real headless Chromium against a real uvicorn server: search, cards,
+box selection with the exact ids, exports, filters, the URL's state, and a hostile corpus that
+runs nothing under the page's CSP. No request may leave the server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from browser import ARGS, CHROMIUM, PageLog  # tests/browser.py
+from fakes import HashEmbedder  # tests/fakes.py
+from webapp import FORMULA, XSS_IMG, XSS_SCRIPT, hostile_jsonl, serving  # tests/webapp.py
+
+from explorer import Explorer
+
+pytestmark = pytest.mark.browser
+pytest.importorskip("fastapi")
+SHOTS = Path("/tmp/explorer-scratch")
+MAP = "document.getElementById('map')"
+
+
+@pytest.fixture(scope="module")
+def ex(tmp_path_factory, seed_corpus) -> Explorer:
+    folder = tmp_path_factory.mktemp("webpage")
+    src = hostile_jsonl(seed_corpus, folder / "hostile.jsonl")
+    return Explorer.build(src, name="hostile", root=folder / "cache", embedder=HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def server(ex) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
+    from explorer.web.app import create_app
+
+    with serving(create_app(ex)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def app(browser, server) -> Iterator[tuple[Any, PageLog]]:
+    """A fresh page on the app, loaded; asserts afterwards that it stayed clean and local."""
+    log = PageLog()
+    page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(server + "/"):
+            r.continue_()
+        else:
+            log.blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+
+    def dialog(d: Any) -> None:
+        log.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    page.goto(server + "/")
+    ready(page)
+    yield page, log
+    page.wait_for_timeout(200)  # a stray onerror or timer gets its chance to fire
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    page.close()
+    assert log.dialogs == [] and log.page_errors == [] and log.console_errors == []
+    assert log.blocked == []
+
+
+def ready(page: Any) -> None:
+    page.wait_for_selector("#explorer-app[data-ready=true]", timeout=30_000)
+
+
+def idle(page: Any) -> None:
+    """Wait until the page has no request in flight (the status line is empty)."""
+    page.wait_for_function("() => document.getElementById('status').textContent === ''")
+
+
+def shown_ids(page: Any, where: str = "#result-list") -> list[str]:
+    return page.eval_on_selector_all(f"{where} li.hit", "els => els.map(e => e.dataset.id)")
+
+
+def search(page: Any, text: str) -> None:
+    page.fill("#query", text)
+    page.click("#go")
+    page.wait_for_selector("#result-list li.hit")
+    idle(page)
+
+
+PIXEL = f"""([x, y]) => {{ const gd = {MAP}, L = gd._fullLayout, r = gd.getBoundingClientRect();
+    return [r.left + L.margin.l + L.xaxis.l2p(x), r.top + L.margin.t + L.yaxis.l2p(y)]; }}"""
+
+
+def pixel(page: Any, x: float, y: float) -> tuple[float, float]:
+    """Where data point (x, y) of the map is on the page, in CSS pixels."""
+    px, py = page.evaluate(PIXEL, [x, y])
+    return float(px), float(py)
+
+
+def test_search_lists_results_and_marks_them_on_the_map(app, ex):
+    page, _ = app
+    search(page, "language models")
+    want = [h.paper.id for h in ex.search("language models", k=20)]
+    assert shown_ids(page) == want
+    marked = page.evaluate(f"Array.from({MAP}.data[1].customdata)")
+    assert marked == want
+    assert page.evaluate(f"{MAP}.data[2].x.length") == 1  # where the query lands
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "web-search.png"))
+
+
+def test_clicking_a_point_opens_its_card_with_related_papers(app, ex):
+    page, _ = app
+    land = ex.landscape()
+    row = 9
+    page.evaluate(
+        f"""([x, y]) => Plotly.relayout({MAP},
+        {{'xaxis.range': [x - 0.05, x + 0.05], 'yaxis.range': [y - 0.05, y + 0.05]}})""",
+        [float(land.coords[row, 0]), float(land.coords[row, 1])],
+    )
+    px, py = pixel(page, float(land.coords[row, 0]), float(land.coords[row, 1]))
+    page.mouse.move(px, py, steps=3)
+    page.wait_for_selector(".hoverlayer .hovertext")  # plotly picks the point on hover first
+    page.mouse.click(px, py)
+    page.wait_for_selector(f"#paper-card[data-id='{ex.corpus[row].id}']")
+    page.wait_for_selector("#card-related li.hit")
+    idle(page)
+    assert page.text_content(".card-title") == ex.corpus[row].title
+    related = shown_ids(page, "#card-related")
+    assert related == [h.paper.id for h in ex.related(ex.corpus[row].id, k=10)]
+    link = page.get_attribute("#paper-card a.ext", "rel") if page.query_selector("a.ext") else None
+    assert link in (None, "noopener noreferrer")
+    page.click("#more-like")
+    page.wait_for_selector(".chip.pos")
+    idle(page)
+    assert shown_ids(page) == [h.paper.id for h in ex.related(ex.corpus[row].id, k=20)]
+    page.screenshot(path=str(SHOTS / "web-card.png"))
+
+
+def box_select(page: Any, ex: Explorer) -> list[str]:
+    """Drag a box between points; returns the oracle: the ids whose coordinates fall inside the
+    box the page reports (computed here from the landscape's coordinates)."""
+    xy = np.asarray(ex.landscape().coords, dtype=np.float64)
+    xs, ys = np.sort(xy[:, 0]), np.sort(xy[:, 1])
+    x0, x1 = (xs[4] + xs[5]) / 2, (xs[30] + xs[31]) / 2
+    y0, y1 = (ys[6] + ys[7]) / 2, (ys[35] + ys[36]) / 2
+    page.evaluate(f"Plotly.relayout({MAP}, {{dragmode: 'select'}})")
+    a, b = pixel(page, x0, y1), pixel(page, x1, y0)
+    page.mouse.move(*a)
+    page.mouse.down()
+    page.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, steps=5)
+    page.mouse.move(*b, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("#selection-table tbody tr")
+    box = json.loads(page.get_attribute("#selection", "data-range") or "{}")
+    (bx0, bx1), (by0, by1) = sorted(box["x"]), sorted(box["y"])
+    assert abs(bx0 - x0) < (x1 - x0) * 0.05 and abs(by1 - y1) < (y1 - y0) * 0.05
+    inside = (xy[:, 0] >= bx0) & (xy[:, 0] <= bx1) & (xy[:, 1] >= by0) & (xy[:, 1] <= by1)
+    return [ex.corpus.ids[i] for i in np.flatnonzero(inside)]
+
+
+def test_box_selection_shows_exactly_the_papers_inside_and_exports_them(app, ex, tmp_path):
+    page, _ = app
+    want = box_select(page, ex)
+    rows = page.eval_on_selector_all("#selection-table tbody tr", "r => r.map(e => e.dataset.id)")
+    assert sorted(rows) == sorted(want) and len(want) > 5
+    page.click("#selection-table th button[data-key=title]")
+    titles = page.eval_on_selector_all("#selection-table tbody tr td:nth-child(2)",
+                                       "r => r.map(e => e.textContent)")  # fmt: skip
+    assert titles == sorted(titles)
+    page.screenshot(path=str(SHOTS / "web-selection.png"))
+    got = {}
+    for fmt in ("csv", "jsonl", "bibtex"):
+        with page.expect_download() as d:
+            page.click(f"#export-{fmt}")
+        dl = d.value
+        assert dl.suggested_filename.startswith(f"explorer-hostile-selection-{len(want)}.")
+        path = tmp_path / dl.suggested_filename
+        dl.save_as(path)
+        got[fmt] = path.read_text(encoding="utf-8")
+    rows_csv = list(csv.DictReader(io.StringIO(got["csv"])))
+    assert sorted(r["id"] for r in rows_csv) == sorted(want)
+    for r in rows_csv:
+        assert not any(v.startswith(("=", "+", "-", "@")) for v in r.values())
+        if r["id"] == ex.corpus[2].id:
+            assert r["title"] == "'" + FORMULA
+    assert sorted(json.loads(x)["id"] for x in got["jsonl"].splitlines()) == sorted(want)
+    assert got["bibtex"].count("@misc{") == len(want)
+    idle(page)
+    page.click("#like-these")
+    page.wait_for_selector("#result-list li.hit")
+    idle(page)
+    assert set(shown_ids(page)).isdisjoint(want)  # the examples themselves are excluded
+
+
+def test_filters_hold_for_every_result_and_dim_the_map(app, ex):
+    page, _ = app
+    page.fill("#year-from", "2023")
+    page.fill("#year-to", "2024")
+    page.dispatch_event("#year-to", "change")
+    search(page, "language models")
+    ids = shown_ids(page)
+    assert ids and all(2023 <= (ex.corpus.get(i).year or 0) <= 2024 for i in ids)
+    opacity = page.evaluate(f"{MAP}.data[0].marker.opacity")
+    assert [o > 0.5 for o in opacity] == [2023 <= (p.year or 0) <= 2024 for p in ex.corpus]
+    page.select_option("#categories", ["cs.HC"])
+    page.wait_for_timeout(300)
+    idle(page)
+    for i in shown_ids(page):
+        p = ex.corpus.get(i)
+        assert "cs.HC" in p.categories and 2023 <= (p.year or 0) <= 2024
+
+
+def test_the_url_restores_the_view(app, browser, server, ex):
+    page, _ = app
+    page.fill("#year-from", "2020")
+    page.dispatch_event("#year-from", "change")
+    search(page, "language models")
+    page.click("#result-list li.hit button.title")
+    page.wait_for_selector("#paper-card")
+    idle(page)
+    url, card = page.url, page.get_attribute("#paper-card", "data-id")
+    results = shown_ids(page)
+    assert "q=language+models" in url and "years=2020-" in url and "paper=" in url
+    again = browser.new_page(viewport={"width": 1400, "height": 900})
+    again.goto(url)
+    ready(again)
+    again.wait_for_selector("#paper-card")
+    idle(again)
+    assert again.input_value("#query") == "language models"
+    assert again.input_value("#year-from") == "2020"
+    assert again.get_attribute("#paper-card", "data-id") == card
+    assert shown_ids(again) == results
+    again.close()
+
+
+def test_hostile_corpus_runs_nothing_in_any_panel(app, ex):
+    page, _ = app
+    assert page.evaluate("document.querySelectorAll('#topic-list li').length") > 0
+    for row in (0, 1, 2, 4):
+        page.fill("#query", ex.corpus[row].id)
+        page.click("#go")
+        page.wait_for_selector(f"#paper-card[data-id='{ex.corpus[row].id}']")
+        page.wait_for_selector("#card-related li.hit")
+        idle(page)
+    page.fill("#query", ex.corpus[0].id)
+    page.click("#go")
+    page.wait_for_selector(f"#paper-card[data-id='{ex.corpus[0].id}']")
+    idle(page)
+    assert page.text_content(".card-title") == ex.corpus[0].title
+    assert XSS_IMG in page.text_content(".card .authors")
+    page.click("#less-like")
+    page.wait_for_selector(".chip.neg")
+    idle(page)
+    box_select(page, ex)
+    assert XSS_SCRIPT[:20] in page.text_content("#selection-table")
+    assert "<b>x</b>" in page.text_content("#categories")
+    page.screenshot(path=str(SHOTS / "web-hostile.png"), full_page=True)
+    assert page.evaluate("document.querySelectorAll('img, script:not([src]), iframe').length") == 0
+    hrefs = page.eval_on_selector_all("a[href]", "a => a.map(e => e.getAttribute('href'))")
+    assert all(h.startswith(("https://", "http://", "blob:")) for h in hrefs)
