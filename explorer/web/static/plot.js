@@ -8,6 +8,13 @@ const NOISE = '#c8c8c8';
 const CONFIG = {displaylogo: false, scrollZoom: true, responsive: true,
   modeBarButtonsToRemove: ['sendChartToCloud', 'toImage'], showSendToCloud: false};
 
+// Min and max of a long array (spreading 75k numbers into Math.min can overflow the stack).
+function extent(xs) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of xs) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
+
 export function esc(s) {
   return String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -25,8 +32,7 @@ function wrap(s, n) {
 export function colours(pts, by) {
   const n = pts.ids.length;
   if (by === 'year') {
-    const ys = pts.year.filter(y => y !== null);
-    const lo = Math.min(...ys), hi = Math.max(...ys);
+    const [lo, hi] = extent(pts.year.filter(y => y !== null));
     return {color: pts.year.map(y => (y === null ? lo : y)), colorscale: 'Viridis', cmin: lo,
       cmax: hi === lo ? lo + 1 : hi, showscale: true, colorbar: {thickness: 10, len: 0.5}};
   }
@@ -94,7 +100,7 @@ export function restyleBase(el, pts, opts) {
 export function zoomTo(el, xs, ys) {
   if (!xs.length) return null;
   const pad = (a, b) => Math.max((b - a) * 0.15, 0.5);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const [x0, x1] = extent(xs), [y0, y1] = extent(ys);
   return Plotly.relayout(el, {'xaxis.range': [x0 - pad(x0, x1), x1 + pad(x0, x1)],
     'yaxis.range': [y0 - pad(y0, y1), y1 + pad(y0, y1)]});
 }

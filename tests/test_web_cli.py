@@ -1,0 +1,98 @@
+"""`explorer serve`: loopback by default, a warning for any other address, a browser tab unless
+`--no-browser`, and a port in use or an unknown corpus as one line (the server itself is
+stubbed: tests/test_web_page.py drives a real one)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+from click.testing import CliRunner
+from fakes import HashEmbedder  # tests/fakes.py
+
+from explorer import Explorer
+from explorer.cli import main
+
+pytest.importorskip("uvicorn")
+
+from explorer.cli.serve import is_loopback, listen
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("serve") / "cache"
+    Explorer.build(root=root, name="tiny", embedder=HashEmbedder(), with_map=False)
+    return root
+
+
+@pytest.fixture
+def serve(cache, monkeypatch):
+    """Run `explorer serve ARGS`: returns (result, what the server was given, opened URLs)."""
+    ran: list[Any] = []
+    opened: list[str] = []
+
+    def run_server(self: Any, sockets: list[socket.socket]) -> None:
+        ran.append((self.config.app, sockets[0].getsockname()))
+        for s in sockets:
+            s.close()
+
+    monkeypatch.setattr("uvicorn.Server.run", run_server)
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
+
+    def invoke(*args: str):
+        out = CliRunner().invoke(main, ["serve", *args], env={"EXPLORER_CACHE": str(cache)})
+        return out, ran, opened
+
+    return invoke
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.5.0.1", True)]
+    + [("0.0.0.0", False), ("192.168.1.4", False), ("::", False), ("example.org", False)],
+)
+def test_loopback(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_serves_loopback_and_opens_a_tab(serve):
+    out, ran, opened = serve("--corpus", "tiny", "--port", "0")
+    assert out.exit_code == 0, out.stderr
+    (app, (host, port)) = ran[0]
+    assert host == "127.0.0.1" and port > 0
+    assert "warning" not in out.stderr and f"http://127.0.0.1:{port}/" in out.stderr
+    deadline = time.monotonic() + 5
+    while not opened and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert opened == [f"http://127.0.0.1:{port}/"]
+    assert {r.path for r in app.routes} >= {"/api/info", "/api/search", "/api/export"}
+
+
+def test_another_host_warns_on_one_line(serve):
+    out, ran, opened = serve("--corpus", "tiny", "--port", "0", "--host", "0.0.0.0", "--no-browser")
+    assert out.exit_code == 0, out.stderr
+    warning = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "anyone who can reach" in warning[0]
+    time.sleep(1.3)
+    assert opened == []
+
+
+def test_mistakes_are_one_line(serve):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        out, ran, _ = serve("--corpus", "tiny", "--port", str(port), "--no-browser")
+        assert out.exit_code == 1 and ran == []
+        assert out.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}")
+        assert len(out.stderr.strip().splitlines()) == 1
+        with pytest.raises(click.ClickException):
+            listen("127.0.0.1", port)
+    out, ran, _ = serve("--corpus", "no-such-corpus", "--port", "0", "--no-browser")
+    assert out.exit_code == 1 and ran == [] and len(out.stderr.strip().splitlines()) == 1
+    out, _, _ = serve("--port", "70000")
+    assert out.exit_code == 2 and "70000" in out.stderr
