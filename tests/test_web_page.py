@@ -276,3 +276,58 @@ def test_hostile_corpus_runs_nothing_in_any_panel(app, ex):
     assert page.evaluate("document.querySelectorAll('img, script:not([src]), iframe').length") == 0
     hrefs = page.eval_on_selector_all("a[href]", "a => a.map(e => e.getAttribute('href'))")
     assert all(h.startswith(("https://", "http://", "blob:")) for h in hrefs)
+
+
+def test_timeline_brush_sets_the_year_filter_and_topics_zoom(app, ex):
+    page, _ = app
+    bars = page.evaluate("document.getElementById('timeline').data[0].x")
+    assert bars == sorted({str(p.year) for p in ex.corpus if p.year is not None})
+    lo, hi = bars.index("2020"), bars.index("2023")
+    px = page.evaluate(
+        """([a, b]) => { const gd = document.getElementById('timeline'), L = gd._fullLayout,
+        r = gd.getBoundingClientRect(), y = r.top + L.margin.t + L._size.h / 2;
+        return [r.left + L.margin.l + L.xaxis.l2p(a - 0.3), r.left + L.margin.l +
+                L.xaxis.l2p(b + 0.3), y]; }""",
+        [lo, hi],
+    )
+    page.mouse.move(px[0], px[2])
+    page.mouse.down()
+    page.mouse.move(px[1], px[2], steps=6)
+    page.mouse.up()
+    page.wait_for_function("() => document.getElementById('year-to').value === '2023'")
+    assert page.input_value("#year-from") == "2020"
+    topic = ex.landscape().topics[0]
+    page.click(f"#topic-list li[data-topic='{topic.id}'] button.topic")
+    page.wait_for_timeout(300)
+    xr = page.evaluate(f"{MAP}._fullLayout.xaxis.range")
+    xy = np.asarray(ex.landscape().coords)[np.asarray(ex.landscape().clusters) == topic.id]
+    assert xr[0] <= xy[:, 0].min() and xr[1] >= xy[:, 0].max()
+
+
+def test_the_page_says_the_model_is_loading(browser, ex, monkeypatch):
+    """A corpus opened without its model: the first free-text query says it loads it."""
+    import time
+
+    from explorer.web.app import create_app
+
+    class Slow(HashEmbedder):
+        def embed(self, texts, on_chunk=None):  # type: ignore[no-untyped-def]
+            time.sleep(1.5)
+            return super().embed(texts)
+
+    monkeypatch.setattr("explorer.workspace.Embedder", lambda *a, **k: Slow())
+    fresh = Explorer.open(ex.name, root=ex.layout.root.parent)
+    assert not fresh.model_loaded
+    with serving(create_app(fresh)) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url + "/")
+        ready(page)
+        page.fill("#query", "a phrase that names no paper at all")
+        page.click("#go")
+        page.wait_for_function(
+            "() => document.getElementById('status').textContent === 'loading the model…'"
+        )
+        page.wait_for_selector("#result-list li.hit")
+        idle(page)
+        page.close()
+    assert fresh.model_loaded

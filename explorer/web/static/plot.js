@@ -34,7 +34,8 @@ export function colours(pts, by) {
   if (by === 'year') {
     const [lo, hi] = extent(pts.year.filter(y => y !== null));
     return {color: pts.year.map(y => (y === null ? lo : y)), colorscale: 'Viridis', cmin: lo,
-      cmax: hi === lo ? lo + 1 : hi, showscale: true, colorbar: {thickness: 10, len: 0.5}};
+      cmax: hi === lo ? lo + 1 : hi, showscale: true,
+      colorbar: {thickness: 10, len: 0.5, tickformat: 'd'}};
   }
   if (by === 'category') {
     const idx = new Map();
