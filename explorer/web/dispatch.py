@@ -1,0 +1,166 @@
+"""The web API's requests by name, answered in-process: the notebook widget's transport.
+
+`Dispatcher(explorer).answer(name, params)` takes what the page's `api(name, params)` sends and
+returns what `/api/<name>` answers, built from the app's own pieces (`app.Corpus`, `SearchBody`,
+`ExportBody`, `exports`), so the two faces rank, filter and export alike: every ranking is
+`Explorer.related` or `Explorer.search`. `reply(message)` wraps it for a custom widget message:
+`{id, name, params}` in, `{id, result}` or `{id, error: "<one line>"}` out, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from explorer.papers import ExplorerError
+from explorer.web import exports
+from explorer.web.app import MAX_K, Corpus, ExportBody, SearchBody
+from explorer.workspace import Explorer
+
+
+class RelatedParams(BaseModel):
+    """`/api/related`'s query parameters, with the same bounds."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    id: str = Field(min_length=1, max_length=500)
+    k: int = Field(default=10, ge=1, le=MAX_K)
+    mode: str | None = Field(default=None, max_length=50)
+    not_: list[str] = Field(default_factory=list, alias="not", max_length=100)
+    years: str | None = Field(default=None, max_length=50)
+    categories: list[str] = Field(default_factory=list, max_length=200)
+    topics: list[int] = Field(default_factory=list, max_length=1000)
+
+
+class PaperParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=500)
+
+
+class FindParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    q: str = Field(min_length=1, max_length=50_000)
+
+
+def one_line(exc: BaseException) -> str:
+    """A user's mistake as the app words it: one line, no traceback."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for e in exc.errors()[:3]:
+            where = ".".join(str(x) for x in e.get("loc", ()))
+            parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
+        return "; ".join(parts).replace("\n", " ") or "invalid request"
+    if isinstance(exc, ExplorerError):
+        return " ".join(str(exc).split()) or "invalid request"
+    return f"internal error: {type(exc).__name__}"
+
+
+class Dispatcher:
+    """The JSON API's questions by name over one `Explorer`, without HTTP."""
+
+    def __init__(self, ex: Explorer) -> None:
+        self.ex = ex
+        self.state = Corpus(ex)
+        self._points: dict[str, Any] | None = None
+        self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "info": lambda p: self.state.info(),
+            "points": lambda p: self.points(),
+            "paper": self.paper,
+            "find": self.find,
+            "related": self.related,
+            "search": self.search,
+            "export": self.export,
+        }
+
+    def answer(self, name: Any, params: Any = None) -> Any:
+        """What `/api/<name>` answers for `params`; a mistake raises ExplorerError or
+        pydantic's ValidationError (`one_line` words either)."""
+        handler = self.handlers.get(name) if isinstance(name, str) else None
+        if handler is None:
+            known = ", ".join(self.handlers)
+            raise ExplorerError(f"unknown request {str(name)[:50]!r}; known: {known}")
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise ExplorerError(f"{name}: params must be an object, not {type(params).__name__}")
+        with self.state.lock:
+            return handler(params)
+
+    def reply(self, message: Any) -> dict[str, Any]:
+        """`{id, name, params}` → `{id, result}` or `{id, error}` (one line)."""
+        mid = message.get("id") if isinstance(message, dict) else None
+        try:
+            if not isinstance(message, dict):
+                raise ExplorerError("a request is an object {id, name, params}")
+            return {"id": mid, "result": self.answer(message.get("name"), message.get("params"))}
+        except Exception as e:  # noqa: BLE001 (every failure answers, as the app's 500 does)
+            return {"id": mid, "error": one_line(e)}
+
+    # -- the requests --------------------------------------------------------------------
+
+    def points(self) -> dict[str, Any]:
+        if self._points is None:
+            self._points = json.loads(self.state.points())
+        return self._points
+
+    def paper(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.state.paper(PaperParams.model_validate(params).id)
+
+    def find(self, params: dict[str, Any]) -> dict[str, Any]:
+        q = FindParams.model_validate(params).q
+        try:
+            return {"paper": self.state.paper(q)}
+        except ExplorerError:
+            return {"paper": None}
+
+    def related(self, params: dict[str, Any]) -> dict[str, Any]:
+        r = RelatedParams.model_validate(params)
+        hits = self.ex.related(
+            r.id,
+            negatives=r.not_,
+            k=r.k,
+            mode=r.mode,
+            years=r.years or None,
+            categories=r.categories,
+            ids=self.state.topic_ids(r.topics),
+            explain=True,
+        )
+        return self.state.hits(hits, None)
+
+    def search(self, params: dict[str, Any]) -> dict[str, Any]:
+        body = SearchBody.model_validate(params)
+        text = (body.text or "").strip()
+        filters: dict[str, Any] = {
+            "k": body.k,
+            "mode": body.mode,
+            "years": body.years or None,
+            "categories": body.categories,
+            "ids": self.state.topic_ids(body.topics),
+            "explain": True,
+        }
+        if body.examples or body.negatives:
+            hits = self.ex.related(
+                *body.examples, negatives=body.negatives, texts=[text] if text else [], **filters
+            )
+        else:
+            hits = self.ex.search(body.text or "", **filters)
+        return self.state.hits(hits, self.state.where(text) if text else None)
+
+    def export(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The download as text: `{text, filename, media_type}` (the page makes it a Blob)."""
+        body = ExportBody.model_validate(params)
+        corpus = self.ex.corpus
+        unknown = [i for i in body.ids if i not in corpus]
+        if unknown:
+            raise ExplorerError(f"unknown paper ids in the export: {', '.join(unknown[:3])}")
+        papers = [corpus.get(i) for i in dict.fromkeys(body.ids)]
+        ext, media = exports.FORMATS[body.format]
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.ex.name) or "corpus"
+        return {
+            "text": exports.export(papers, body.format),
+            "filename": f"explorer-{name}-selection-{len(papers)}.{ext}",
+            "media_type": f"{media}; charset=utf-8",
+        }

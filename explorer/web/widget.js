@@ -1,0 +1,123 @@
+// explorer's notebook widget (anywidget): the page's own modules, mounted in a cell, talking to
+// the kernel by custom messages instead of fetch. widget.py puts the page's module texts in
+// SOURCES; each becomes a Blob URL with its './x.js' imports rewritten to those URLs (a relative
+// import resolves nowhere in Jupyter). plotly.js comes once as the `_plotly` bytes.
+const SOURCES = __SOURCES__;
+
+const urls = new Map();
+function urlOf(name) {
+  if (!urls.has(name)) {
+    const text = SOURCES[name].replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])\.\/([\w.-]+\.js)\2/g,
+      (m, head, q, dep) => (dep in SOURCES ? head + q + urlOf(dep) + q : m));
+    urls.set(name, URL.createObjectURL(new Blob([text], {type: 'text/javascript'})));
+  }
+  return urls.get(name);
+}
+
+let plotlyLoading = null;
+function loadPlotly(model) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const url = URL.createObjectURL(new Blob([model.get('_plotly')], {type: 'text/javascript'}));
+      const s = document.createElement('script');
+      s.src = url;
+      s.onload = () => resolve(window.Plotly);
+      s.onerror = () => { plotlyLoading = null; reject(new Error('plotly.js did not load')); };
+      document.head.appendChild(s);
+    });
+  }
+  return plotlyLoading;
+}
+
+async function render({model, el}) {
+  const root = document.createElement('div');
+  root.className = 'explorer-widget';
+  root.dataset.transport = 'widget';
+  root.style.height = `${model.get('height')}px`;
+  el.appendChild(root);
+
+  // The transport: {id, name, params} out, {id, result} or {id, error} back.
+  const pending = new Map(), nonce = Math.random().toString(36).slice(2);
+  let seq = 0, S = null, observer = null, timer = null;
+  const onMessage = msg => {
+    const p = msg && pending.get(msg.id);
+    if (!p) return;  // another view's answer
+    pending.delete(msg.id);
+    if (msg.error !== undefined) p.reject(msg.error); else p.resolve(msg.result);
+  };
+  model.on('msg:custom', onMessage);
+
+  const [app, panels, plot] = await Promise.all([import(urlOf('app.js')),
+    import(urlOf('panels.js')), import(urlOf('plot.js')), loadPlotly(model)]);
+  const api = (name, params = {}) => new Promise((resolve, reject) => {
+    const id = `${nonce}-${++seq}`;
+    pending.set(id, {
+      resolve: r => resolve(name === 'export'
+        ? {blob: new Blob([r.text], {type: r.media_type}), filename: r.filename} : r),
+      reject: e => reject(new app.ApiError(String(e))),
+    });
+    model.send({id, name, params});
+  });
+
+  // The page's state as traitlets, whenever its DOM changed (a selection, results, filters).
+  let last = '';
+  const selectedIds = () => S.selection.map(i => S.pts.ids[i]);
+  function push() {
+    const f = {years: S.years ? `${S.years[0] ?? ''}-${S.years[1] ?? ''}` : null,
+      categories: [...S.categories], topics: [...S.topics], mode: S.mode || null};
+    const state = {selected_ids: selectedIds(), query: S.text || '', examples: [...S.examples],
+      negatives: [...S.negatives], filters: f, paper: S.paper || null};
+    const key = JSON.stringify(state);
+    if (key === last) return;
+    last = key;
+    for (const [k, v] of Object.entries(state)) model.set(k, v);
+    model.save_changes();
+  }
+  const later = () => { clearTimeout(timer); timer = setTimeout(push, 60); };
+
+  // Python's side: select(ids) and highlight(hits).
+  const map = () => root.querySelector('#map');
+  const open = id => map().emit('plotly_click', {points: [{curveNumber: 1, customdata: id}]});
+  function select() {
+    const want = model.get('selected_ids') || [];
+    if (JSON.stringify(want) === JSON.stringify(selectedIds())) return;
+    const rows = want.map(id => S.index.get(id)).filter(i => i !== undefined);
+    window.Plotly.restyle(map(), {selectedpoints: [rows.length ? rows : null]}, [0]);
+    if (rows.length) map().emit('plotly_selected', {points: rows.map(i => ({curveNumber: 0, pointIndex: i}))});
+    else map().emit('plotly_deselect');
+  }
+  function highlight() {
+    const hits = model.get('highlighted') || [];
+    S.hits = hits; S.point = null;
+    panels.resultsPanel(root.querySelector('#results'), hits, model.get('highlight_note') || '', open);
+    plot.setMarks(map(), S.pts, S.index, hits, null, S.paper);
+  }
+
+  try {
+    S = await app.mount(root, api);
+  } catch (e) {
+    const s = root.querySelector('#status');
+    if (s) s.textContent = 'Error: ' + (e && e.message ? e.message : String(e));
+    return () => model.off('msg:custom', onMessage);
+  }
+  if ((model.get('selected_ids') || []).length) select();
+  if ((model.get('highlighted') || []).length) highlight();
+  push();
+  observer = new MutationObserver(later);
+  observer.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
+  model.on('change:selected_ids', select);
+  model.on('change:highlighted', highlight);
+  model.on('change:highlight_note', highlight);
+  return () => {
+    clearTimeout(timer);
+    if (observer) observer.disconnect();
+    model.off('msg:custom', onMessage);
+    model.off('change:selected_ids', select);
+    model.off('change:highlighted', highlight);
+    model.off('change:highlight_note', highlight);
+    if (map() && window.Plotly) window.Plotly.purge(map());
+  };
+}
+
+export default {render};
