@@ -331,3 +331,28 @@ def test_the_page_says_the_model_is_loading(browser, ex, monkeypatch):
         idle(page)
         page.close()
     assert fresh.model_loaded
+
+
+def test_a_paper_named_in_the_box_lists_its_related_papers_and_survives_a_reload(app, browser, ex):
+    page, _ = app
+    pid = ex.corpus[9].id
+    page.fill("#query", ex.corpus[9].title)
+    page.click("#go")
+    page.wait_for_selector(f"#paper-card[data-id='{pid}']")
+    page.wait_for_selector("#result-list li.hit")
+    idle(page)
+    want = [h.paper.id for h in ex.related(pid, k=10)]
+    assert shown_ids(page) == want
+    page.select_option("#mode", "dense")
+    page.wait_for_timeout(300)
+    idle(page)
+    dense = [h.paper.id for h in ex.related(pid, k=10, mode="dense")]
+    assert shown_ids(page) == dense
+    again = browser.new_page(viewport={"width": 1400, "height": 900})
+    again.goto(page.url)
+    ready(again)
+    again.wait_for_selector(f"#paper-card[data-id='{pid}']")
+    again.wait_for_selector("#result-list li.hit")
+    idle(again)
+    assert shown_ids(again) == dense and again.input_value("#mode") == "dense"
+    again.close()

@@ -45,7 +45,7 @@ export async function fetchApi(name, params = {}) {
 
 export async function mount(root, api = fetchApi) {
   const S = {info: null, pts: null, index: new Map(), colorBy: 'topic', mode: '',
-    text: '', examples: [], negatives: [], years: null, categories: [], topics: [],
+    text: '', textPaper: null, examples: [], negatives: [], years: null, categories: [], topics: [],
     hits: [], point: null, paper: null, selection: [], range: null,
     sort: {key: 'year', dir: 1}};
   const $ = {};
@@ -142,32 +142,46 @@ export async function mount(root, api = fetchApi) {
     setMarks($.map, S.pts, S.index, hits, point, S.paper);
     saveUrl();
   }
+  // The box's text names a paper (S.textPaper: its related papers are the results) or is
+  // free text to search for; examples and negatives accumulate from the cards' buttons.
+  async function resolveText() {
+    S.textPaper = null;
+    if (!S.text) return true;
+    let found;
+    try { found = await call('find', {q: S.text}, 'looking up…'); } catch (e) { return false; }
+    S.textPaper = found.paper ? found.paper.id : null;
+    return true;
+  }
   async function fromBox() {
     S.text = $.box.value.trim();
     if (!S.text && !S.examples.length) return;
-    if (S.text && !S.examples.length && !S.negatives.length) {
-      let found;
-      try { found = await call('find', {q: S.text}, 'looking up…'); } catch (e) { return; }
-      if (found.paper) { await openPaper(found.paper.id, true); return; }
-    }
-    await runSearch();
+    if (await resolveText()) await rerun(true);
+  }
+  function examples() {
+    const ex = S.textPaper ? [S.textPaper, ...S.examples] : S.examples;
+    return Array.from(new Set(ex)).filter(x => !S.negatives.includes(x));
   }
   async function runSearch() {
     chips($.chips, S.examples, S.negatives, titleOf, removeChip);
-    if (!S.text && !S.examples.length) { showHits([], null, ''); return; }
-    const waitModel = S.text && !S.info.model_loaded;
+    const text = S.textPaper ? '' : S.text, exs = examples();
+    if (!text && !exs.length) { showHits([], null, ''); return; }
+    const waitModel = text && !S.info.model_loaded;
     const body = {k: 20, ...filterParams()};
-    if (S.text) body.text = S.text;
-    if (S.examples.length) body.examples = S.examples;
+    if (text) body.text = text;
+    if (exs.length) body.examples = exs;
     if (S.negatives.length) body.negatives = S.negatives;
     let r;
     try { r = await call('search', body, waitModel ? 'loading the model…' : 'searching…'); } catch (e) { return; }
-    if (S.text) S.info.model_loaded = true;
-    showHits(r.hits, r.point, S.examples.length ? `like ${S.examples.length} example(s)` : '');
+    if (text) S.info.model_loaded = true;
+    showHits(r.hits, r.point, exs.length > 1 || S.negatives.length ? `like ${exs.length} example(s)` : '');
   }
-  async function rerun() {
+  // Results again (filters or mode changed, a new query): a named paper alone lists its
+  // related papers and opens its card; anything else is a search.
+  async function rerun(fresh = false) {
+    const alone = S.textPaper && !S.examples.length && !S.negatives.length;
+    if (alone) { chips($.chips, [], [], titleOf, removeChip); await openPaper(S.textPaper, true); return; }
     if (S.text || S.examples.length) await runSearch();
-    if (S.paper) await openPaper(S.paper, S.hits.length === 0 && !S.text);
+    if (S.paper && !fresh) await openPaper(S.paper, false);
   }
   const titleOf = id => { const i = S.index.get(id); return i === undefined ? id : S.pts.title[i]; };
   function removeChip(id, kind) {
@@ -205,7 +219,7 @@ export async function mount(root, api = fetchApi) {
     const data = rows.map(i => ({id: S.pts.ids[i], title: S.pts.title[i], year: S.pts.year[i]}));
     selectionPanel($.sel, data, S.sort, {
       sort: key => { S.sort = {key, dir: S.sort.key === key ? -S.sort.dir : 1}; setSelection(S.selection, S.range); },
-      like: () => { S.examples = data.slice(0, 100).map(d => d.id); S.negatives = []; S.text = ''; $.box.value = ''; runSearch(); },
+      like: () => { S.examples = data.slice(0, 100).map(d => d.id); S.negatives = []; S.text = ''; S.textPaper = null; $.box.value = ''; runSearch(); },
       export: fmt => exportAs(data.map(d => d.id), fmt),
       clear: () => { Plotly.restyle($.map, {selectedpoints: [null]}, [0]); setSelection([]); },
       open: id => openPaper(id),
@@ -261,9 +275,12 @@ export async function mount(root, api = fetchApi) {
     S.colorBy = q.get('color') || 'topic'; $.color.value = S.colorBy;
     showFilters();
     if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()});
-    if (S.text || S.examples.length) await runSearch();
+    if (!(await resolveText())) S.textPaper = null;
     const paper = q.get('paper');
-    if (paper) await openPaper(paper, !S.text && !S.examples.length);
+    if (S.text || S.examples.length) await rerun(true);
+    if (paper && (paper !== S.textPaper || S.examples.length || S.negatives.length)) {
+      await openPaper(paper, !S.text && !S.examples.length);
+    }
     timeline();
   }
 
