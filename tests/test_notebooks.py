@@ -30,4 +30,8 @@ def test_notebook_runs_top_to_bottom(path, request, shared_cache, monkeypatch):
 
 
 def test_there_are_notebooks():
-    assert [p.name for p in NOTEBOOKS] == ["01-related-papers.ipynb", "02-topic-map.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-related-papers.ipynb",
+        "02-topic-map.ipynb",
+        "03-explore-widget.ipynb",
+    ]

@@ -27,7 +27,7 @@ def seeds(tmp_path_factory, embedder) -> Explorer:
 
 @pytest.fixture(scope="module")
 def client(seeds) -> TestClient:
-    return TestClient(create_app(seeds), raise_server_exceptions=False)
+    return TestClient(create_app(seeds), base_url="http://127.0.0.1", raise_server_exceptions=False)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +173,7 @@ def test_never_serves_a_file_outside_the_page(client, path):
 
 
 def test_exports_parse_back_with_hostile_text_neutralised(hostile):
-    client = TestClient(create_app(hostile), raise_server_exceptions=False)
+    client = TestClient(create_app(hostile), base_url="http://localhost:8765")
     ids = list(hostile.corpus.ids)[:6]
     r = client.post("/api/export", json={"ids": ids, "format": "csv"})
     assert r.status_code == 200
@@ -209,3 +209,14 @@ def test_exports_parse_back_with_hostile_text_neutralised(hostile):
     assert len(set(keys)) == 6
     again = client.post("/api/export", json={"ids": ids, "format": "bibtex"}).text
     assert again == bib  # stable keys, stable text
+
+
+def test_only_loopback_host_names_are_answered(seeds):
+    """A site whose name was rebound to 127.0.0.1 (DNS rebinding) reads nothing."""
+    app = create_app(seeds)
+    for base in ("http://127.0.0.1:8765", "http://localhost", "http://[::1]:9000"):
+        assert TestClient(app, base_url=base).get("/api/info").status_code == 200
+    r = TestClient(app, base_url="http://evil.example").get("/api/info")
+    assert r.status_code == 400 and "seeds" not in r.text
+    assert "content-security-policy" in r.headers
+    assert TestClient(create_app(seeds, hosts=None), base_url="http://a.b").get("/").is_success

@@ -21,7 +21,7 @@ def web_schema(tmp_path_factory, seed_corpus):
     folder = tmp_path_factory.mktemp("fuzz")
     src = hostile_jsonl(seed_corpus, folder / "hostile.jsonl")
     ex = Explorer.build(src, name="fuzz", root=folder / "cache", embedder=HashEmbedder())
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(ex))
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(ex, hosts=None))
 
 
 def test_no_server_errors(web_schema):

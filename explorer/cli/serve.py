@@ -54,7 +54,7 @@ def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
     query."""
     import uvicorn
 
-    from explorer.web.app import create_app
+    from explorer.web.app import LOCAL_HOSTS, create_app
 
     if not is_loopback(host):
         click.echo(
@@ -63,7 +63,9 @@ def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
         )
     sock = listen(host, port)
     ex = open_corpus(corpus)
-    app = create_app(ex)
+    # Loopback: only loopback names in the Host header (DNS rebinding); another address is
+    # reached by names this process cannot know (the machine's, a proxy's): any.
+    app = create_app(ex, hosts=None if not is_loopback(host) else (*LOCAL_HOSTS, host))
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{sock.getsockname()[1]}/"
     click.echo(f"serving {ex.name} ({len(ex.corpus):,} papers) at {url}; Ctrl-C to stop", err=True)

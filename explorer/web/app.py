@@ -12,7 +12,7 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
@@ -44,6 +45,7 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 MAX_K = 500
 MAX_IDS = 100_000
 _ID = Field(min_length=1, max_length=500)
@@ -182,8 +184,12 @@ def paper_dict(p: Paper) -> dict[str, Any]:
     return d | {"year": p.year, "url": ids.url(p.id)}
 
 
-def create_app(ex: Explorer) -> FastAPI:
-    """The web app over `ex`: the page at `/`, the JSON API under `/api/`."""
+def create_app(ex: Explorer, hosts: Sequence[str] | None = LOCAL_HOSTS) -> FastAPI:
+    """The web app over `ex`: the page at `/`, the JSON API under `/api/`.
+
+    `hosts`: the names a request's Host header may give (None: any). The default, loopback
+    names only, keeps a web page whose domain was rebound to 127.0.0.1 (DNS rebinding) from
+    reading the corpus through the user's browser."""
     app = FastAPI(
         title=f"explorer: {ex.name}",
         docs_url=None,  # the docs pages load their scripts from a CDN: never, offline
@@ -192,6 +198,8 @@ def create_app(ex: Explorer) -> FastAPI:
     )
     state = Corpus(ex)
     app.state.corpus = state
+    if hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
