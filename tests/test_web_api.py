@@ -220,3 +220,15 @@ def test_only_loopback_host_names_are_answered(seeds):
     assert r.status_code == 400 and "seeds" not in r.text
     assert "content-security-policy" in r.headers
     assert TestClient(create_app(seeds, hosts=None), base_url="http://a.b").get("/").is_success
+
+
+def test_the_model_loads_only_for_free_text(seeds):
+    fresh = Explorer.open(seeds.name, root=seeds.layout.root.parent)
+    client = TestClient(create_app(fresh), base_url="http://127.0.0.1")
+    assert client.get("/api/info").json()["model_loaded"] is False
+    pid = seeds.corpus[0].id
+    assert client.get("/api/related", params={"id": pid, "k": 3}).status_code == 200
+    assert client.post("/api/search", json={"examples": [pid], "k": 3}).status_code == 200
+    assert client.get("/api/info").json()["model_loaded"] is False  # ids and titles: no model
+    assert client.post("/api/search", json={"text": "toxic comments", "k": 3}).status_code == 200
+    assert client.get("/api/info").json()["model_loaded"] is True

@@ -154,13 +154,23 @@ def test_clicking_a_point_opens_its_card_with_related_papers(app, ex):
     page.screenshot(path=str(SHOTS / "web-card.png"))
 
 
+def a_box(ex: Explorer) -> tuple[float, float, float, float]:
+    """A box whose edges lie midway between points (no point on an edge): x0, x1, y0, y1."""
+    xy = np.asarray(ex.landscape().coords, dtype=np.float64)
+    xs, ys = np.sort(xy[:, 0]), np.sort(xy[:, 1])
+    return (
+        (xs[4] + xs[5]) / 2,
+        (xs[30] + xs[31]) / 2,
+        (ys[6] + ys[7]) / 2,
+        (ys[35] + ys[36]) / 2,
+    )
+
+
 def box_select(page: Any, ex: Explorer) -> list[str]:
     """Drag a box between points; returns the oracle: the ids whose coordinates fall inside the
     box the page reports (computed here from the landscape's coordinates)."""
     xy = np.asarray(ex.landscape().coords, dtype=np.float64)
-    xs, ys = np.sort(xy[:, 0]), np.sort(xy[:, 1])
-    x0, x1 = (xs[4] + xs[5]) / 2, (xs[30] + xs[31]) / 2
-    y0, y1 = (ys[6] + ys[7]) / 2, (ys[35] + ys[36]) / 2
+    x0, x1, y0, y1 = a_box(ex)
     page.evaluate(f"Plotly.relayout({MAP}, {{dragmode: 'select'}})")
     a, b = pixel(page, x0, y1), pixel(page, x1, y0)
     page.mouse.move(*a)
@@ -356,3 +366,46 @@ def test_a_paper_named_in_the_box_lists_its_related_papers_and_survives_a_reload
     idle(again)
     assert shown_ids(again) == dense and again.input_value("#mode") == "dense"
     again.close()
+
+
+def test_lasso_selects_the_points_inside_the_drawn_path(app, ex):
+    page, _ = app
+    xy = np.asarray(ex.landscape().coords, dtype=np.float64)
+    x0, x1, y0, y1 = a_box(ex)
+    page.evaluate(f"Plotly.relayout({MAP}, {{dragmode: 'lasso'}})")
+    # A triangle: its lower-left half of the box.
+    corners = [pixel(page, x0, y1), pixel(page, x0, y0), pixel(page, x1, y0)]
+    page.mouse.move(*corners[0])
+    page.mouse.down()
+    for (ax, ay), (bx, by) in zip(corners, [*corners[1:], corners[0]], strict=True):
+        for t in np.linspace(0, 1, 8)[1:]:
+            page.mouse.move(ax + (bx - ax) * t, ay + (by - ay) * t)
+    page.mouse.up()
+    page.wait_for_selector("#selection-table tbody tr")
+    lasso = json.loads(page.get_attribute("#selection", "data-range") or "{}")["lasso"]
+    poly = np.column_stack([lasso["x"], lasso["y"]])
+    rows = page.eval_on_selector_all("#selection-table tbody tr", "r => r.map(e => e.dataset.id)")
+    inside = [ex.corpus.ids[i] for i in range(len(xy)) if _inside(xy[i], poly)]
+    # Points within a pixel of the drawn path may go either way; all others must match.
+    edge = {ex.corpus.ids[i] for i in range(len(xy)) if _near(page, xy[i], poly)}
+    assert set(rows) - edge == set(inside) - edge and inside
+
+
+def _inside(p: np.ndarray, poly: np.ndarray) -> bool:
+    """Ray casting: whether point p lies inside the polygon's vertices (m, 2)."""
+    x, y, hit = p[0], p[1], False
+    for (ax, ay), (bx, by) in zip(poly, np.roll(poly, -1, axis=0), strict=True):
+        if (ay > y) != (by > y) and x < ax + (y - ay) * (bx - ax) / (by - ay):
+            hit = not hit
+    return hit
+
+
+def _near(page: Any, p: np.ndarray, poly: np.ndarray) -> bool:
+    """Whether point p is within 2 pixels of the polygon's edges."""
+    px = np.array(pixel(page, float(p[0]), float(p[1])))
+    pts = [np.array(pixel(page, float(a), float(b))) for a, b in poly]
+    for a, b in zip(pts, [*pts[1:], pts[0]], strict=True):
+        t = np.clip(np.dot(px - a, b - a) / max(np.dot(b - a, b - a), 1e-9), 0, 1)
+        if np.linalg.norm(px - (a + t * (b - a))) < 2:
+            return True
+    return False
