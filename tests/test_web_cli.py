@@ -96,3 +96,32 @@ def test_mistakes_are_one_line(serve):
     assert out.exit_code == 1 and ran == [] and len(out.stderr.strip().splitlines()) == 1
     out, _, _ = serve("--port", "70000")
     assert out.exit_code == 2 and "70000" in out.stderr
+
+
+def test_a_real_server_answers_and_stops_on_ctrl_c(cache):
+    """The real command in a subprocess: it serves the API on loopback, Ctrl-C stops it (0)."""
+    import json
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    exe = Path(sys.executable).with_name("explorer")
+    env = {**os.environ, "EXPLORER_CACHE": str(cache)}
+    cmd = [str(exe), "serve", "--corpus", "tiny", "--port", "0", "--no-browser"]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(0) + "api/info", timeout=30) as r:
+            assert json.load(r)["corpus"] == "tiny"
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=30)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and "Traceback" not in rest and "Error" not in rest

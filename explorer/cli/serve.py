@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -72,4 +73,6 @@ def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
     if not no_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    server.run(sockets=[sock])
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops: no error
+        server.run(sockets=[sock])
+    click.echo("stopped", err=True)
