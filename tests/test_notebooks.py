@@ -27,6 +27,12 @@ def test_notebook_runs_top_to_bottom(path, request, shared_cache, monkeypatch):
     stderr = "".join(o.get("text", "") for o in outputs if o.get("name") == "stderr")
     assert "Warning" not in stderr, stderr  # e.g. tqdm's "IProgress not found"
     assert outputs, "a notebook that shows nothing shows nothing broken either"
+    figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    if "topic-map" in path.name:
+        assert figures
+        if Path("/usr/bin/chromium").exists():  # kaleido draws the static copy with it
+            # GitHub shows no plotly.js: each map also carries a PNG (ours, not a blank one)
+            assert all(o["data"]["image/png"][:20] for o in figures)
 
 
 def test_there_are_notebooks():

@@ -145,3 +145,14 @@ def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options:
         **options,
     )
     return write_html(fig, path)
+
+
+def notebook_renderer() -> str:
+    """Plotly's renderer for notebooks: interactive, plus a PNG copy of each figure where kaleido
+    and a Chrome or Chromium can draw one, so that a saved notebook shows its maps on GitHub
+    (which renders no plotly.js). Tries one tiny figure; "plotly_mimetype" alone otherwise."""
+    try:
+        go.Figure(go.Scatter(x=[0], y=[0])).to_image(format="png", width=10, height=10)
+    except Exception:  # kaleido missing, or no browser for it: interactive only
+        return "plotly_mimetype"
+    return "plotly_mimetype+png"
