@@ -13,6 +13,7 @@ from fakes import HashEmbedder  # tests/fakes.py
 from webapp import FORMULA, XSS_SCRIPT, hostile_jsonl  # tests/webapp.py
 
 from explorer import Explorer
+from explorer.search.query import MODES
 
 fastapi = pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient
@@ -35,7 +36,7 @@ def hostile(tmp_path_factory, seed_corpus) -> Explorer:
     folder = tmp_path_factory.mktemp("hostile")
     src = hostile_jsonl(seed_corpus, folder / "hostile.jsonl")
     return Explorer.build(
-        src, name="hostile", root=folder / "cache", embedder=HashEmbedder(), with_map=True
+        src, name="hostile", root=folder / "cache", embedder=HashEmbedder(), sentences=False
     )
 
 
@@ -174,6 +175,9 @@ def test_never_serves_a_file_outside_the_page(client, path):
 
 def test_exports_parse_back_with_hostile_text_neutralised(hostile):
     client = TestClient(create_app(hostile), base_url="http://localhost:8765")
+    info = client.get("/api/info").json()
+    assert info["modes"] == [m for m in MODES if m != "sentences"]  # built without them
+    assert info["default_mode"] == "hybrid"
     ids = list(hostile.corpus.ids)[:6]
     r = client.post("/api/export", json={"ids": ids, "format": "csv"})
     assert r.status_code == 200

@@ -26,7 +26,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
-from explorer.search.query import MODES
+from explorer.search.query import MODES, needs_sentences
 from explorer.web import exports
 from explorer.web.assets import ASSETS, Asset
 from explorer.workspace import Explorer
@@ -135,7 +135,10 @@ class Corpus:
             self._info = {
                 "corpus": ex.name,
                 "papers": len(papers),
-                "modes": list(MODES),
+                # The modes this corpus can rank by (no sentence vectors: not "sentences").
+                "modes": [
+                    m for m in MODES if ex.manifest.get("sentences", True) or not needs_sentences(m)
+                ],
                 "default_mode": ex.default_mode,
                 "has_years": bool(years),
                 "has_dates": any(p.date and len(p.date) >= 7 for p in papers),
