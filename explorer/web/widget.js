@@ -79,11 +79,13 @@ async function render({model, el}) {
   // Python's side: select(ids) and highlight(hits).
   const map = () => root.querySelector('#map');
   const open = id => map().emit('plotly_click', {points: [{curveNumber: 1, customdata: id}]});
-  function select() {
+  async function select() {
     const want = model.get('selected_ids') || [];
     if (JSON.stringify(want) === JSON.stringify(selectedIds())) return;
     const rows = want.map(id => S.index.get(id)).filter(i => i !== undefined);
-    window.Plotly.restyle(map(), {selectedpoints: [rows.length ? rows : null]}, [0]);
+    // a box drawn earlier stays in the layout and would select its points again
+    await window.Plotly.relayout(map(), {selections: []});
+    await window.Plotly.restyle(map(), {selectedpoints: [rows.length ? rows : null]}, [0]);
     if (rows.length) map().emit('plotly_selected', {points: rows.map(i => ({curveNumber: 0, pointIndex: i}))});
     else map().emit('plotly_deselect');
   }
@@ -101,7 +103,7 @@ async function render({model, el}) {
     if (s) s.textContent = 'Error: ' + (e && e.message ? e.message : String(e));
     return () => model.off('msg:custom', onMessage);
   }
-  if ((model.get('selected_ids') || []).length) select();
+  if ((model.get('selected_ids') || []).length) await select();
   if ((model.get('highlighted') || []).length) highlight();
   push();
   observer = new MutationObserver(later);
