@@ -29,14 +29,18 @@ def seeds(tmp_path_factory, embedder) -> Explorer:
 
 @pytest.fixture(scope="module")
 def client(seeds) -> TestClient:
-    return TestClient(create_app(seeds), raise_server_exceptions=False)
+    return TestClient(create_app(seeds), base_url="http://127.0.0.1", raise_server_exceptions=False)
 
 
 @pytest.fixture
 def widget(seeds):
     w = ExplorerWidget(seeds)
     w.sent = []
-    w.send = lambda content, buffers=None: w.sent.append(json.loads(json.dumps(content)))
+    w.buffers = []
+    w.send = lambda content, buffers=None: (
+        w.sent.append(json.loads(json.dumps(content))),
+        w.buffers.append(buffers),
+    )
     return w
 
 
@@ -148,6 +152,13 @@ def test_a_crash_is_one_line_too(seeds, monkeypatch):
     assert "error" in d.reply("not a message")
 
 
+def test_plotly_comes_once_as_bytes_not_state(widget):
+    assert ask(widget, "plotly.js")["result"] == "plotly.js"
+    (bundle,) = widget.buffers[-1]
+    assert b"plotly.js" in bundle[:300] and len(bundle) > 1_000_000
+    assert all(not isinstance(v, bytes) for v in widget.get_state().values())
+
+
 def test_messages_that_are_not_requests_get_no_answer(widget):
     widget._on_message(widget, {"method": "anywidget-something"}, [])
     assert widget.sent == []
@@ -212,7 +223,8 @@ def test_the_module_is_self_contained(seeds):
         assert set(re.findall(r"from\s*['\"]\./([\w.-]+)['\"]", source)) <= set(sources)
     assert "</script" not in text.lower()
     w = ExplorerWidget(seeds)
-    assert w._plotly[:200].decode().find("plotly.js") >= 0 and len(w._plotly) > 1_000_000
+    state = {k: v for k, v in w.get_state().items() if k not in ("_esm", "_css")}
+    assert len(json.dumps(state)) < 10_000  # what a saved notebook keeps: no 5 MB bundle
     if shutil.which("node"):
         r = subprocess.run(
             ["node", "--input-type=module", "--check"], input=text, capture_output=True, text=True

@@ -4,6 +4,8 @@ show in the page. Offline: every request that is not to the local server is abor
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import secrets
@@ -179,6 +181,11 @@ def test_a_box_on_the_widgets_map_is_the_kernels_selection(page):
     line = next(x for x in out.splitlines() if x.startswith("IDS="))
     assert json.loads(line[4:]) == sorted(shown)
     pg.screenshot(path=str(SHOTS / "widget-selection.png"))
+    with pg.expect_download() as d:  # the export: text from the kernel, a Blob download here
+        pg.click(f"{W} #export-csv")
+    assert d.value.suggested_filename == f"explorer-seeds-selection-{len(shown)}.csv"
+    rows_csv = list(csv.DictReader(io.StringIO(Path(d.value.path()).read_text("utf-8"))))
+    assert sorted(r["id"] for r in rows_csv) == sorted(shown)
     assert not errors and not blocked, (errors, blocked)
 
 

@@ -1,7 +1,8 @@
 // explorer's notebook widget (anywidget): the page's own modules, mounted in a cell, talking to
 // the kernel by custom messages instead of fetch. widget.py puts the page's module texts in
 // SOURCES; each becomes a Blob URL with its './x.js' imports rewritten to those URLs (a relative
-// import resolves nowhere in Jupyter). plotly.js comes once as the `_plotly` bytes.
+// import resolves nowhere in Jupyter). plotly.js comes once, as a message's binary buffer (not a
+// traitlet: a saved notebook would carry its 5 MB in the widget state).
 const SOURCES = __SOURCES__;
 
 const urls = new Map();
@@ -15,17 +16,17 @@ function urlOf(name) {
 }
 
 let plotlyLoading = null;
-function loadPlotly(model) {
+function loadPlotly(ask) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyLoading) {
-    plotlyLoading = new Promise((resolve, reject) => {
-      const url = URL.createObjectURL(new Blob([model.get('_plotly')], {type: 'text/javascript'}));
+    plotlyLoading = ask('plotly.js').then(([, buffers]) => new Promise((resolve, reject) => {
+      const url = URL.createObjectURL(new Blob(buffers, {type: 'text/javascript'}));
       const s = document.createElement('script');
       s.src = url;
       s.onload = () => resolve(window.Plotly);
-      s.onerror = () => { plotlyLoading = null; reject(new Error('plotly.js did not load')); };
+      s.onerror = () => reject(new Error('plotly.js did not load'));
       document.head.appendChild(s);
-    });
+    })).catch(e => { plotlyLoading = null; throw e; });
   }
   return plotlyLoading;
 }
@@ -40,25 +41,24 @@ async function render({model, el}) {
   // The transport: {id, name, params} out, {id, result} or {id, error} back.
   const pending = new Map(), nonce = Math.random().toString(36).slice(2);
   let seq = 0, S = null, observer = null, timer = null;
-  const onMessage = msg => {
+  const onMessage = (msg, buffers) => {
     const p = msg && pending.get(msg.id);
     if (!p) return;  // another view's answer
     pending.delete(msg.id);
-    if (msg.error !== undefined) p.reject(msg.error); else p.resolve(msg.result);
+    if (msg.error !== undefined) p.reject(msg.error); else p.resolve([msg.result, buffers || []]);
   };
   model.on('msg:custom', onMessage);
-
-  const [app, panels, plot] = await Promise.all([import(urlOf('app.js')),
-    import(urlOf('panels.js')), import(urlOf('plot.js')), loadPlotly(model)]);
-  const api = (name, params = {}) => new Promise((resolve, reject) => {
+  const ask = (name, params = {}) => new Promise((resolve, reject) => {
     const id = `${nonce}-${++seq}`;
-    pending.set(id, {
-      resolve: r => resolve(name === 'export'
-        ? {blob: new Blob([r.text], {type: r.media_type}), filename: r.filename} : r),
-      reject: e => reject(new app.ApiError(String(e))),
-    });
+    pending.set(id, {resolve, reject});
     model.send({id, name, params});
   });
+
+  const [app, panels, plot] = await Promise.all([import(urlOf('app.js')),
+    import(urlOf('panels.js')), import(urlOf('plot.js')), loadPlotly(ask)]);
+  const api = (name, params = {}) => ask(name, params).then(([r]) => (name === 'export'
+    ? {blob: new Blob([r.text], {type: r.media_type}), filename: r.filename} : r),
+  e => { throw new app.ApiError(String(e)); });
 
   // The page's state as traitlets, whenever its DOM changed (a selection, results, filters).
   let last = '';

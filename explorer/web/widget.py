@@ -11,7 +11,8 @@
 
 The front end is the page's own modules (`static/`), inlined in the widget's ES module (see
 widget.js) and talking through custom messages that `dispatch.Dispatcher` answers with the web
-app's own request logic. plotly.js is the page's vendored bundle, sent once as bytes.
+app's own request logic. plotly.js is the page's vendored bundle, sent as a message's binary
+buffer when a page first needs it (a traitlet would put its 5 MB into every saved notebook).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 MODULES = ("panels.js", "plot.js", "app.js")  # the page's ES modules, by their import names
 SCOPE = ".explorer-widget"
+PLOTLY = "plotly.js"  # the one request that is not the web API's: the vendored bundle
 
 
 def esm() -> str:
@@ -80,7 +82,6 @@ class ExplorerWidget(anywidget.AnyWidget):
 
     _esm = esm()
     _css = scoped_css(ASSETS["app.css"].read().decode("utf-8"))
-    _plotly = traitlets.Bytes(b"").tag(sync=True)
     height = traitlets.Int(720, min=300).tag(sync=True)
     # the page's state, as its front end reports it
     selected_ids = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -99,13 +100,17 @@ class ExplorerWidget(anywidget.AnyWidget):
                 f"ExplorerWidget needs an Explorer (Explorer.build() or Explorer.open()), "
                 f"not {type(explorer).__name__}"
             )
-        super().__init__(height=height, _plotly=plotly_bundle(), **kwargs)
+        super().__init__(height=height, **kwargs)
         self.explorer = explorer
         self.dispatcher = Dispatcher(explorer)
         self.on_msg(self._on_message)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and "id" in content:  # ours; anywidget has its own kinds
+        if not isinstance(content, dict) or "id" not in content:
+            return  # not ours: anywidget has its own kinds
+        if content.get("name") == PLOTLY:  # the page's plotly.js, once per page, as bytes
+            self.send({"id": content["id"], "result": PLOTLY}, buffers=[plotly_bundle()])
+        else:
             self.send(self.dispatcher.reply(content))
 
     # -- reading the page's state ----------------------------------------------------------
