@@ -236,3 +236,21 @@ def test_the_model_loads_only_for_free_text(seeds):
     assert client.get("/api/info").json()["model_loaded"] is False  # ids and titles: no model
     assert client.post("/api/search", json={"text": "toxic comments", "k": 3}).status_code == 200
     assert client.get("/api/info").json()["model_loaded"] is True
+
+
+def test_the_page_colours_and_labels_topics_as_explorer_map_does(client, seeds):
+    from explorer.maps import figure
+
+    info = client.get("/api/info").json()
+    land = seeds.landscape()
+    fig = seeds.figure()
+    # the map's topic traces are "label (size)", each in its topic's colour
+    colour_of = {t.name.rsplit(" (", 1)[0]: t.marker.color for t in fig.data if t.customdata}
+    assert info["palette"] == list(figure.PALETTE) and info["noise_color"] == figure.NOISE_COLOR
+    for t in info["topics"]:
+        assert t["color"] == colour_of[t["label"]]
+    drawn = {
+        a.text.replace("<br>", "\n") for a in fig.layout.annotations if a.name.startswith("topic")
+    }
+    assert {t["label_text"] for t in info["topics"]} == drawn
+    assert len(info["topics"]) == len(land.topics)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from explorer.maps import figure, placement
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
 from explorer.search.query import MODES, needs_sentences
@@ -123,14 +124,25 @@ class Corpus:
             cats = Counter(c for p in papers for c in p.categories)
             xy = np.asarray(land.coords, dtype=np.float64)
             clusters = np.asarray(land.clusters)
+            # The same colours and label places as `explorer map` draws.
+            colors = figure.topic_colors(xy, clusters)
+            places = {
+                c: (text, x, y)
+                for c, text, x, y, *_ in placement.place_labels(
+                    xy, clusters, land.label_names, margin=placement.MARGIN
+                )
+            }
             tops = []
             for t in land.topics:
                 at = xy[clusters == t.id]
                 cx, cy = np.median(at, axis=0) if len(at) else (0.0, 0.0)
+                text, lx, ly = places.get(t.id, (None, None, None))
                 top = [{"id": papers[r].id, "title": papers[r].title} for r in t.rows[:5]]
                 tops.append(
                     {"id": t.id, "label": t.label, "size": t.size, "x": float(cx), "y": float(cy)}
-                    | {"papers": top}
+                    | {"color": colors.get(t.id, figure.NOISE_COLOR), "papers": top}
+                    # where the label goes ("\n" breaks it), None where the map has no room
+                    | {"label_text": text, "label_x": lx, "label_y": ly}
                 )
             self._info = {
                 "corpus": ex.name,
@@ -147,6 +159,8 @@ class Corpus:
                 "year_range": [min(years), max(years)] if years else None,
                 "categories": [{"name": c, "count": n} for c, n in cats.most_common()],
                 "topics": tops,
+                "palette": list(figure.PALETTE),
+                "noise_color": figure.NOISE_COLOR,
             }
         return {**self._info, "model_loaded": self.ex.model_loaded}
 

@@ -127,7 +127,7 @@ export async function mount(root, api = fetchApi) {
     for (const o of $.tops.options) o.selected = S.topics.includes(Number(o.value));
   }
   async function filtersChanged() {
-    await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()});
+    await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
     timeline();
     await rerun();
   }
@@ -274,7 +274,7 @@ export async function mount(root, api = fetchApi) {
     S.mode = q.get('mode') || ''; $.mode.value = S.mode;
     S.colorBy = q.get('color') || 'topic'; $.color.value = S.colorBy;
     showFilters();
-    if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()});
+    if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
     if (!(await resolveText())) S.textPaper = null;
     const paper = q.get('paper');
     if (S.text || S.examples.length) await rerun(true);
@@ -317,7 +317,7 @@ export async function mount(root, api = fetchApi) {
   });
   for (const el of [$.y0, $.y1, $.cats, $.tops]) el.addEventListener('change', () => { readFilters(); filtersChanged(); });
   $.mode.addEventListener('change', () => { S.mode = $.mode.value; rerun(); });
-  $.color.addEventListener('change', () => { S.colorBy = $.color.value; restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity()}); saveUrl(); });
+  $.color.addEventListener('change', () => { S.colorBy = $.color.value; restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info}); saveUrl(); });
   status('');
   await loadUrl();
   timeline();

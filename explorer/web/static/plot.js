@@ -1,10 +1,8 @@
 // The map (plotly scattergl) and the timeline (a plotly bar chart). Plotly renders hover text
 // and annotations as pseudo-HTML: corpus text goes through esc() first.
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2',
-  '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#637939', '#8c6d31', '#843c39', '#7b4173',
-  '#3182bd', '#e6550d', '#31a354', '#756bb1', '#636363'];
-const NOISE = '#c8c8c8';
+// Colours come from the server (/api/info): the same palette and topic colours as
+// `explorer map` (colour-blind safe, neighbouring topics in different colours).
 const CONFIG = {displaylogo: false, scrollZoom: true, responsive: true,
   modeBarButtonsToRemove: ['sendChartToCloud', 'toImage'], showSendToCloud: false};
 
@@ -29,8 +27,8 @@ function wrap(s, n) {
   return out.slice(0, 3).map(esc).join('<br>');
 }
 
-export function colours(pts, by) {
-  const n = pts.ids.length;
+export function colours(pts, by, info) {
+  const n = pts.ids.length, PALETTE = info.palette, NOISE = info.noise_color;
   if (by === 'year') {
     const [lo, hi] = extent(pts.year.filter(y => y !== null));
     return {color: pts.year.map(y => (y === null ? lo : y)), colorscale: 'Viridis', cmin: lo,
@@ -45,10 +43,9 @@ export function colours(pts, by) {
       return PALETTE[idx.get(c) % PALETTE.length];
     }), showscale: false};
   }
-  return {color: Array.from({length: n}, (_, i) => {
-    const t = pts.topic[i];
-    return t < 0 ? NOISE : PALETTE[t % PALETTE.length];
-  }), showscale: false};
+  const topic = new Map(info.topics.map(t => [t.id, t.color]));
+  return {color: Array.from({length: n}, (_, i) => topic.get(pts.topic[i]) || NOISE),
+    showscale: false};
 }
 
 export function drawMap(el, pts, info, opts) {
@@ -57,15 +54,39 @@ export function drawMap(el, pts, info, opts) {
   const base = {type: 'scattergl', mode: 'markers', x: pts.x, y: pts.y, hovertext: hover,
     hoverinfo: 'text', name: 'papers', showlegend: false,
     marker: {size: pts.ids.length > 5000 ? 3 : 7, opacity: opts.opacity,
-      ...colours(pts, opts.colorBy)},
+      ...colours(pts, opts.colorBy, info)},
     selected: {marker: {opacity: 1}}, unselected: {marker: {opacity: 0.35}}};
-  const annotations = info.topics.map(t => ({x: t.x, y: t.y, text: esc(t.label), showarrow: false,
-    font: {size: 11, color: '#222'}, bgcolor: 'rgba(255,255,255,0.7)'}));
+  // Labels where `explorer map` puts them (beside their topic, apart from each other); on a
+  // smaller screen or zoomed out, tidyLabels hides those that would cover a bigger topic's.
+  const annotations = info.topics.filter(t => t.label_text !== null).map(t => ({
+    x: t.label_x, y: t.label_y, text: t.label_text.split('\n').map(esc).join('<br>'),
+    showarrow: false, font: {size: 11, color: '#222'}, bgcolor: 'rgba(255,255,255,0.8)',
+    bordercolor: t.color, borderwidth: 1, borderpad: 2, name: 'topic ' + t.id}));
   const layout = {margin: {l: 10, r: 10, t: 10, b: 10}, dragmode: 'pan', hovermode: 'closest',
     xaxis: {visible: false}, yaxis: {visible: false, scaleanchor: 'x'}, annotations,
     plot_bgcolor: '#fff', uirevision: 'map'};
   return Plotly.newPlot(el, [base, marks([], [], []), marks([], [], [], 'query'),
-    marks([], [], [], 'paper')], layout, CONFIG);
+    marks([], [], [], 'paper')], layout, CONFIG).then(gd => {
+    gd.on('plotly_afterplot', () => tidyLabels(gd));
+    tidyLabels(gd);
+    return gd;
+  });
+}
+
+// Labels never pile up: after each redraw, a topic label overlapping a bigger topic's (drawn
+// earlier: topics come biggest first) is hidden until a zoom makes room for it.
+export function tidyLabels(gd) {
+  const kept = [];
+  let hidden = 0;
+  gd.querySelectorAll('.annotation').forEach(g => {
+    g.style.visibility = '';
+    const r = g.getBoundingClientRect();
+    if (kept.some(k => r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom)) {
+      g.style.visibility = 'hidden';
+      hidden += 1;
+    } else kept.push(r);
+  });
+  gd.dataset.hiddenLabels = String(hidden);
 }
 
 function marks(x, y, text, kind) {
@@ -92,7 +113,7 @@ export function setMarks(el, pts, index, hits, point, paperId) {
 }
 
 export function restyleBase(el, pts, opts) {
-  const c = colours(pts, opts.colorBy);
+  const c = colours(pts, opts.colorBy, opts.info);
   return Plotly.restyle(el, {'marker.opacity': [opts.opacity], 'marker.color': [c.color],
     'marker.colorscale': [c.colorscale || null], 'marker.showscale': [c.showscale],
     'marker.cmin': [c.cmin], 'marker.cmax': [c.cmax]}, [0]);
