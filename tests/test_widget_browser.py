@@ -42,6 +42,7 @@ CELLS = [
     "import json; print('IDS=' + json.dumps(sorted(w.selected_ids)))",
     "picked = [p.id for p in ex.corpus][:3]\nw.select(picked)",
     "hits = ex.related(picked[0], k=5)\nw.highlight(hits, note='from python')",
+    "w.height = 500",
 ]
 
 
@@ -212,4 +213,6 @@ def test_select_and_highlight_from_python_show_in_the_page(page, lab):
     pg.locator(f"{W} #result-list li.hit button.title").first.click()  # opens the card
     pg.wait_for_selector(f"{W} #paper-card[data-id='{want[0]}'] #card-related li.hit")
     pg.screenshot(path=str(SHOTS / "widget-highlight.png"))
+    run_cell(pg, 4)
+    pg.wait_for_function(f"() => document.querySelector('{W}').offsetHeight <= 502")
     assert not errors and not blocked, (errors, blocked)

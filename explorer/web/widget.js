@@ -111,7 +111,10 @@ async function render({model, el}) {
   model.on('change:selected_ids', select);
   model.on('change:highlighted', highlight);
   model.on('change:highlight_note', highlight);
+  const resize = () => { root.style.height = `${model.get('height')}px`; window.Plotly.Plots.resize(map()); };
+  model.on('change:height', resize);
   return () => {
+    model.off('change:height', resize);
     clearTimeout(timer);
     if (observer) observer.disconnect();
     model.off('msg:custom', onMessage);

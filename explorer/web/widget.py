@@ -68,7 +68,10 @@ def scoped_css(css: str, scope: str = SCOPE) -> str:
         out.append(f"{', '.join(parts)} {{{body.strip()}}}")
     # the page fills the window; in a cell it fills the widget's height
     out.append(f"{scope} .explorer {{ height: 100%; }}")
-    out.append(f"{scope} {{ position: relative; border: 1px solid #ddd; overflow: hidden; }}")
+    out.append(  # a light page in JupyterLab's dark theme too (the page's colours assume white)
+        f"{scope} {{ position: relative; border: 1px solid #ddd; overflow: hidden; "
+        "background: #fff; color-scheme: light; }"
+    )
     return "\n".join(out) + "\n"
 
 
