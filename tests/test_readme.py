@@ -62,6 +62,8 @@ def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("command", commands())
 def test_each_command_of_the_readme_runs(workdir, command):
+    if command.startswith("explorer serve"):
+        return serves(command, workdir)
     out = run(["bash", "-c", command], workdir)
     assert out.returncode == 0, f"{command}\n{out.stderr}"
     assert "Traceback" not in out.stderr
@@ -74,3 +76,32 @@ def test_the_python_example_of_the_readme_runs(workdir):
     lines = out.stdout.strip().splitlines()
     assert len(lines) == 5 and all(re.match(r"^\d\.\d{3}  \S", line) for line in lines)
     assert (workdir / "map.html").stat().st_size > 100_000
+
+
+def serves(command: str, cwd: Path) -> None:
+    """A server example: it answers its API on loopback, then Ctrl-C stops it with status 0.
+    A free port stands in for the default one; $BROWSER=true stands in for the browser tab."""
+    import json
+    import signal
+    import urllib.request
+
+    env = dict(os.environ, EXPLORER_CACHE=str(cwd / "cache"), BROWSER="true")
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    cmd = ["bash", "-c", f"exec {command}" + ("" if "--port" in command else " --port 0")]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        lines = []
+        while not (url := re.search(r"http://127\.0\.0\.1:\d+/", "".join(lines[-1:]))):
+            line = proc.stderr.readline()
+            assert line, f"{command} stopped: {''.join(lines)}"
+            lines.append(line)
+        with urllib.request.urlopen(url.group(0) + "api/info", timeout=60) as r:
+            assert json.load(r)["papers"] == 41
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=60)[1]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, rest
+    assert "Traceback" not in "".join(lines) + rest
