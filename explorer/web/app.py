@@ -187,6 +187,63 @@ class Corpus:
     def hits(self, hits: list[Hit], point: tuple[float, float] | None) -> dict[str, Any]:
         return {"hits": [h.to_dict() for h in hits], "point": point}
 
+    # -- the questions, as both faces ask them (the app's routes, the widget's Dispatcher) --
+
+    def related(
+        self,
+        id: str,  # noqa: A002 (the API's name)
+        *,
+        k: int,
+        mode: str | None,
+        negatives: list[str],
+        years: str | None,
+        categories: list[str],
+        topics: list[int],
+    ) -> dict[str, Any]:
+        """`/api/related`: the k papers most like paper `id`, least like `negatives`, with why."""
+        hits = self.ex.related(
+            id,
+            negatives=negatives,
+            k=k,
+            mode=mode,
+            years=years or None,
+            categories=categories,
+            ids=self.topic_ids(topics),
+            explain=True,
+        )
+        return self.hits(hits, None)
+
+    def search(self, body: SearchBody) -> dict[str, Any]:
+        """`/api/search`: free text and/or example papers; the hits, and where the text lands."""
+        text = (body.text or "").strip()
+        filters: dict[str, Any] = {
+            "k": body.k,
+            "mode": body.mode,
+            "years": body.years or None,
+            "categories": body.categories,
+            "ids": self.topic_ids(body.topics),
+            "explain": True,
+        }
+        if body.examples or body.negatives:
+            hits = self.ex.related(
+                *body.examples, negatives=body.negatives, texts=[text] if text else [], **filters
+            )
+        else:
+            hits = self.ex.search(body.text or "", **filters)
+        return self.hits(hits, self.where(text) if text else None)
+
+    def export(self, body: ExportBody) -> tuple[str, str, str]:
+        """`/api/export`: (the file's text, its name, its media type)."""
+        corpus = self.ex.corpus
+        unknown = [i for i in body.ids if i not in corpus]
+        if unknown:
+            raise ExplorerError(f"unknown paper ids in the export: {', '.join(unknown[:3])}")
+        papers = [corpus.get(i) for i in dict.fromkeys(body.ids)]
+        ext, media = exports.FORMATS[body.format]
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.ex.name) or "corpus"
+        filename = f"explorer-{name}-selection-{len(papers)}.{ext}"
+        return exports.export(papers, body.format), filename, f"{media}; charset=utf-8"
+
     def where(self, text: str) -> tuple[float, float]:
         """Where a free text lands on the map (as `Explorer.figure`'s highlight places it)."""
         v = self.ex.embed([text])
@@ -303,56 +360,29 @@ def create_app(ex: Explorer, hosts: Sequence[str] | None = LOCAL_HOSTS) -> FastA
     ) -> dict[str, Any]:
         """The k papers most like paper `id`, least like the `not` papers; each with its why."""
         with state.lock:
-            hits = ex.related(
+            return state.related(
                 id,
-                negatives=not_ or [],
                 k=k,
                 mode=mode,
-                years=years or None,
+                negatives=not_ or [],
+                years=years,
                 categories=categories or [],
-                ids=state.topic_ids(topics or []),
-                explain=True,
+                topics=topics or [],
             )
-            return state.hits(hits, None)
 
     @app.post("/api/search")
     def search(body: SearchBody) -> dict[str, Any]:
         """Free text and/or example papers: the ranked hits, and where the text lands."""
-        text = (body.text or "").strip()
         with state.lock:
-            filters = {
-                "k": body.k,
-                "mode": body.mode,
-                "years": body.years or None,
-                "categories": body.categories,
-                "ids": state.topic_ids(body.topics),
-                "explain": True,
-            }
-            if body.examples or body.negatives:
-                hits = ex.related(
-                    *body.examples,
-                    negatives=body.negatives,
-                    texts=[text] if text else [],
-                    **filters,  # type: ignore[arg-type]
-                )
-            else:
-                hits = ex.search(body.text or "", **filters)  # type: ignore[arg-type]
-            return state.hits(hits, state.where(text) if text else None)
+            return state.search(body)
 
     @app.post("/api/export")
     def export(body: ExportBody) -> Response:
         """The papers `ids` as a download: CSV, JSON Lines or BibTeX."""
-        corpus = ex.corpus
-        unknown = [i for i in body.ids if i not in corpus]
-        if unknown:
-            raise ExplorerError(f"unknown paper ids in the export: {', '.join(unknown[:3])}")
-        papers = [corpus.get(i) for i in dict.fromkeys(body.ids)]
-        ext, media = exports.FORMATS[body.format]
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", ex.name) or "corpus"
-        filename = f"explorer-{name}-selection-{len(papers)}.{ext}"
+        text, filename, media = state.export(body)
         return Response(
-            exports.export(papers, body.format).encode("utf-8"),
-            media_type=f"{media}; charset=utf-8",
+            text.encode("utf-8"),
+            media_type=media,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 
