@@ -25,7 +25,6 @@ from webapp import free_port  # tests/webapp.py
 from explorer import Explorer
 
 pytest.importorskip("anywidget")
-pytest.importorskip("jupyterlab")
 pytest.importorskip("playwright")
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,12 +45,15 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A built seed corpus, a notebook that opens it, and JupyterLab serving them on a free port."""
+@pytest.fixture(scope="module", params=["jupyterlab", "notebook"])
+def lab(request, tmp_path_factory):
+    """A built seed corpus, a notebook that opens it, and JupyterLab (or Notebook 7) serving them
+    on a free port."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
-    folder = tmp_path_factory.mktemp("lab")
+    kind = request.param
+    pytest.importorskip(kind)
+    folder = tmp_path_factory.mktemp(kind)
     root = folder / "cache"
     ex = Explorer.build(root=root, embedder=HashEmbedder())  # the kernel's cell reuses it
     nb = nbformat.v4.new_notebook(
@@ -62,14 +64,19 @@ def lab(tmp_path_factory):
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, EXPLORER_CACHE=str(root), JUPYTER_CONFIG_DIR=str(folder / "cfg"))
     env["JUPYTER_RUNTIME_DIR"] = str(folder / "run")
-    args = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}"]
-    args += [f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1", "--allow-root"]
-    args += [f"--ServerApp.root_dir={folder}", "--LabApp.extension_manager=readonly"]
-    args += ["--LabApp.expose_app_in_browser=True"]  # window.jupyterapp: run a cell by command
-    args += [
-        "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
+    args = [sys.executable, "-m", kind, "--no-browser", f"--port={port}", "--allow-root"]
+    args += [f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1"]
+    args += [f"--ServerApp.root_dir={folder}"]
+    if kind == "jupyterlab":  # window.jupyterapp: run a cell by command
+        args += ["--LabApp.expose_app_in_browser=True", "--LabApp.extension_manager=readonly"]
+        args += [
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ]
+        path = "lab/tree/widget.ipynb"
+    else:
+        args += ["--JupyterNotebookApp.expose_app_in_browser=True"]
+        path = "notebooks/widget.ipynb"
     log = (folder / "lab.log").open("w")
     proc = subprocess.Popen(args, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -81,9 +88,9 @@ def lab(tmp_path_factory):
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("jupyter lab did not start: " + (folder / "lab.log").read_text())
+                    pytest.fail(f"{kind} did not start: " + (folder / "lab.log").read_text())
                 time.sleep(0.5)
-        yield ex, f"{url}/lab/tree/widget.ipynb?token={token}", url
+        yield ex, f"{url}/{path}?token={token}", url
     finally:
         proc.terminate()
         try:
@@ -113,7 +120,7 @@ def page(lab):
                     r.abort()
 
             pg.route("**/*", route)
-            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
             pg.goto(address)
             pg.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             pg.wait_for_selector(
@@ -149,11 +156,17 @@ def show_widget(page: Any) -> None:
         page.wait_for_selector(f"{W}[data-ready='true']", timeout=120_000)
 
 
+def ours(errors: list[str]) -> list[str]:
+    """The page errors the widget caused: its modules run from blob: URLs, via anywidget. (Notebook
+    7.6's own start-up throws "reading 'schema'" from its core bundle here, widget or not.)"""
+    return [e for e in errors if "blob:" in e or "anywidget" in e or "/static/lab/" in e]
+
+
 def rows(page: Any, what: str) -> list[str]:
     return page.eval_on_selector_all(what, "r => r.map(e => e.dataset.id)")
 
 
-def test_a_box_on_the_widgets_map_is_the_kernels_selection(page):
+def test_a_box_on_the_widgets_map_is_the_kernels_selection(page, lab):
     pg, blocked, errors = page
     show_widget(pg)
     assert pg.eval_on_selector(f"{W} h1", "e => e.textContent").startswith("explorer: seeds")
@@ -181,13 +194,13 @@ def test_a_box_on_the_widgets_map_is_the_kernels_selection(page):
     out = run_cell(pg, 1)
     line = next(x for x in out.splitlines() if x.startswith("IDS="))
     assert json.loads(line[4:]) == sorted(shown)
-    pg.screenshot(path=str(SHOTS / "widget-selection.png"))
+    pg.screenshot(path=str(SHOTS / f"widget-selection-{lab[1].split('/')[3]}.png"))
     with pg.expect_download() as d:  # the export: text from the kernel, a Blob download here
         pg.click(f"{W} #export-csv")
     assert d.value.suggested_filename == f"explorer-seeds-selection-{len(shown)}.csv"
     rows_csv = list(csv.DictReader(io.StringIO(Path(d.value.path()).read_text("utf-8"))))
     assert sorted(r["id"] for r in rows_csv) == sorted(shown)
-    assert not errors and not blocked, (errors, blocked)
+    assert not ours(errors) and not blocked, (errors, blocked)
 
 
 def test_select_and_highlight_from_python_show_in_the_page(page, lab):
@@ -212,7 +225,7 @@ def test_select_and_highlight_from_python_show_in_the_page(page, lab):
     assert "from python" in pg.inner_text(f"{W} #results")
     pg.locator(f"{W} #result-list li.hit button.title").first.click()  # opens the card
     pg.wait_for_selector(f"{W} #paper-card[data-id='{want[0]}'] #card-related li.hit")
-    pg.screenshot(path=str(SHOTS / "widget-highlight.png"))
+    pg.screenshot(path=str(SHOTS / f"widget-highlight-{lab[1].split('/')[3]}.png"))
     run_cell(pg, 4)
     pg.wait_for_function(f"() => document.querySelector('{W}').offsetHeight <= 502")
-    assert not errors and not blocked, (errors, blocked)
+    assert not ours(errors) and not blocked, (errors, blocked)
