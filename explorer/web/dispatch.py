@@ -1,23 +1,21 @@
 """The web API's requests by name, answered in-process: the notebook widget's transport.
 
 `Dispatcher(explorer).answer(name, params)` takes what the page's `api(name, params)` sends and
-returns what `/api/<name>` answers, built from the app's own pieces (`app.Corpus`, `SearchBody`,
-`ExportBody`, `exports`), so the two faces rank, filter and export alike: every ranking is
-`Explorer.related` or `Explorer.search`. `reply(message)` wraps it for a custom widget message:
-`{id, name, params}` in, `{id, result}` or `{id, error: "<one line>"}` out, never a traceback.
+returns what `/api/<name>` answers: the app's own `Corpus` answers both (its `related`, `search`
+and `export` serve the HTTP routes too), so the two faces rank, filter and export alike.
+`reply(message)` wraps it for a custom widget message: `{id, name, params}` in, `{id, result}`
+or `{id, error: "<one line>"}` out, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from explorer.papers import ExplorerError
-from explorer.web import exports
 from explorer.web.app import MAX_K, Corpus, ExportBody, SearchBody
 from explorer.workspace import Explorer
 
@@ -118,49 +116,20 @@ class Dispatcher:
 
     def related(self, params: dict[str, Any]) -> dict[str, Any]:
         r = RelatedParams.model_validate(params)
-        hits = self.ex.related(
+        return self.state.related(
             r.id,
-            negatives=r.not_,
             k=r.k,
             mode=r.mode,
-            years=r.years or None,
+            negatives=r.not_,
+            years=r.years,
             categories=r.categories,
-            ids=self.state.topic_ids(r.topics),
-            explain=True,
+            topics=r.topics,
         )
-        return self.state.hits(hits, None)
 
     def search(self, params: dict[str, Any]) -> dict[str, Any]:
-        body = SearchBody.model_validate(params)
-        text = (body.text or "").strip()
-        filters: dict[str, Any] = {
-            "k": body.k,
-            "mode": body.mode,
-            "years": body.years or None,
-            "categories": body.categories,
-            "ids": self.state.topic_ids(body.topics),
-            "explain": True,
-        }
-        if body.examples or body.negatives:
-            hits = self.ex.related(
-                *body.examples, negatives=body.negatives, texts=[text] if text else [], **filters
-            )
-        else:
-            hits = self.ex.search(body.text or "", **filters)
-        return self.state.hits(hits, self.state.where(text) if text else None)
+        return self.state.search(SearchBody.model_validate(params))
 
     def export(self, params: dict[str, Any]) -> dict[str, Any]:
         """The download as text: `{text, filename, media_type}` (the page makes it a Blob)."""
-        body = ExportBody.model_validate(params)
-        corpus = self.ex.corpus
-        unknown = [i for i in body.ids if i not in corpus]
-        if unknown:
-            raise ExplorerError(f"unknown paper ids in the export: {', '.join(unknown[:3])}")
-        papers = [corpus.get(i) for i in dict.fromkeys(body.ids)]
-        ext, media = exports.FORMATS[body.format]
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.ex.name) or "corpus"
-        return {
-            "text": exports.export(papers, body.format),
-            "filename": f"explorer-{name}-selection-{len(papers)}.{ext}",
-            "media_type": f"{media}; charset=utf-8",
-        }
+        text, filename, media = self.state.export(ExportBody.model_validate(params))
+        return {"text": text, "filename": filename, "media_type": media}

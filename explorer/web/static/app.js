@@ -205,7 +205,7 @@ export async function mount(root, api = fetchApi) {
     saveUrl();
     let r;
     try { r = await call('related', {id: p.id, k: 10, ...filterParams()}, 'finding related papers…'); } catch (e) {
-      relatedInto(document.getElementById('card-related'), [], openPaper); return;
+      relatedInto($.card.querySelector('#card-related'), [], openPaper); return;
     }
     const box = $.card.querySelector('#card-related');
     if (box) relatedInto(box, r.hits, openPaper);

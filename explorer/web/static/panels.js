@@ -47,11 +47,13 @@ function why(w) {
 
 // One ranked hit: its title opens the card.
 export function hitItem(hit, onOpen) {
-  const meta = [hit.year, (hit.categories || [])[0]].filter(Boolean).join(' · ');
+  // a highlighted paper (not a hit) has no score
+  const score = hit.score === null || hit.score === undefined ? null : Number(hit.score).toFixed(3);
+  const meta = [hit.year, (hit.categories || [])[0], score].filter(Boolean).join(' · ');
   return h('li', {class: 'hit', dataset: {id: hit.id}},
     h('button', {class: 'title link', type: 'button', on: {click: () => onOpen(hit.id)}},
       hit.title),
-    h('span', {class: 'meta'}, ` ${meta} · ${Number(hit.score).toFixed(3)}`),
+    h('span', {class: 'meta'}, ` ${meta}`),
     why(hit.why));
 }
 
