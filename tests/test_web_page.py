@@ -238,6 +238,19 @@ def test_filters_hold_for_every_result_and_dim_the_map(app, ex):
         assert "cs.HC" in p.categories and 2023 <= (p.year or 0) <= 2024
 
 
+def test_filters_alone_are_kept_in_the_url(app, browser, server, ex):
+    page, _ = app  # no query at all: the filters are the whole view
+    page.select_option("#categories", ["cs.HC"])
+    page.wait_for_function("() => location.hash.includes('cat=cs.HC')")
+    again = browser.new_page(viewport={"width": 1400, "height": 900})
+    again.goto(page.url)
+    ready(again)
+    assert again.eval_on_selector(
+        "#categories", "s => [...s.selectedOptions].map(o => o.value)"
+    ) == ["cs.HC"]
+    again.close()
+
+
 def test_the_url_restores_the_view(app, browser, server, ex):
     page, _ = app
     page.fill("#year-from", "2020")

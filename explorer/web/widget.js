@@ -40,7 +40,7 @@ async function render({model, el}) {
 
   // The transport: {id, name, params} out, {id, result} or {id, error} back.
   const pending = new Map(), nonce = Math.random().toString(36).slice(2);
-  let seq = 0, S = null, observer = null, timer = null;
+  let seq = 0, timer = null;
   const onMessage = (msg, buffers) => {
     const p = msg && pending.get(msg.id);
     if (!p) return;  // another view's answer
@@ -54,50 +54,39 @@ async function render({model, el}) {
     model.send({id, name, params});
   });
 
-  const [app, panels, plot] = await Promise.all([import(urlOf('app.js')),
-    import(urlOf('panels.js')), import(urlOf('plot.js')), loadPlotly(ask)]);
+  const [app] = await Promise.all([import(urlOf('app.js')), loadPlotly(ask)]);
   const api = (name, params = {}) => ask(name, params).then(([r]) => (name === 'export'
     ? {blob: new Blob([r.text], {type: r.media_type}), filename: r.filename} : r),
   e => { throw new app.ApiError(String(e)); });
 
-  // The page's state as traitlets, whenever its DOM changed (a selection, results, filters).
+  // The page's state as traitlets, as the page reports it (mount's onState).
   let last = '';
-  const selectedIds = () => S.selection.map(i => S.pts.ids[i]);
-  function push() {
-    const f = {years: S.years ? `${S.years[0] ?? ''}-${S.years[1] ?? ''}` : null,
-      categories: [...S.categories], topics: [...S.topics], mode: S.mode || null};
-    const state = {selected_ids: selectedIds(), query: S.text || '', examples: [...S.examples],
-      negatives: [...S.negatives], filters: f, paper: S.paper || null};
+  function push(st) {
+    const state = {selected_ids: st.selection, query: st.text, examples: st.examples,
+      negatives: st.negatives, paper: st.paper,
+      filters: {years: st.years, categories: st.categories, topics: st.topics, mode: st.mode}};
     const key = JSON.stringify(state);
     if (key === last) return;
     last = key;
     for (const [k, v] of Object.entries(state)) model.set(k, v);
     model.save_changes();
   }
-  const later = () => { clearTimeout(timer); timer = setTimeout(push, 60); };
+  const later = st => { clearTimeout(timer); timer = setTimeout(() => push(st), 60); };
 
-  // Python's side: select(ids) and highlight(hits).
+  // Python's side: select(ids) and highlight(hits), through mount's controller.
   const map = () => root.querySelector('#map');
-  const open = id => map().emit('plotly_click', {points: [{curveNumber: 1, customdata: id}]});
+  let ctl = null;
   async function select() {
     const want = model.get('selected_ids') || [];
-    if (JSON.stringify(want) === JSON.stringify(selectedIds())) return;
-    const rows = want.map(id => S.index.get(id)).filter(i => i !== undefined);
-    // a box drawn earlier stays in the layout and would select its points again
-    await window.Plotly.relayout(map(), {selections: []});
-    await window.Plotly.restyle(map(), {selectedpoints: [rows.length ? rows : null]}, [0]);
-    if (rows.length) map().emit('plotly_selected', {points: rows.map(i => ({curveNumber: 0, pointIndex: i}))});
-    else map().emit('plotly_deselect');
+    if (JSON.stringify(want) === JSON.stringify(ctl.state.selection.map(i => ctl.state.pts.ids[i]))) return;
+    await ctl.select(want);
   }
   function highlight() {
-    const hits = model.get('highlighted') || [];
-    S.hits = hits; S.point = null;
-    panels.resultsPanel(root.querySelector('#results'), hits, model.get('highlight_note') || '', open);
-    plot.setMarks(map(), S.pts, S.index, hits, null, S.paper);
+    ctl.highlight(model.get('highlighted') || [], model.get('highlight_note') || '');
   }
 
   try {
-    S = await app.mount(root, api);
+    ctl = await app.mount(root, api, {onState: later});
   } catch (e) {
     const s = root.querySelector('#status');
     if (s) s.textContent = 'Error: ' + (e && e.message ? e.message : String(e));
@@ -105,9 +94,6 @@ async function render({model, el}) {
   }
   if ((model.get('selected_ids') || []).length) await select();
   if ((model.get('highlighted') || []).length) highlight();
-  push();
-  observer = new MutationObserver(later);
-  observer.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
   model.on('change:selected_ids', select);
   model.on('change:highlighted', highlight);
   model.on('change:highlight_note', highlight);
@@ -116,7 +102,6 @@ async function render({model, el}) {
   return () => {
     model.off('change:height', resize);
     clearTimeout(timer);
-    if (observer) observer.disconnect();
     model.off('msg:custom', onMessage);
     model.off('change:selected_ids', select);
     model.off('change:highlighted', highlight);

@@ -43,7 +43,10 @@ export async function fetchApi(name, params = {}) {
   return r.json();
 }
 
-export async function mount(root, api = fetchApi) {
+// `onState(state)` hears the page's state after every change (what the URL carries, and the
+// selection's ids): a notebook widget mirrors it into Python. mount answers a controller:
+// {state, select(ids), highlight(hits, note)}, for a host that sets the page from outside.
+export async function mount(root, api = fetchApi, {onState = null} = {}) {
   const S = {info: null, pts: null, index: new Map(), colorBy: 'topic', mode: '',
     text: '', textPaper: null, examples: [], negatives: [], years: null, categories: [], topics: [],
     hits: [], point: null, paper: null, selection: [], range: null,
@@ -130,6 +133,7 @@ export async function mount(root, api = fetchApi) {
     await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
     timeline();
     await rerun();
+    saveUrl();  // filters alone are state too (no query need be running)
   }
   function clearFilters() {
     S.years = null; S.categories = []; S.topics = []; showFilters(); filtersChanged();
@@ -213,6 +217,14 @@ export async function mount(root, api = fetchApi) {
   }
 
   // -- selection, export, timeline, topics -----------------------------------------------------
+  function snapshot() {
+    return {selection: S.selection.map(i => S.pts.ids[i]), text: S.text || '',
+      examples: [...S.examples], negatives: [...S.negatives],
+      years: S.years ? `${S.years[0] ?? ''}-${S.years[1] ?? ''}` : null,
+      categories: [...S.categories], topics: [...S.topics], mode: S.mode || null,
+      paper: S.paper || null};
+  }
+  const notify = () => { if (onState && S.pts) onState(snapshot()); };
   function setSelection(rows, range) {
     S.selection = rows; S.range = range || null;
     $.sel.dataset.range = S.range ? JSON.stringify(S.range) : '';
@@ -225,6 +237,7 @@ export async function mount(root, api = fetchApi) {
       open: id => openPaper(id),
     });
     timeline();
+    notify();
   }
   async function exportAs(ids, format) {
     let r;
@@ -248,6 +261,7 @@ export async function mount(root, api = fetchApi) {
 
   // -- the URL carries the state ---------------------------------------------------------------
   function saveUrl() {
+    notify();
     const q = new URLSearchParams();
     if (S.text) q.set('q', S.text);
     for (const e of S.examples) q.append('ex', e);
@@ -316,13 +330,25 @@ export async function mount(root, api = fetchApi) {
     showFilters(); filtersChanged();
   });
   for (const el of [$.y0, $.y1, $.cats, $.tops]) el.addEventListener('change', () => { readFilters(); filtersChanged(); });
-  $.mode.addEventListener('change', () => { S.mode = $.mode.value; rerun(); });
+  $.mode.addEventListener('change', () => { S.mode = $.mode.value; rerun().then(saveUrl); });
   $.color.addEventListener('change', () => { S.colorBy = $.color.value; restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info}); saveUrl(); });
   status('');
   await loadUrl();
   timeline();
   root.dataset.ready = 'true';
-  return S;
+  notify();
+  return {
+    state: S,
+    // Select these papers (ids) on the map and in the table; unknown ids are left out.
+    async select(ids) {
+      const rows = ids.map(id => S.index.get(id)).filter(i => i !== undefined);
+      await Plotly.relayout($.map, {selections: []});  // an earlier box would reselect its points
+      await Plotly.restyle($.map, {selectedpoints: [rows.length ? rows : null]}, [0]);
+      setSelection(rows);
+    },
+    // List these hits (Hit.to_dict()s) as the results and mark them on the map.
+    highlight(hits, note = '') { showHits(hits, null, note); },
+  };
 }
 
 const el = document.getElementById('explorer-app');
