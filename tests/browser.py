@@ -33,6 +33,27 @@ class PageLog:
     blocked: list[str] = field(default_factory=list)  # non-file requests, all aborted
 
 
+def record(page: Any, log: PageLog, allowed: str) -> None:
+    """Log into `log` what `page` does besides rendering: console errors, page errors, dialogs
+    (dismissed), and every request whose URL does not start with `allowed` (aborted)."""
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            log.blocked.append(r.request.url)
+            r.abort()
+
+    def dialog(d: Any) -> None:
+        log.dialogs.append(d.message)
+        d.dismiss()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.on("dialog", dialog)
+
+
 @contextlib.contextmanager
 def open_page(
     path: Path, width: int = 1280, height: int = 900, timeout_ms: int = 30_000
@@ -45,23 +66,7 @@ def open_page(
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
-
-            def route(r: Any) -> None:
-                if r.request.url.startswith("file://"):
-                    r.continue_()
-                else:
-                    log.blocked.append(r.request.url)
-                    r.abort()
-
-            page.route("**/*", route)
-            page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-            page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-
-            def dialog(d: Any) -> None:
-                log.dialogs.append(d.message)
-                d.dismiss()
-
-            page.on("dialog", dialog)
+            record(page, log, "file://")
             page.goto(path.resolve().as_uri())
             # Plotly draws asynchronously: wait until the graph div has its data and a plot.
             page.wait_for_function(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from browser import ARGS, CHROMIUM, PageLog  # tests/browser.py
+from browser import ARGS, CHROMIUM, PageLog, record  # tests/browser.py
 from fakes import HashEmbedder  # tests/fakes.py
 from webapp import FORMULA, XSS_IMG, XSS_SCRIPT, hostile_jsonl, serving  # tests/webapp.py
 
@@ -57,23 +57,7 @@ def app(browser, server) -> Iterator[tuple[Any, PageLog]]:
     """A fresh page on the app, loaded; asserts afterwards that it stayed clean and local."""
     log = PageLog()
     page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(server + "/"):
-            r.continue_()
-        else:
-            log.blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
-    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-
-    def dialog(d: Any) -> None:
-        log.dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", dialog)
+    record(page, log, server + "/")
     page.goto(server + "/")
     ready(page)
     yield page, log

@@ -8,6 +8,7 @@ inside the inline JSON (checked by the tests), so no title can close a <script>.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,7 @@ def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options:
     return write_html(fig, path)
 
 
+@functools.cache  # one tiny drawing per process, not per call
 def notebook_renderer() -> str:
     """Plotly's renderer for notebooks: interactive, plus a PNG copy of each figure where kaleido
     and a Chrome or Chromium can draw one, so that a saved notebook shows its maps on GitHub
