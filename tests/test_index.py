@@ -141,7 +141,7 @@ def test_auto_kind_is_exact_for_small_corpora_and_add_appends(tmp_path):
     index.add(vecs[60:], [str(i) for i in range(60, 100)], corpus_hash="b")
     assert (len(index), index.meta.count, index.meta.corpus_hash) == (100, 100, "b")
     np.testing.assert_array_equal(index.search(vecs, 1)[1][:, 0], np.arange(100))
-    with pytest.raises(ExplorerError, match="unknown index kind 'ivf'"):
+    with pytest.raises(ExplorerError, match="unknown index kind 'lsh'"):
         VectorIndex.build(
-            vecs, [str(i) for i in range(100)], model_id="m", corpus_hash="h", kind="ivf"
+            vecs, [str(i) for i in range(100)], model_id="m", corpus_hash="h", kind="lsh"
         )

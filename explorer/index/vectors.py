@@ -13,6 +13,7 @@ corpus, and says which two disagree.
 from __future__ import annotations
 
 import json
+import math
 import platform
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -31,18 +32,50 @@ from explorer.papers import ExplorerError
 # SearchParametersHNSW, keyword arguments): the module is used untyped.
 faiss: Any = _faiss
 
-FORMAT_VERSION = 1
-# Exact search up to this many papers, HNSW above. An exact query costs n·d multiply-adds: at
-# 75k papers that is a few milliseconds on 2 cores (docs/benchmarks.md), so exact stays the
-# default far beyond a laptop's reading list; HNSW is for arXiv-scale corpora, where a flat scan
-# takes a second. HNSW rather than IVF: no training pass, graceful growth by `add`, and the
-# best recall/latency of FAISS's CPU indexes at this size (ann-benchmarks); its cost, ~0.3 KB of
-# links per vector at M=32, is small next to the 1.5 KB vector itself.
+FORMAT_VERSION = 1  # "ivf" is a new kind, not a new format: flat and hnsw load as before
+# Exact search up to this many papers, approximate above. An exact query costs n·d multiply-adds:
+# at 75k papers that is a few milliseconds on 2 cores (docs/benchmarks.md), so exact stays the
+# default far beyond a laptop's reading list.
 HNSW_MIN = 200_000
+# From this many papers on, a compressed index: an inverted file of 8-bit scalar-quantised
+# vectors (IVF-SQ8, 384 B a vector: 10M papers in 3.9 GB, where HNSW-flat needs ~18 GB with its
+# links), trained on a seeded sample. Between the two, HNSW over the float vectors: no training
+# pass, graceful growth by `add`, the best recall per millisecond. /work/frag/index.md and
+# benchmarks/index_scale.py hold the measurements behind both thresholds and IVF_NPROBE.
+IVF_MIN = 1_000_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
 HNSW_EF_SEARCH = 128
-EXACT_FILTER_SHARE = 0.05  # filters keeping at most this share of an HNSW index scan exactly
+IVF_NPROBE = 32  # lists scanned per query
+IVF_TRAIN_MAX = 100_000  # training sample: at most this many rows, or 40 per list if more
+IVF_SEED = 1234
+EXACT_FILTER_SHARE = 0.05  # filters keeping at most this share of an index scan exactly
+
+
+def choose_kind(n: int, *, flat_below: int | None = None, ivf_from: int | None = None) -> str:
+    """The index kind "auto" builds for `n` vectors: exact below `flat_below` (HNSW_MIN), then
+    HNSW, then compressed from `ivf_from` (IVF_MIN) on."""
+    if n >= (IVF_MIN if ivf_from is None else ivf_from):
+        return "ivf"
+    return "hnsw" if n >= (HNSW_MIN if flat_below is None else flat_below) else "flat"
+
+
+def ivf_nlist(n: int) -> int:
+    """Inverted lists for `n` vectors: 4·√n rounded to a power of two, at least 16 and at most
+    n / 39 (FAISS's k-means wants 39 training points per centroid)."""
+    want = 2 ** round(math.log2(max(4 * math.sqrt(max(n, 1)), 1)))
+    return int(max(16, min(want, 2 ** int(math.log2(max(n // 39, 16))))))
+
+
+def _ivf(vectors: NDArray[np.float32], nlist: int) -> Any:
+    """An untrained-then-trained IVF-SQ8 index over inner product, trained on a seeded sample."""
+    n, d = vectors.shape
+    index = faiss.index_factory(d, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    size = min(n, max(IVF_TRAIN_MAX, 40 * nlist))
+    rows = np.sort(np.random.default_rng(IVF_SEED).choice(n, size, replace=False))
+    index.cp.seed = IVF_SEED
+    index.train(np.ascontiguousarray(vectors[rows]))
+    return index
 
 
 def library_versions() -> dict[str, str]:
@@ -92,12 +125,13 @@ class VectorIndex:
     ) -> VectorIndex:
         """An index over `vectors` (n, d), float32, rows L2-normalised.
 
-        kind: "flat" (exact), "hnsw" (approximate), or "auto": exact below HNSW_MIN papers.
+        kind: "flat" (exact), "hnsw" (approximate), "ivf" (approximate and compressed: IVF-SQ8),
+        or "auto": `choose_kind(n)`.
         """
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, d = vectors.shape
         if kind == "auto":
-            kind = "hnsw" if n >= HNSW_MIN else "flat"
+            kind = choose_kind(n)
         params: dict[str, Any] = {}
         if kind == "flat":
             index = faiss.IndexFlatIP(d)  # inner product on normalised vectors is cosine
@@ -109,8 +143,12 @@ class VectorIndex:
                 "efConstruction": HNSW_EF_CONSTRUCTION,
                 "efSearch": HNSW_EF_SEARCH,
             }
+        elif kind == "ivf":
+            nlist = ivf_nlist(n)
+            index = _ivf(vectors, nlist)
+            params = {"nlist": nlist, "nprobe": min(IVF_NPROBE, nlist), "codes": "SQ8"}
         else:
-            raise ExplorerError(f"unknown index kind {kind!r}: choose auto, flat or hnsw")
+            raise ExplorerError(f"unknown index kind {kind!r}: choose auto, flat, hnsw or ivf")
         index.add(vectors)
         meta = IndexMeta(
             model_id=model_id, dim=d, count=n, corpus_hash=corpus_hash, kind=kind, params=params
@@ -179,36 +217,65 @@ class VectorIndex:
         if k <= 0:
             m = queries.shape[0]
             return np.zeros((m, 0), np.float32), np.zeros((m, 0), np.int64)
-        hnsw = self.meta.kind == "hnsw"
-        params = faiss.SearchParametersHNSW() if hnsw else faiss.SearchParameters()
-        if hnsw:
-            params.efSearch = max(int(self.meta.params.get("efSearch", HNSW_EF_SEARCH)), k)
-        if allowed is not None:
-            bits = np.packbits(np.asarray(allowed, dtype=bool), bitorder="little")
-            params.sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bits))
-        if (
-            hnsw
-            and allowed is not None
-            and np.count_nonzero(allowed) <= EXACT_FILTER_SHARE * len(self)
-        ):
+        kind = self.meta.kind
+        mask = None if allowed is None else np.asarray(allowed, dtype=bool)
+        sel = None
+        if mask is not None:
+            bits = np.packbits(mask, bitorder="little")
+            sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
+        few = mask is not None and bool(np.count_nonzero(mask) <= EXACT_FILTER_SHARE * len(self))
+        if kind == "flat" or (few and kind == "hnsw"):
             # A restrictive filter leaves a graph walk few allowed nodes to find: scanning just
             # the allowed rows of the stored vectors is exact, and cheap because they are few.
-            flat = faiss.downcast_index(self.index.storage)
-            scores, rows = flat.search(queries, k, params=faiss.SearchParameters(sel=params.sel))
-        else:
+            scores, rows = self._exact(queries, k, sel)
+        elif kind == "hnsw":
+            efs = max(int(self.meta.params.get("efSearch", HNSW_EF_SEARCH)), k)
+            params = faiss.SearchParametersHNSW(efSearch=efs)
+            if sel is not None:
+                params.sel = sel
             scores, rows = self.index.search(queries, k, params=params)
-        if hnsw and allowed is not None:
-            # A graph walk can still run out of allowed nodes before finding k: those queries
-            # are answered exactly instead, so a filter never starves them.
-            want = min(k, int(np.count_nonzero(allowed)))
+        else:
+            # A restrictive filter scans every list (only its allowed rows are scored).
+            scores, rows = self._ivf_search(queries, k, sel, every=few)
+        if mask is not None and kind != "flat":
+            # An approximate search can still run out of allowed rows before finding k: those
+            # queries are answered over every allowed row instead, so a filter never starves
+            # them (exactly on HNSW's stored vectors, on every list's 8-bit codes on IVF).
+            want = min(k, int(np.count_nonzero(mask)))
             short = np.flatnonzero((rows >= 0).sum(axis=1) < want)
             if len(short):
-                flat = faiss.downcast_index(self.index.storage)
-                exact = faiss.SearchParameters(sel=params.sel)
-                scores[short], rows[short] = flat.search(queries[short], k, params=exact)
+                redo = self._exact if kind == "hnsw" else self._ivf_every
+                scores[short], rows[short] = redo(queries[short], k, sel)
         scores[rows < 0] = -np.inf
         return scores, rows
 
+    def _exact(self, queries: NDArray[np.float32], k: int, sel: Any) -> tuple[Any, Any]:
+        flat = self.index if self.meta.kind == "flat" else faiss.downcast_index(self.index.storage)
+        params = faiss.SearchParameters() if sel is None else faiss.SearchParameters(sel=sel)
+        return flat.search(queries, k, params=params)
+
+    def _ivf_search(
+        self, queries: NDArray[np.float32], k: int, sel: Any, every: bool = False
+    ) -> tuple[Any, Any]:
+        nlist = int(self.meta.params.get("nlist", faiss.extract_index_ivf(self.index).nlist))
+        nprobe = nlist if every else int(self.meta.params.get("nprobe", IVF_NPROBE))
+        params = faiss.SearchParametersIVF(nprobe=min(nprobe, nlist))
+        if sel is not None:
+            params.sel = sel
+        return self.index.search(queries, k, params=params)
+
+    def _ivf_every(self, queries: NDArray[np.float32], k: int, sel: Any) -> tuple[Any, Any]:
+        return self._ivf_search(queries, k, sel, every=True)
+
     def vectors(self) -> NDArray[np.float32]:
-        """All stored vectors (n, d) float32, in row order."""
+        """All stored vectors (n, d) float32, in row order.
+
+        Exact for "flat" and "hnsw". An "ivf" index keeps 8-bit codes, so its rows come back
+        decoded (within ~1% of each coordinate's range, not bit-equal): the exact vectors are
+        the corpus's vectors.npy.
+        """
+        if self.meta.kind == "ivf":
+            ivf = faiss.extract_index_ivf(self.index)
+            if ivf.direct_map.type == faiss.DirectMap.NoMap:
+                ivf.make_direct_map()  # row → (list, offset): 8 B a row, built on first use
         return self.index.reconstruct_n(0, self.index.ntotal)
