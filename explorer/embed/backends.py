@@ -1,9 +1,11 @@
 """Fast CPU backends: the model exported once to OpenVINO (float32 or int8), cached, reused.
 
-Why OpenVINO int8: on the 2-core Xeon dev machines it was the fastest candidate (2.9-3.8x
-float32 PyTorch) that kept the reference vectors (mean cosine 0.997, top-10 overlap 0.936),
-while ONNX Runtime's dynamic int8 lost too much (overlap < 0.9) and PyTorch bf16 / dynamic int8
-were slower or worse; `docs/backends.md` has the table and `benchmarks/backends.py` re-runs it.
+Why OpenVINO: on the 2-core Xeon dev machines (AVX-512 VNNI) int8 was the fastest candidate
+(2.9-3.8x float32 PyTorch) that kept the reference vectors (mean cosine 0.997, top-10 overlap
+0.936), while ONNX Runtime's dynamic int8 lost too much (overlap < 0.9) and PyTorch bf16 /
+dynamic int8 were slower or worse; `docs/backends.md` has the tables and
+`benchmarks/backends.py` re-runs them. Which of these is fastest depends on the processor, so
+`backend="auto"` measures them on the machine it runs on (`explorer.embed.choice`).
 
 Semantics are the reference's exactly: same tokenizer, truncation at the model's
 `max_seq_length`, mean pooling over the attention mask, L2 normalisation. Export runs offline
@@ -34,12 +36,12 @@ from explorer.embed.model import ModelSpec, offline, sha256_file
 from explorer.papers import ExplorerError
 
 # Name → the packages it needs. nncf is needed only to build the int8 model (calibration).
+# openvino-bf16 runs the float32 export with bf16 arithmetic (worth it only with native bf16).
 REQUIRES: dict[str, tuple[str, ...]] = {
     "openvino-int8": ("openvino", "nncf"),
     "openvino": ("openvino",),
+    "openvino-bf16": ("openvino",),
 }
-# Fastest first, among the backends whose quality passed (cosine ≥ 0.99, top-10 overlap ≥ 0.9).
-PREFERENCE = ("openvino-int8", "openvino")
 RECIPE = 1  # bump when the export recipe changes: old cache folders are then ignored
 
 
@@ -51,14 +53,6 @@ def default_model_cache() -> Path:
 
 def missing_packages(name: str) -> list[str]:
     return [m for m in REQUIRES[name] if importlib.util.find_spec(m) is None]
-
-
-def best_available() -> str:
-    """The fastest backend that passed the quality bar and whose packages are installed."""
-    for name in PREFERENCE:
-        if not missing_packages(name):
-            return name
-    return "torch"
 
 
 def load(
@@ -80,8 +74,10 @@ def load(
         raise ExplorerError(f"backend {name!r} needs a local model directory; use backend torch")
     offline()  # everything comes from local files: no library may try a hub
     max_len = _check_layout(spec.path)
-    folder = ensure_exported(spec, name, model_cache, calibration)
-    return OpenVINOBackend(spec.path, folder, name, max_len)
+    export = "openvino" if name == "openvino-bf16" else name  # the same float32 graph
+    folder = ensure_exported(spec, export, model_cache, calibration)
+    precision = "bf16" if name == "openvino-bf16" else "f32"
+    return OpenVINOBackend(spec.path, folder, name, max_len, precision=precision)
 
 
 def _check_layout(path: Path) -> int:
@@ -257,7 +253,13 @@ class OpenVINOBackend:
     """An exported model on OpenVINO's CPU plugin."""
 
     def __init__(
-        self, model_dir: Path, folder: Path, name: str, max_len: int, hint: str = "THROUGHPUT"
+        self,
+        model_dir: Path,
+        folder: Path,
+        name: str,
+        max_len: int,
+        hint: str = "THROUGHPUT",
+        precision: str = "f32",
     ) -> None:
         import openvino as ov
 
@@ -266,9 +268,10 @@ class OpenVINOBackend:
         self.max_len = max_len
         self.tok = _tokenizer(model_dir)
         config = {
-            # float32 for every op left in float: this CPU's default is bf16, which measured
-            # slower here (no AMX exposed) and would make vectors depend on the machine.
-            "INFERENCE_PRECISION_HINT": "f32",
+            # float32 for every op left in float unless bf16 is asked for: the Xeon's default
+            # is bf16, which measured slower there (no AMX exposed) and would make vectors
+            # depend on the machine; openvino-bf16 is measured by the probe where it may pay.
+            "INFERENCE_PRECISION_HINT": precision,
             # THROUGHPUT = one stream per core, each running a whole batch single-threaded:
             # measured faster than 2 threads sharing each batch (LATENCY) on 2 cores.
             "PERFORMANCE_HINT": hint,

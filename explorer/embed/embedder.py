@@ -8,6 +8,7 @@ only when a model is actually needed, so commands that need no model start fast.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.embed import choice
 from explorer.embed.model import (
     DEFAULT_MODEL,
     OFFICIAL_MINILM_SHA256,
@@ -34,6 +36,8 @@ __all__ = [  # the model's names stay importable from here, where they always we
     "OFFICIAL_MINILM_SHA256",
     "Backend",
     "Embedder",
+    "backend_choice",
+    "kept_backend",
     "ModelSpec",
     "TorchBackend",
     "calibration_texts",
@@ -54,28 +58,45 @@ BATCH_SIZES = {"openvino-int8": 32}
 DEFAULT_BATCH_SIZE = 64
 
 
+# The backends run through sentence-transformers: name → (device, dtype).
+TORCH_BACKENDS = {
+    "torch": ("cpu", None),  # the reference: float32
+    "torch-bf16": ("cpu", "bfloat16"),  # pays only with native bf16 (avx512_bf16, AMX)
+    "cuda-fp16": ("cuda", "float16"),  # an NVIDIA GPU: model.half() on device cuda
+}
+ENV_BACKEND = "EXPLORER_BACKEND"  # a backend for every local model, instead of measuring
+
+
 class TorchBackend:
-    """The reference backend: sentence-transformers on PyTorch, float32."""
+    """sentence-transformers on PyTorch: float32 on the CPU (the reference), bf16 or CUDA fp16."""
 
-    name = "torch"
-
-    def __init__(self, spec: ModelSpec) -> None:
+    def __init__(self, spec: ModelSpec, name: str = "torch") -> None:
+        device, dtype = TORCH_BACKENDS[name]
+        self.name = name
         if spec.path is not None:
             offline()  # a local model never needs the hub: nothing may try to reach it
+        import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
+        if device == "cuda" and not torch.cuda.is_available():
+            raise ExplorerError(f"backend {name!r} needs an NVIDIA GPU and torch built with CUDA")
         hf_logging.disable_progress_bar()  # "Loading weights" on every start is noise to users
         try:
             self.model = SentenceTransformer(
                 str(spec.path or spec.name),
-                device="cpu",
+                device=device,
                 local_files_only=spec.path is not None,
             )
         except OSError as e:
             raise ExplorerError(
                 f"cannot load model {spec.name!r}: {str(e).splitlines()[0]}"
             ) from None
+        self.renormalise = dtype is not None  # float32 rows come normalised already
+        if dtype == "float16":
+            self.model.half()
+        elif dtype == "bfloat16":
+            self.model.to(torch.bfloat16)
         dim = self.model.get_embedding_dimension()
         if dim is None:
             raise ExplorerError(f"model {spec.name!r} does not say its embedding dimension")
@@ -89,19 +110,91 @@ class TorchBackend:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return np.asarray(out, dtype=np.float32)
+        out = np.asarray(out, dtype=np.float32)
+        if self.renormalise:  # bf16 and fp16 rows, normalised at their precision
+            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
 
 
-def resolve_backend(backend: str | None, spec: ModelSpec) -> str:
-    """ "auto" (the default) → the fastest backend that passed the quality bars and is installed
-    (see docs/backends.md); hub models, which have no local files to export, use torch."""
-    if backend not in (None, "auto"):
-        return backend
-    if spec.path is None:
-        return "torch"
+def backend_names() -> tuple[str, ...]:
     from explorer.embed import backends
 
-    return backends.best_available()
+    return (*TORCH_BACKENDS, *backends.REQUIRES)
+
+
+def resolve_backend(backend: str | None, spec: ModelSpec, model_cache: Path | None = None) -> str:
+    """A named backend as it is; "auto" (the default) → $EXPLORER_BACKEND if set, else the one
+    measured fastest on this machine among those keeping the reference vectors (measured once,
+    then cached: `explorer.embed.choice`). Hub models, which have no local files to export or
+    measure on, use torch."""
+    explicit = backend not in (None, "auto")
+    if not explicit:
+        backend = os.environ.get(ENV_BACKEND, "").strip() or "auto"
+    if backend != "auto":
+        if backend not in backend_names():
+            where = "" if explicit else f" (from ${ENV_BACKEND})"
+            raise ExplorerError(
+                f"unknown backend {backend!r}{where}: choose auto, {', '.join(backend_names())}"
+            )
+        if explicit or spec.path is not None:
+            return str(backend)
+    if spec.path is None:
+        return "torch"
+    return backend_choice(spec, model_cache).backend
+
+
+def backend_choice(
+    spec: ModelSpec | None = None, model_cache: Path | None = None, reprobe: bool = False
+) -> choice.Choice:
+    """This machine's measured choice for local model `spec` (default: the bundled one)."""
+    spec = spec or resolve_model()  # its weights are checked when a probe loads them
+    return choice.choose(
+        spec,
+        load=lambda s, name: load_backend(s, name, model_cache),
+        batch_size=lambda name: BATCH_SIZES.get(name, DEFAULT_BATCH_SIZE),
+        seeds=calibration_texts,
+        root=model_cache,
+        reprobe=reprobe,
+    )
+
+
+def kept_backend(manifest: dict[str, Any] | None, model: str | None, rebuild: bool) -> str | None:
+    """The backend a new build of a built corpus uses when its caller names none: the one its
+    vectors were made with, so that a corpus grown or rebuilt on another machine stays one
+    kind of vectors. None (measure, or $EXPLORER_BACKEND) for a new corpus or another model;
+    an error when that backend cannot run here, unless `rebuild` (everything is re-embedded)."""
+    if os.environ.get(ENV_BACKEND, "").strip() not in ("", "auto") or not manifest:
+        return None
+    name = manifest.get("backend")
+    if name not in backend_names() or manifest.get("model") != resolve_model(model).name:
+        return None
+    problem = unavailable(str(name))
+    if problem is None:
+        return str(name)
+    if rebuild:
+        print(
+            f"note: backend {name!r} {problem}: re-embedding with this machine's choice",
+            file=sys.stderr,
+        )
+        return None
+    raise ExplorerError(
+        f"this corpus was embedded with backend {name!r}, which {problem}; "
+        f"build with --rebuild to re-embed it all, or set {ENV_BACKEND} to choose a backend"
+    )
+
+
+def unavailable(name: str) -> str | None:
+    """Why backend `name` cannot run on this machine, or None."""
+    from explorer.embed import backends
+
+    if name in backends.REQUIRES and (missing := backends.missing_packages(name)):
+        return f"needs {' and '.join(missing)} (pip install {' '.join(missing)})"
+    if name == "cuda-fp16":
+        import torch
+
+        if not torch.cuda.is_available():
+            return "needs an NVIDIA GPU with CUDA, and none is visible here"
+    return None
 
 
 def load_backend(
@@ -109,8 +202,8 @@ def load_backend(
 ) -> Backend:
     if spec.bundled:
         verify_bundled_weights(spec)
-    if backend == "torch":
-        return TorchBackend(spec)
+    if backend in TORCH_BACKENDS:
+        return TorchBackend(spec, backend)
     from explorer.embed import backends  # the fast CPU backends (OpenVINO int8, …)
 
     return backends.load(spec, backend, model_cache, calibration=calibration_texts)
@@ -141,8 +234,8 @@ class Embedder:
         model_cache: Path | None = None,
     ) -> None:
         self.spec = resolve_model(model)
-        self.backend_name = resolve_backend(backend, self.spec)
         self.model_cache = model_cache  # where fast backends keep their exports
+        self.backend_name = resolve_backend(backend, self.spec, model_cache)
         self.batch_size = batch_size or BATCH_SIZES.get(self.backend_name, DEFAULT_BATCH_SIZE)
         self.progress = progress
         self._backend: Backend | None = None
