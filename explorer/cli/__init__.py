@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from explorer.cli.build import build
+from explorer.cli.doctor import doctor
 from explorer.cli.find import eval_, related, search, sentences_
 from explorer.cli.maps import map_, topics
 from explorer.cli.serve import serve
@@ -19,7 +20,7 @@ def main() -> None:
     """Find related papers and map the landscape of a corpus, offline on a CPU."""
 
 
-for command in (build, related, search, sentences_, eval_, map_, topics, serve):
+for command in (build, related, search, sentences_, eval_, map_, topics, serve, doctor):
     main.add_command(command)
 
 __all__ = ["main"]
