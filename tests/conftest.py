@@ -35,18 +35,24 @@ def shared_models(tmp_path_factory):
     import os
 
     folder = tmp_path_factory.mktemp("models")
-    old = os.environ.get("EXPLORER_MODELS")
+    old = {k: os.environ.get(k) for k in ("EXPLORER_MODELS", "EXPLORER_BACKEND")}
     os.environ["EXPLORER_MODELS"] = str(folder)
+    # One backend for the whole suite on every machine (what `auto` picks differs between
+    # processors, and some tests' expectations were set on int8 vectors); the measured choice
+    # itself is tested in test_backend_choice.py. EXPLORER_BACKEND=auto runs the suite with it.
+    os.environ.setdefault("EXPLORER_BACKEND", "openvino-int8")
     yield folder
-    if old is None:
-        os.environ.pop("EXPLORER_MODELS", None)
-    else:
-        os.environ["EXPLORER_MODELS"] = old
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @pytest.fixture(scope="session")
 def embedder(shared_models):
-    """The real bundled all-MiniLM-L6-v2 on the default backend (what users get), loaded once."""
+    """The real bundled all-MiniLM-L6-v2 on the suite's backend ($EXPLORER_BACKEND, above),
+    loaded once."""
     from explorer.embed.embedder import Embedder
 
     e = Embedder(progress=False)
