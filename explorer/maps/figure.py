@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.maps import sampled
 from explorer.maps.placement import (
     HEIGHT,
     LABEL_FONT,
@@ -175,6 +176,7 @@ def map_figure(
     query_point: tuple[float, float] | None = None,
     query_label: str | None = None,
     title: str | None = None,
+    point_limit: int | None = None,
 ) -> go.Figure:
     """A WebGL scatter of `papers` at `coords` (n, 2), coloured as `COLORINGS[color_by]` says.
 
@@ -182,7 +184,9 @@ def map_figure(
     are drawn near the clusters' centres without overlapping. `highlight` maps rows to the
     scores of a query's top-k (drawn big and outlined, ranked by score, rank in the hover);
     `query_point` marks where the query itself falls. Every paper is one point in exactly one
-    trace, whose `customdata` holds the paper ids; the query marker has no customdata.
+    trace, whose `customdata` holds the paper ids; the query marker has no customdata. Above
+    `point_limit` papers (default `sampled.PAGE_POINT_LIMIT`) only a density-thinned subset is
+    drawn (`sampled.thin`: every topic kept); the title says how many, legend counts are all.
     """
     xy = np.asarray(coords, dtype=np.float64)
     labels = np.asarray(labels)
@@ -194,7 +198,14 @@ def map_figure(
     coloring = _COLORING.get(color_by)
     if coloring is None:
         raise ExplorerError(f"color_by must be {', '.join(COLOR_BY)}; got {color_by!r}")
-    highlight = dict(highlight or {})
+    highlight, total = dict(highlight or {}), Counter(labels.tolist())
+    kept = sampled.page_rows(xy, labels, point_limit, highlight)
+    if kept is not None:
+        at = {int(r): i for i, r in enumerate(kept)}
+        highlight = {at[r]: s for r, s in highlight.items()}
+        xy, labels, papers = xy[kept], labels[kept], [papers[int(i)] for i in kept]
+        shown = f"{len(kept):,} of {n:,} papers shown (thinned where dense)"
+        title, n = (f"{title}: {shown}" if title else shown), len(kept)
     ranks = {row: r for r, row in enumerate(sorted(highlight, key=lambda i: -highlight[i]), 1)}
     hover = [
         hover_text(p, label_names.get(int(c)) if c >= 0 else None, ranks.get(i), highlight.get(i))
@@ -207,12 +218,12 @@ def map_figure(
     if coloring.kind == "topic":
         col = [cluster_colors[int(c)] if c >= 0 else NOISE_COLOR for c in labels]
         groups = [
-            (f"{_esc(label_names.get(c) or f'topic {c}')} ({len(rows)})", rows)
+            (f"{_esc(label_names.get(c) or f'topic {c}')} ({total[c]})", rows)
             for c in cluster_colors
             for rows in [np.flatnonzero(labels == c).tolist()]
         ]
         unassigned = np.flatnonzero(labels < 0).tolist()
-        groups.append((f"no topic ({len(unassigned)})", unassigned))
+        groups.append((f"no topic ({total[-1]})", unassigned))
     elif coloring.kind == "groups":
         assert coloring.values is not None
         key = [v or "unknown" for v in _values(coloring, papers)]

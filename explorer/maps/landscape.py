@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer import atomic
-from explorer.maps import topics
+from explorer.maps import sampled, topics
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 
@@ -94,16 +94,16 @@ def compute(
         s.clusterer == "auto" and len(texts) <= topics.SMALL_CORPUS
     )
     if reuse is not None and reuse.settings.same_layout(s) and len(reuse.coords) == len(texts):
-        coords = reuse.coords
+        coords, fitted_on = reuse.coords, int(reuse.extra.get("sample_fit", 0))
     else:
-        with stage("project", f"{n} with UMAP (seed {s.seed})"):
-            coords = topics.project(
+        with stage("project", f"{n} with UMAP (seed {s.seed}){_how(len(texts))}"):
+            coords, fitted_on = sampled.project_any(
                 vectors, n_neighbors=s.n_neighbors, min_dist=s.min_dist, seed=s.seed
             )
     space = coords
     if s.cluster_dims > 2 and not on_vectors:
         with stage("project", f"{n} in {s.cluster_dims} dimensions, for clustering"):
-            space = topics.project(
+            space, _ = sampled.project_any(
                 vectors,
                 n_components=s.cluster_dims,
                 n_neighbors=s.n_neighbors,
@@ -122,7 +122,16 @@ def compute(
             )
     with stage("label", "topics"):
         found = topics.summarize(texts, vectors, clusters, n_terms=s.n_terms)
-    return Landscape(coords, clusters, found, s, s.key(corpus_hash))
+    # Clusters and labels above came from every point, whether the layout was fitted on all of
+    # them or on a sample (sample_fit: its size, saved in topics.json; 0: a full fit).
+    extra = {"sample_fit": fitted_on} if fitted_on else {}
+    return Landscape(coords, clusters, found, s, s.key(corpus_hash), extra)
+
+
+def _how(n: int) -> str:
+    if n < sampled.SAMPLE_FIT_MIN or n <= sampled.SAMPLE_SIZE:
+        return ""
+    return f", fitted on a seeded sample of {sampled.SAMPLE_SIZE:,}, the rest placed"
 
 
 def view_key(corpus_hash: str, model_id: str) -> str:
@@ -187,7 +196,7 @@ def extend(
         found,
         old.settings,
         old.settings.key(corpus_hash),
-        {"placed": placed},
+        {**old.extra, "placed": placed},
     )
 
 
@@ -225,6 +234,5 @@ def load(folder: Path, settings: Settings, corpus_hash: str) -> Landscape | None
     found = [topics.Topic(t["id"], t["label"], t["size"], tuple(t["rows"])) for t in meta["topics"]]
     if coords.shape[0] != clusters.shape[0]:
         raise ExplorerError(f"{folder} is damaged (coords and clusters differ in length); rebuild")
-    return Landscape(
-        coords, clusters, found, settings, meta["key"], {"placed": meta.get("placed", 0)}
-    )
+    extra = {k: meta[k] for k in ("placed", "sample_fit") if k in meta}
+    return Landscape(coords, clusters, found, settings, meta["key"], {"placed": 0, **extra})
