@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from explorer.embed import backends
-from explorer.embed.embedder import ModelSpec, calibration_texts, load_backend, resolve_model
+from explorer.embed.embedder import (
+    ModelSpec,
+    backend_names,
+    calibration_texts,
+    load_backend,
+    resolve_model,
+)
 from explorer.papers import ExplorerError
 
 SEED_FILE = Path(__file__).resolve().parent.parent / "seeds" / "000_67f743c21ede86c5.txt"
@@ -24,8 +30,8 @@ def seed_abstracts() -> list[str]:
 
 @pytest.fixture(scope="module")
 def fast_name() -> str:
-    name = backends.best_available()
-    if name == "torch":
+    name = "openvino-int8"
+    if backends.missing_packages(name):
         pytest.skip("no fast backend package installed (pip install openvino nncf)")
     return name
 
@@ -105,9 +111,21 @@ def test_default_cache_is_under_explorer_cache(private_cache, monkeypatch):
     assert backends.default_model_cache() == Path("/somewhere/else")
 
 
-def test_best_available_falls_back_to_torch(monkeypatch):
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    assert backends.best_available() == "torch"
+def test_every_backend_name_is_known_to_the_embedder():
+    names = backend_names()
+    assert names[0] == "torch" and set(backends.REQUIRES) <= set(names)
+    assert {"torch-bf16", "cuda-fp16", "openvino-bf16"} <= set(names)
+
+
+def test_bf16_backends_share_the_float32_export_and_keep_its_vectors(pair, model_cache):
+    """openvino-bf16 runs the float32 export at bf16 (emulated where the CPU has no bf16)."""
+    if backends.missing_packages("openvino"):
+        pytest.skip("openvino is not installed")
+    spec = resolve_model()
+    ref, _, _ = pair
+    vec = backends.load(spec, "openvino-bf16", model_cache).encode(seed_abstracts(), 32)
+    assert [p.name.split("-")[0] for p in model_cache.iterdir() if "bf16" in p.name] == []
+    assert float((ref * vec).sum(1).mean()) > 0.99
 
 
 def test_unknown_backend_and_missing_package_are_user_errors(monkeypatch):
@@ -131,3 +149,14 @@ def test_refuses_a_model_whose_pooling_it_would_change(tmp_path):
         pytest.skip("openvino is not installed")
     with pytest.raises(ExplorerError, match="mean pooling"):
         backends.load(ModelSpec("cls-model", tmp_path), "openvino")
+
+
+def test_torch_bf16_backend_keeps_the_vectors(pair):
+    """sentence-transformers' model in bf16 (fast only with native bf16; emulated elsewhere)."""
+    ref, _, _ = pair
+    bf16 = load_backend(resolve_model(), "torch-bf16")
+    assert bf16.name == "torch-bf16"
+    vec = bf16.encode(seed_abstracts()[:6], 6)
+    assert vec.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vec, axis=1), 1.0, atol=1e-5)
+    assert float((ref[:6] * vec).sum(1).min()) > 0.99
