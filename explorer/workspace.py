@@ -90,18 +90,45 @@ class Explorer:
 
     @classmethod
     def build(
-        cls, paths: str | Path | Sequence[str | Path] | None = None, **options: Any
+        cls,
+        paths: str | Path | Sequence[str | Path] | None = None,
+        *,
+        engine: str = "local",
+        address: str | None = None,
+        **options: Any,
     ) -> Explorer:
         """Read `paths` (default: the seed corpus), embed what is not cached, index, save, lay
         out the map: see `explorer.building.build` for the options. What was done is
-        `explorer.report`, with each stage's seconds in `report.extra["stages"]`."""
-        b = building.build(paths, **options)
+        `explorer.report`, with each stage's seconds in `report.extra["stages"]`.
+
+        `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
+        instance, or the cluster at `address`; the same vectors land in the same cache."""
+        if engine not in ("local", "ray"):
+            raise ExplorerError(f"unknown engine {engine!r}: choose local or ray")
+        if address is not None and engine != "ray":
+            raise ExplorerError("--address needs --engine ray")
+        embedder = options.pop("embedder", None)
+        if engine == "ray":
+            from explorer.embed.distributed import RayEmbedder
+
+            root = Path(options.get("root") or cache_root())
+            local = embedder or Embedder(
+                options.get("model"),
+                model_cache=models_root(root),
+                progress=options.get("progress"),
+            )
+            with RayEmbedder(local, address=address) as remote:
+                b = building.build(paths, embedder=remote, **options)
+            embedder = local  # queries embed here, not on Ray (which is shut down)
+        else:
+            b = building.build(paths, embedder=embedder, **options)
+            embedder = b.embedder
         ex = cls(
             b.name,
             b.corpus,
             b.index,
             b.manifest,
-            embedder=b.embedder,
+            embedder=embedder,
             root=b.root,
             lexical=b.lexical,
             land=b.landscape,

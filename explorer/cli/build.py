@@ -54,6 +54,20 @@ from explorer.readers import FORMATS, formats_help
     "--no-sentences builds about twice as fast and ranks by 'hybrid'. Kept as the corpus's "
     "choice until given again.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where the model runs: here, or on a Ray actor pool (pip install 'explorer[ray]'); "
+    "the same vectors land in the same cache.",
+)
+@click.option(
+    "--address",
+    default=None,
+    metavar="HOST:PORT",
+    help="With --engine ray: the Ray cluster to use (default: start one on this machine).",
+)
 @landscape_options
 @errors
 def build(
@@ -67,6 +81,8 @@ def build(
     rebuild: bool,
     progress: bool | None,
     sentences: bool | None,
+    engine: str,
+    address: str | None,
     seed: int | None,
     min_cluster_size: int | str | None,
     assign_noise: bool | None,
@@ -96,6 +112,8 @@ def build(
         progress=progress,
         sentences=sentences,
         settings=setting_changes(seed, min_cluster_size, assign_noise) or None,
+        engine=engine,
+        address=address,
     )
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
