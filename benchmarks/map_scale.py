@@ -6,7 +6,8 @@
     python benchmarks/map_scale.py page --vectors V.npy --papers P.jsonl.gz --cache DIR
 
 `quality`: the full fit (cached in DIR, computed once) against sample fits whose other points are
-placed by neighbour-weighted placement (`topics.place`) or by umap's `transform`: time, ARI of the
+placed at the median of their sampled neighbours' coordinates (`sampled.place`), at their
+similarity-weighted mean (`topics.place`, growth's) or by umap's `transform`: time, ARI of the
 clusters (HDBSCAN on all the points, as `landscape.compute`) against the full fit's, and
 trustworthiness / 10-NN preservation on a seeded sample of points. `million`: the vectors
 replicated to n rows with seeded Gaussian noise (σ per coordinate, then re-normalised), the
@@ -68,7 +69,9 @@ def _sample_fit(x: np.ndarray, size: int, how: str, seed: int) -> tuple[np.ndarr
     t1 = time.perf_counter()
     out = np.empty((n, 2), dtype=np.float32)
     out[rows] = fitted
-    if how == "place":
+    if how == "median":
+        out[rest] = sampled.place(x[rest], x[rows], fitted, k=sampled.PLACE_K)
+    elif how == "mean":
         out[rest] = topics.place(x[rest], x[rows], fitted, k=sampled.PLACE_K)
     else:
         out[rest] = reducer.transform(x[rest])
@@ -135,7 +138,7 @@ def million(x: np.ndarray, texts: list[str], n: int, sigma: float, seed: int) ->
     rest = np.setdiff1d(np.arange(n), rows)
     coords = np.empty((n, 2), dtype=np.float32)
     coords[rows] = fitted
-    coords[rest] = topics.place(big[rest], big[rows], fitted, k=sampled.PLACE_K)
+    coords[rest] = sampled.place(big[rest], big[rows], fitted, k=sampled.PLACE_K)
     times["placement"] = time.perf_counter() - t0
     print(
         f"fit {times['fit (UMAP on the sample)']:.1f} s, placement {times['placement']:.1f} s",
@@ -197,11 +200,8 @@ def _paint(path: Path) -> str:
         pg = b.new_page(viewport={"width": 1280, "height": 900})
         t0 = time.perf_counter()
         pg.goto(path.as_uri(), timeout=300_000)
-        pg.wait_for_function(
-            "() => { const g = document.getElementById('explorer-map');"
-            " return g && g._fullLayout && g.querySelector('canvas'); }",
-            timeout=300_000,
-        )
+        # The page's own scripts run once Plotly.newPlot has drawn: their note marks the end.
+        pg.wait_for_selector("#explorer-hidden-labels", state="attached", timeout=300_000)
         s = time.perf_counter() - t0
         b.close()
     return f"{s:.1f}"
@@ -232,7 +232,7 @@ def main() -> None:
     ap.add_argument("--papers", type=Path)
     ap.add_argument("--cache", type=Path, default=Path("/work/exp/map74k"))
     ap.add_argument("--samples", type=int, nargs="+", default=[10_000, 25_000])
-    ap.add_argument("--how", nargs="+", default=["place", "transform"])
+    ap.add_argument("--how", nargs="+", default=["median", "mean", "transform"])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--sigma", type=float, default=0.002)
     ap.add_argument("--counts", type=int, nargs="+", default=[25_000, 75_000, 150_000])
