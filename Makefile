@@ -28,9 +28,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 
-# Browser tests drive Debian's Chromium (never a downloaded browser build).
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
+# Browser tests drive Debian's Chromium (never a downloaded browser build). The ray extra too,
+# so that tests/test_ray.py (a build on a local Ray instance) runs, not skips.
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install -q -e '.[test,ray]'
 	command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -q && apt-get install -y -q chromium; } || echo "chromium not installed: browser tests will be skipped"
 	touch $@
 
