@@ -178,6 +178,7 @@ def test_explicit_backend_and_env_skip_the_probe(monkeypatch):
     assert Embedder("someone/hub-model").backend_name == "torch"  # hub models stay torch
 
 
+@pytest.mark.slow
 def test_real_probe_picks_and_caches(shared_models, monkeypatch, capsys):
     """The real model and candidates on 24 seed abstracts in 2 chunks; then `auto` reads it."""
     monkeypatch.delenv("EXPLORER_BACKEND")
