@@ -254,8 +254,8 @@ def test_grown_corpus_keeps_its_backend(seed_corpus, tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- explorer doctor
-def doctor(*args: str, models: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, EXPLORER_MODELS=str(models), EXPLORER_BACKEND="")
+def doctor(*args: str, models: Path, backend: str = "") -> subprocess.CompletedProcess:
+    env = dict(os.environ, EXPLORER_MODELS=str(models), EXPLORER_BACKEND=backend)
     return subprocess.run(
         [sys.executable, "-m", "explorer", "doctor", *args],
         capture_output=True,
@@ -279,6 +279,11 @@ def test_doctor_json_and_table(fake):
     assert table.returncode == 0, table.stderr
     assert "lossy" in table.stdout and "FAIL" in table.stdout
     assert f"choice:   {made.backend}" in table.stdout and str(made.path) in table.stdout
-    bad = doctor("--model", "./nowhere", models=models)
-    assert bad.returncode == 1 and "Traceback" not in bad.stderr
-    assert len(bad.stderr.strip().splitlines()) == 1
+    for bad in (
+        doctor("--model", "./nowhere", models=models),
+        doctor(models=models, backend="tpu"),
+    ):
+        assert bad.returncode == 1 and "Traceback" not in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1
+    pinned = doctor(models=models, backend="torch")
+    assert "EXPLORER_BACKEND=torch is set" in pinned.stdout

@@ -40,7 +40,12 @@ def doctor(as_json: bool, probe: bool, model: str | None) -> None:
     """Show the machine, the library versions, each embedding backend's speed and quality
     measured here, and the backend `auto` uses (measured on first use, then cached)."""
     from explorer.embed.choice import MARGIN, MIN_COSINE, MIN_OVERLAP, machine, versions
-    from explorer.embed.embedder import ENV_BACKEND, backend_choice, resolve_model
+    from explorer.embed.embedder import (
+        ENV_BACKEND,
+        backend_choice,
+        resolve_backend,
+        resolve_model,
+    )
     from explorer.storage import models_root
 
     spec = resolve_model(model)
@@ -52,6 +57,7 @@ def doctor(as_json: bool, probe: bool, model: str | None) -> None:
     else:
         out["choice"] = backend_choice(spec, models_root(), reprobe=probe).to_dict()
     if env and env != "auto":
+        resolve_backend(None, spec)  # an unknown name: one line, as every command says it
         out["override"] = f"{ENV_BACKEND}={env} is set: explorer uses {env}, not the choice"
     if as_json:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
