@@ -3,11 +3,13 @@
     index/
       index.faiss   the FAISS index (its own binary format: no pickle)
       ids.json      row → paper id
-      meta.json     model, dimension, metric, count, corpus hash, kind, library versions
+      meta.json     model, dimension, metric, count, corpus hash, kind and its params, versions
 
 Vectors are L2-normalised, so inner product is cosine similarity and an exact `IndexFlatIP`
-search is exact cosine k-NN. Loading refuses an index made by another model or from another
-corpus, and says which two disagree.
+search is exact cosine k-NN. Three kinds, chosen by size (`choose_kind`): "flat" (exact),
+"hnsw" (a graph over the float vectors), "ivf" (compressed: 8-bit codes in inverted lists).
+Loading refuses an index made by another model or from another corpus, and says which two
+disagree.
 """
 
 from __future__ import annotations
