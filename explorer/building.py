@@ -363,7 +363,7 @@ def _embed_and_index(
 ) -> tuple[NDArray[np.float32], int, VectorIndex, SentenceVectors | None]:
     """Vectors and sentence vectors (cached ones reused, the rest embedded in one run) and the
     index: grown from the committed one when papers were only appended, else built afresh."""
-    from explorer.embed.cache import VectorCache, embed_cached
+    from explorer.embed.cache import Split, VectorCache, embed_cached
 
     flat, offsets = flatten(corpus) if with_sentences else ([], np.zeros(1, np.int64))
     n = len(corpus)
@@ -372,20 +372,26 @@ def _embed_and_index(
         what = f"{n:,} papers" + (f" and their {len(flat):,} sentences" if flat else "")
         what += f" ({embedder.backend_name}; cached ones reused)"
         with stage("embed", what):
-            both, embedded = embed_cached(
-                [p.text for p in corpus] + flat,
+            # Straight into the two arrays the build keeps (sentences in float16, as saved):
+            # no third copy of every vector, and the papers' texts are made as they are read.
+            dim = cache.dim() or embedder.dim
+            vectors = np.empty((n, dim), dtype=np.float32)
+            sent = np.empty((len(flat), dim), dtype=np.float16)
+            _, embedded = embed_cached(
+                _Texts(corpus, flat),
                 corpus.text_hashes + [text_hash(s) for s in flat],
                 embedder,
                 cache,
                 count=n,
+                out=Split(vectors, sent),
             )
     finally:
         cache.close()
-    vectors = np.ascontiguousarray(both[:n])  # a copy: the sentences' float32 rows are freed
+    del flat
     sentences = None
     if with_sentences:
         sentences = SentenceVectors.make(
-            both[n:], offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
+            sent, offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
         )
     n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
     with stage("index", f"{len(corpus) - n_old:,} vectors"):
@@ -400,6 +406,20 @@ def _embed_and_index(
                 vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus.content_hash
             )
     return vectors, embedded, index, sentences
+
+
+class _Texts(Sequence[str]):
+    """The papers' texts, then `more`, by position: each paper's made when it is read."""
+
+    def __init__(self, corpus: Corpus, more: list[str]) -> None:
+        self.corpus, self.more = corpus, more
+
+    def __len__(self) -> int:
+        return len(self.corpus) + len(self.more)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        n = len(self.corpus)
+        return self.corpus[i].text if i < n else self.more[i - n]
 
 
 def _kept_sentences(

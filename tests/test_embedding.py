@@ -87,6 +87,38 @@ def test_cache_embeds_nothing_the_second_time_and_only_new_texts(tmp_path, embed
     np.testing.assert_array_equal(third[:-1], first)
 
 
+def test_blocks_give_each_text_its_vector_once_and_split_rows_between_two_arrays(
+    tmp_path, embedder, seed_corpus
+):
+    """Texts go through the cache in blocks (bounded memory): a text repeated across blocks is
+    embedded once; every row gets the vector of its own text; `Split` routes the first rows
+    to one array and the rest (float16, as sentence vectors are kept) to another."""
+    from explorer.embed.cache import Split
+
+    papers = list(seed_corpus)[:12]
+    texts = [p.text for p in papers] + [papers[0].text, papers[5].text]  # repeats, later blocks
+    hashes = [p.text_hash for p in papers] + [papers[0].text_hash, papers[5].text_hash]
+    reference = embedder.embed([p.text for p in papers])
+    cache = VectorCache(tmp_path, embedder.model_id)
+    head = np.zeros((9, 384), np.float32)
+    tail = np.zeros((5, 384), np.float16)
+    before = embedder.calls
+    _, n = embed_cached(texts, hashes, embedder, cache, out=Split(head, tail), block=4, count=9)
+    assert embedder.calls - before == 12, "each distinct text reaches the model once"
+    assert n == 9  # of the first `count` rows, all were new
+    both = np.vstack([head, tail.astype(np.float32)])
+    order = list(range(12)) + [0, 5]
+    # Blocks of 4 batch texts differently from one run of 12: vectors agree to the last bits.
+    cos = np.sum(both * reference[order], axis=1)
+    assert cos.min() > 0.999, cos
+    # The repeats read the cached vectors (stored in float16 on that side).
+    np.testing.assert_array_equal(tail[3], head[0].astype(np.float16))
+    np.testing.assert_array_equal(tail[4], head[5].astype(np.float16))
+    again, n2 = embed_cached(texts, hashes, embedder, cache, block=5)
+    assert n2 == 0 and embedder.calls - before == 12
+    np.testing.assert_array_equal(again[:9], head)
+
+
 def test_damaged_cache_rows_are_re_embedded_not_trusted(tmp_path, embedder):
     cache = VectorCache(tmp_path, embedder.model_id)
     texts = ["graph neural networks", "protein folding"]

@@ -13,6 +13,7 @@ import re
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,6 +52,11 @@ class VectorCache:
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])
 
+    def dim(self) -> int | None:
+        """The length of the cached vectors (one model, one length); None when it holds none."""
+        row = self._db.execute("SELECT dim FROM vectors LIMIT 1").fetchone()
+        return None if row is None else int(row[0])
+
     def get_many(self, hashes: Sequence[str]) -> dict[str, NDArray[np.float32]]:
         """The cached vectors among `hashes`; rows that fail their check are deleted."""
         found: dict[str, NDArray[np.float32]] = {}
@@ -83,6 +89,33 @@ class VectorCache:
             self._db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
 
 
+# Texts looked up and embedded at a time. Memory beyond the caller's output array stays about
+# one block's vectors and texts, whatever the corpus's size; a block is long enough that
+# sorting it by length pads as little as sorting everything (and a corpus below one block
+# embeds in one run, as before).
+BLOCK = 65_536
+
+
+class Rows(Protocol):
+    """Where `embed_cached` puts vector i: an (n, dim) array of any float dtype, or `Split`."""
+
+    def __setitem__(self, rows: NDArray[np.intp], vectors: NDArray[np.float32]) -> None: ...
+
+
+class Split:
+    """Rows [0, len(head)) of one table of vectors in `head`, the rest in `tail`: papers'
+    float32 vectors and their sentences' float16 ones, filled by one `embed_cached` run."""
+
+    def __init__(self, head: NDArray[np.floating], tail: NDArray[np.floating]) -> None:
+        self.head, self.tail = head, tail
+
+    def __setitem__(self, rows: NDArray[np.intp], vectors: NDArray[np.float32]) -> None:
+        n = len(self.head)
+        first = rows < n
+        self.head[rows[first]] = vectors[first]
+        self.tail[rows[~first] - n] = vectors[~first]
+
+
 def embed_cached(
     texts: Sequence[str],
     hashes: Sequence[str],
@@ -90,32 +123,48 @@ def embed_cached(
     cache: VectorCache,
     *,
     count: int | None = None,
-) -> tuple[NDArray[np.float32], int]:
-    """Vectors for `texts` (n,) → (float32 (n, dim), number of texts actually embedded).
+    out: Rows | None = None,
+    block: int = BLOCK,
+) -> tuple[Any, int]:
+    """Vectors for `texts` (n,) → (`out`, number of texts actually embedded).
 
-    Only texts whose hash is not cached reach the model, in one run of length-sorted batches
-    (papers and their sentences together); new vectors are committed to the cache chunk by
-    chunk as they are made. `count`: the number returned counts only `texts[:count]`.
+    `out` receives row i's vector (default: a new float32 (n, dim) array, which is returned).
+    Texts go through in blocks of `block`: only those whose hash is not cached reach the model,
+    in one run of length-sorted batches per block (papers and their sentences together); new
+    vectors are committed to the cache chunk by chunk as they are made. `texts` is read by
+    position only, so it may be a lazy sequence. `count`: the number returned counts only
+    `texts[:count]`.
     """
-    found = cache.get_many(hashes)
-    todo = [i for i, h in enumerate(hashes) if h not in found]
-    # The same text twice in one corpus is embedded once.
-    first: dict[str, int] = {}
-    for i in todo:
-        first.setdefault(hashes[i], i)
-    todo_unique = list(first.values())
-    if todo_unique:
-        todo_hashes = [hashes[i] for i in todo_unique]
+    n = len(hashes)
+    if out is None:
+        if n == 0:
+            return np.zeros((0, embedder.dim), dtype=np.float32), 0
+        dim = cache.dim() or embedder.dim  # a fully cached corpus never loads the model
+        out = np.empty((n, dim), dtype=np.float32)
+    limit = n if count is None else count
+    embedded = 0
+    for start in range(0, n, block):
+        part = hashes[start : start + block]
+        found = cache.get_many(part)
+        # The same text twice in one block is embedded once (and in a later block, read back).
+        first: dict[str, int] = {}
+        for i, h in enumerate(part, start):
+            if h not in found:
+                first.setdefault(h, i)
+        if first:
+            todo = list(first.values())
+            todo_hashes = list(first)
 
-        def save(rows: NDArray[np.intp], vecs: NDArray[np.float32]) -> None:
-            cache.put_many([todo_hashes[r] for r in rows], vecs)
+            def save(
+                rows: NDArray[np.intp], vecs: NDArray[np.float32], keys: list[str] = todo_hashes
+            ) -> None:
+                cache.put_many([keys[r] for r in rows], vecs)
 
-        new = embedder.embed([texts[i] for i in todo_unique], on_chunk=save)
-        found.update(zip(todo_hashes, new, strict=True))
-        # What the cache holds wins (see `put_many`): another build may have written first.
-        found.update(cache.get_many(todo_hashes))
-    if not hashes:
-        return np.zeros((0, embedder.dim), dtype=np.float32), 0
-    out = np.stack([found[h] for h in hashes]).astype(np.float32, copy=False)
-    limit = len(hashes) if count is None else count
-    return out, sum(1 for i in todo_unique if i < limit)
+            new = embedder.embed([texts[i] for i in todo], on_chunk=save)
+            found.update(zip(todo_hashes, new, strict=True))
+            # What the cache holds wins (see `put_many`): another build may have written first.
+            found.update(cache.get_many(todo_hashes))
+            embedded += sum(1 for i in todo if i < limit)
+        rows = np.arange(start, start + len(part))
+        out[rows] = np.stack([found[h] for h in part])
+    return out, embedded

@@ -66,7 +66,7 @@ class SentenceVectors:
     @classmethod
     def make(
         cls,
-        vectors: NDArray[np.float32],
+        vectors: NDArray[np.floating],
         offsets: NDArray[np.int64],
         *,
         corpus_hash: str,
