@@ -74,8 +74,7 @@ def load(
         raise ExplorerError(f"backend {name!r} needs a local model directory; use backend torch")
     offline()  # everything comes from local files: no library may try a hub
     max_len = _check_layout(spec.path)
-    export = "openvino" if name == "openvino-bf16" else name  # the same float32 graph
-    folder = ensure_exported(spec, export, model_cache, calibration)
+    folder = ensure_exported(spec, name, model_cache, calibration)
     precision = "bf16" if name == "openvino-bf16" else "f32"
     return OpenVINOBackend(spec.path, folder, name, max_len, precision=precision)
 
@@ -124,6 +123,9 @@ def ensure_exported(
 ) -> Path:
     """The cached export of `spec` for backend `name`, built now if it is not there yet."""
     assert spec.path is not None
+    if name not in REQUIRES:
+        raise ExplorerError(f"backend {name!r} has no export: it runs the model as it is")
+    name = "openvino" if name == "openvino-bf16" else name  # the same float32 graph
     weights = spec.path / "model.safetensors"
     if not weights.is_file():
         raise ExplorerError(f"fast backends read model.safetensors; {weights} is missing")
