@@ -165,7 +165,14 @@ def build(
     if progress is None:  # a reading list builds silently, an arXiv dump says what it does
         stage.show = len(corpus) >= PROGRESS_MIN
     stage.report("read", f"{len(corpus):,} papers")
-    embedder = embedder or Embedder(model, model_cache=models_root(root), progress=progress)
+    if embedder is None:
+        from explorer.embed.embedder import kept_backend
+        from explorer.generations import read_manifest
+
+        # A built corpus keeps the backend its vectors were made with (this machine might
+        # measure another one fastest); a new one gets this machine's choice.
+        backend = kept_backend(read_manifest(Layout(root / name)), model, rebuild)
+        embedder = Embedder(model, backend, model_cache=models_root(root), progress=progress)
     recipe = {
         "corpus": name,
         "sources": [str(Path(f).resolve()) for f in files],
