@@ -171,7 +171,11 @@ def build(
 
         # A built corpus keeps the backend its vectors were made with (this machine might
         # measure another one fastest); a new one gets this machine's choice.
-        backend = kept_backend(read_manifest(Layout(root / name)), model, rebuild)
+        try:
+            made = read_manifest(Layout(root / name))
+        except (ExplorerError, OSError):
+            made = None  # a damaged corpus: the build below says so or makes it afresh
+        backend = kept_backend(made, model, rebuild)
         embedder = Embedder(model, backend, model_cache=models_root(root), progress=progress)
     recipe = {
         "corpus": name,

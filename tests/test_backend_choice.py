@@ -287,3 +287,26 @@ def test_doctor_json_and_table(fake):
         assert len(bad.stderr.strip().splitlines()) == 1
     pinned = doctor(models=models, backend="torch")
     assert "EXPLORER_BACKEND=torch is set" in pinned.stdout
+
+
+def test_damaged_manifest_does_not_stop_a_build_from_choosing(seed_corpus, tmp_path, monkeypatch):
+    """A damaged corpus is the locked build's to judge (and the seeds' to rebuild): reading
+    its manifest for the backend never fails."""
+    from explorer.building import build
+
+    (tmp_path / "c" / "kept").mkdir(parents=True)
+    (tmp_path / "c" / "kept" / "manifest.json").write_text("{not json")
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def record(made, model, rebuild):
+        seen.append(made)
+        raise Stop
+
+    monkeypatch.setattr(emb, "kept_backend", record)
+    src = _jsonl(tmp_path / "papers.jsonl", list(seed_corpus)[:3])
+    with pytest.raises(Stop):
+        build(src, name="kept", root=tmp_path / "c", with_map=False, sentences=False)
+    assert seen == [None]
