@@ -18,13 +18,16 @@ from numpy.typing import NDArray
 from explorer.maps import topics
 from explorer.papers import ExplorerError
 
-# Above this many papers UMAP is fitted on a sample. Measured (benchmarks/map_scale.py, /work/
-# frag/map.md): at 74,728 papers a full fit takes minutes and a 25,000-sample fit plus placement
-# a fraction of that with the same topics (ARI ~0.6-0.7 with the full fit's, about what two
-# full fits of different seeds agree); below 100,000 a full fit is affordable and is kept.
-SAMPLE_FIT_MIN = 100_000
+# Above this many papers UMAP is fitted on a sample. Measured (benchmarks/map_scale.py quality,
+# title vectors of arXiv cs 2025): at 74,728 papers a full fit took 492 s on a loaded 2-core EPYC,
+# a fit on 25,000 plus placement about a third of that, but its topics agree with the full
+# fit's only partly (ARI ~0.4-0.5; the full fit's own topics move between processors, ARI
+# 0.5-0.77 at 3,990 papers, docs/quality.md). A full fit is the better map while it costs less
+# than embedding the papers did (~90 abstracts/s: 37 min for 200,000), so it is kept below
+# 200,000 papers, where the vector index also turns approximate (index.vectors.HNSW_MIN).
+SAMPLE_FIT_MIN = 200_000
 # Papers in the fitted sample: enough that every topic of a million papers holds dozens of them
-# (the smallest topic at 1M papers is 500), few enough that the fit takes about a minute.
+# (the smallest topic at 1M papers is 500), few enough that the fit takes minutes, not hours.
 SAMPLE_SIZE = 25_000
 # Neighbours a placed paper's position is the median of.
 PLACE_K = 10
