@@ -186,7 +186,8 @@ def page(x: np.ndarray, corpus: object, cache: Path, counts: list[int], seed: in
             w = time.perf_counter() - t0
             mb = path.stat().st_size / 1e6
             paint = _paint(path)
-        print(f"| {m:,} | {w:.1f} | {mb:.1f} | {paint} |", flush=True)
+        shown = min(m, sampled.PAGE_POINT_LIMIT)  # map_figure thins above the limit
+        print(f"| {m:,} ({shown:,} shown) | {w:.1f} | {mb:.1f} | {paint} |", flush=True)
 
 
 def _paint(path: Path) -> str:

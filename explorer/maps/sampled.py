@@ -34,8 +34,10 @@ PLACE_K = 10
 # From this many papers to place, their neighbours come from an HNSW graph of the sample:
 # exact search costs ~2-3 ms a paper on 2 cores against 25,000 (45 minutes for a million).
 APPROX_MIN = 200_000
-# Above this many points the self-contained page is thinned (see `thin`; measured in
-# benchmarks/map_scale.py: the page's size and paint time grow linearly with its points).
+# Above this many points the self-contained page is thinned (see `thin`). Measured
+# (benchmarks/map_scale.py page, headless Chromium, software GL, 2 loaded cores): 25,000
+# points 17 MB, painted in 4.7 s; 75,000 42 MB, 12.2 s; 100,000 55 MB, 11.0 s. The page grows
+# by ~0.5 KB a point (its hover text): a million would be ~500 MB, which no browser opens well.
 PAGE_POINT_LIMIT = 100_000
 # Thinning grid: the map's bounding box in GRID x GRID cells.
 GRID = 128
