@@ -12,6 +12,7 @@ import pytest
 
 from explorer.index import vectors as vectors_module
 from explorer.index.vectors import VectorIndex, choose_kind, ivf_nlist
+from explorer.papers import ExplorerError
 
 N, D, K = 20_000, 64, 10
 
@@ -144,3 +145,5 @@ def test_auto_picks_exact_then_hnsw_then_compressed(monkeypatch):
     index = VectorIndex.build(vecs, [str(i) for i in range(3_000)], model_id="m", corpus_hash="h")
     assert index.meta.kind == "ivf" and index.meta.params["nlist"] == ivf_nlist(3_000)
     assert ivf_nlist(10_000_000) == 16_384 and ivf_nlist(2_000_000) == 4_096
+    with pytest.raises(ExplorerError, match="at least 16 vectors, not 5"):
+        VectorIndex.build(vecs[:5], list("abcde"), model_id="m", corpus_hash="h", kind="ivf")

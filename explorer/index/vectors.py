@@ -152,6 +152,8 @@ class VectorIndex:
             }
         elif kind == "ivf":
             nlist = ivf_nlist(n)
+            if n < nlist:
+                raise ExplorerError(f"an ivf index needs at least {nlist} vectors, not {n}")
             index = _ivf(vectors, nlist)
             params = {"nlist": nlist, "nprobe": min(IVF_NPROBE, nlist), "codes": "SQ8"}
         else:
