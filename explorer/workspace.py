@@ -109,8 +109,9 @@ class Explorer:
             raise ExplorerError("--address needs --engine ray")
         embedder = options.pop("embedder", None)
         if engine == "ray":
-            from explorer.embed.distributed import RayEmbedder
+            from explorer.embed.distributed import RayEmbedder, check
 
+            check(address)  # before a model is resolved or loaded
             root = Path(options.get("root") or cache_root())
             local = embedder or Embedder(
                 options.get("model"),

@@ -42,8 +42,9 @@ def test_cli_prints_what_a_local_build_prints(builds):
     assert summary(on_ray.stderr) == summary(here.stderr)
     assert summary(on_ray.stderr) == "seeds: 41 papers; embedded 41, reused 0 cached"
     assert on_ray.stdout.strip() == str(ray_cache / "seeds" / "map.html")
-    # Ray's own chatter (start-up, its C++ core, Ray Data's bars) stays off the terminal.
-    assert "core_worker" not in on_ray.stderr and "Ray instance" not in on_ray.stderr, on_ray.stderr
+    # Ray's own chatter (its start-up, Ray Data's bars and plans) stays off the terminal.
+    for chatter in ("Ray instance", "Starting execution", "Running Dataset", "Token auth"):
+        assert chatter not in on_ray.stderr, on_ray.stderr
 
 
 def test_ray_build_equals_local_build(builds):
@@ -124,3 +125,17 @@ def test_address_without_ray_engine_is_refused(tmp_path):
     out = run_explorer("build", "--address", "127.0.0.1:6379", cache=tmp_path)
     assert out.returncode == 1
     assert out.stderr.strip() == "Error: --address needs --engine ray"
+
+
+def test_without_ray_the_engine_says_how_to_install_it(monkeypatch, tmp_path):
+    from explorer import Explorer
+    from explorer.embed import distributed
+    from explorer.papers import ExplorerError
+
+    monkeypatch.setattr(distributed, "available", lambda: False)
+    with pytest.raises(
+        ExplorerError, match=r"^--engine ray needs Ray: pip install 'explorer\[ray\]'$"
+    ):
+        Explorer.build(engine="ray", root=tmp_path)
+    with pytest.raises(ExplorerError, match="unknown engine 'spark'"):
+        Explorer.build(engine="spark", root=tmp_path)

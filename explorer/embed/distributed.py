@@ -98,6 +98,15 @@ def _check_reachable(address: str) -> None:
         raise ExplorerError(f"cannot reach a Ray cluster at {address}: {e}") from None
 
 
+def check(address: str | None = None) -> None:
+    """Ray installed and `address` (if any) answering, else a one-line error: asked before
+    anything is loaded, so that a mistake costs no model load."""
+    if not available():
+        raise ExplorerError(INSTALL_HINT)
+    if address is not None:
+        _check_reachable(address)
+
+
 def _one_line(e: BaseException) -> str:
     lines = [line.strip() for line in str(e).splitlines() if line.strip()]
     return lines[-1] if lines else type(e).__name__
@@ -130,10 +139,7 @@ class RayEmbedder(Embedder):
         actors: int | None = None,
         cpus_per_actor: float = 1.0,
     ) -> None:
-        if not available():
-            raise ExplorerError(INSTALL_HINT)
-        if address is not None:
-            _check_reachable(address)
+        check(address)
         if actors is not None and actors < 1:
             raise ExplorerError(f"a Ray build needs at least 1 actor, got {actors}")
         # Not Embedder.__init__: that would resolve the model again; these are local's.
@@ -179,10 +185,10 @@ class RayEmbedder(Embedder):
         if ray.is_initialized():  # the caller's session (a notebook, a test): used as it is
             return
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        # Ray's C++ core logs to its session's files; on the terminal it would print an error
-        # for every actor pool ("constructor arguments in the object store and max_restarts >
-        # 0", which Ray Data always sets). Failures still arrive as Python exceptions.
-        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+        # Left on the terminal: one error line from Ray's C++ core per actor pool ("constructor
+        # arguments in the object store and max_restarts > 0", ray-project/ray#53727), which
+        # Ray Data's own pools always have. RAY_BACKEND_LOG_LEVEL=fatal would hide it, but
+        # every Ray process then prints a line saying so, and real errors are hidden too.
         try:
             if self.address is None:
                 ray.init(
