@@ -202,8 +202,8 @@ class RayEmbedder(Embedder):
             else:
                 ray.init(address=self.address, logging_level=logging.ERROR, log_to_driver=True)
         except (ConnectionError, RuntimeError, ValueError, TimeoutError) as e:
-            where = self.address or "a local Ray instance"
-            raise ExplorerError(f"cannot start Ray on {where}: {_one_line(e)}") from None
+            what = f"connect to Ray at {self.address}" if self.address else "start a local Ray"
+            raise ExplorerError(f"cannot {what}: {_one_line(e)}") from None
         self._started = True
 
     def _prepare_model(self) -> None:
