@@ -126,5 +126,5 @@ def test_the_real_subset_fitted_on_a_sample_keeps_the_full_fits_topics(
     monkeypatch.setattr(sampled, "SAMPLE_SIZE", 1500)
     part = landscape.compute(x, texts, landscape.Settings(), "h")
     assert part.extra["sample_fit"] == 1500 and np.isfinite(part.coords).all()
-    assert adjusted_rand_score(full.clusters, part.clusters) > 0.35
+    assert adjusted_rand_score(full.clusters, part.clusters) > 0.3  # measured 0.54
     assert len(part.topics) >= 0.5 * len(full.topics)
