@@ -12,10 +12,11 @@ the next build trusts a generation only after hashing every file its manifest li
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,6 +131,8 @@ def build(
     progress: bool | None = None,
     settings: Settings | Mapping[str, Any] | None = None,
     sentences: bool | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> Built:
     """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
     then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
@@ -144,9 +147,20 @@ def build(
     `sentences`: keep each paper's sentence vectors (None: as the corpus's last build did,
     else yes); without them the build embeds about half as much and ranks by "hybrid".
     `progress`: a line per stage and an embedding bar on stderr (default: from 64 papers).
+    `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
+    instance, or the cluster at `address`; the same vectors land in the same cache, and the
+    rest of the build is this one. `Built.embedder` is the local embedder either way.
     """
     from explorer.readers import read_corpus
 
+    if engine not in ("local", "ray"):
+        raise ExplorerError(f"unknown engine {engine!r}: choose local or ray")
+    if address is not None and engine != "ray":
+        raise ExplorerError("--address needs --engine ray")
+    if engine == "ray":
+        from explorer.embed.distributed import check
+
+        check(address)  # before anything is read, resolved or loaded
     t0 = time.perf_counter()
     stage = Stages(show=bool(progress))
     if paths is None or (not isinstance(paths, (str, Path)) and len(paths) == 0):
@@ -185,18 +199,19 @@ def build(
         "format": fmt,
     }
     try:
-        with build_lock(Layout(root / name)):
+        with build_lock(Layout(root / name)), _engine(embedder, engine, address) as embeds:
             built = _build_locked(
                 root / name,
                 corpus,
                 recipe,
-                embedder,
+                embeds,
                 settings,
                 stage,
                 with_map=with_map,
                 rebuild=rebuild,
                 sentences=sentences,
             )
+        built.embedder = embedder  # queries embed here, not on Ray (which is shut down)
     except OSError as e:
         raise disk_error(
             e, f"cannot build corpus {name!r} in {root} (the corpus as it was before is kept)"
@@ -209,6 +224,18 @@ def build(
     built.report.seconds = time.perf_counter() - t0
     built.report.extra["stages"] = dict(stage.seconds)
     return built
+
+
+@contextlib.contextmanager
+def _engine(embedder: Embedder, engine: str, address: str | None) -> Iterator[Embedder]:
+    """What embeds for this build: `embedder`, or a Ray actor pool running its very settings."""
+    if engine != "ray":
+        yield embedder
+        return
+    from explorer.embed.distributed import RayEmbedder
+
+    with RayEmbedder(embedder, address=address) as remote:
+        yield remote
 
 
 def _settings_of(manifest: dict[str, Any] | None) -> Settings:

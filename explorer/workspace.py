@@ -103,27 +103,8 @@ class Explorer:
 
         `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
         instance, or the cluster at `address`; the same vectors land in the same cache."""
-        if engine not in ("local", "ray"):
-            raise ExplorerError(f"unknown engine {engine!r}: choose local or ray")
-        if address is not None and engine != "ray":
-            raise ExplorerError("--address needs --engine ray")
-        embedder = options.pop("embedder", None)
-        if engine == "ray":
-            from explorer.embed.distributed import RayEmbedder, check
-
-            check(address)  # before a model is resolved or loaded
-            root = Path(options.get("root") or cache_root())
-            local = embedder or Embedder(
-                options.get("model"),
-                model_cache=models_root(root),
-                progress=options.get("progress"),
-            )
-            with RayEmbedder(local, address=address) as remote:
-                b = building.build(paths, embedder=remote, **options)
-            embedder = local  # queries embed here, not on Ray (which is shut down)
-        else:
-            b = building.build(paths, embedder=embedder, **options)
-            embedder = b.embedder
+        b = building.build(paths, engine=engine, address=address, **options)
+        embedder = b.embedder
         ex = cls(
             b.name,
             b.corpus,

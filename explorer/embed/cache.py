@@ -124,10 +124,11 @@ def embed_cached(
     *,
     count: int | None = None,
     out: Rows | None = None,
-    block: int = BLOCK,
+    block: int | None = None,
 ) -> tuple[Any, int]:
     """Vectors for `texts` (n,) → (`out`, number of texts actually embedded).
 
+    `block`: texts per block (default: the embedder's `block` if it has one, else BLOCK).
     `out` receives row i's vector (default: a new float32 (n, dim) array, which is returned).
     Texts go through in blocks of `block`: only those whose hash is not cached reach the model,
     in one run of length-sorted batches per block (papers and their sentences together); new
@@ -141,10 +142,11 @@ def embed_cached(
             return np.zeros((0, embedder.dim), dtype=np.float32), 0
         dim = cache.dim() or embedder.dim  # a fully cached corpus never loads the model
         out = np.empty((n, dim), dtype=np.float32)
+    size = int(block or getattr(embedder, "block", None) or BLOCK)  # an embedder may ask more
     limit = n if count is None else count
     embedded = 0
-    for start in range(0, n, block):
-        part = hashes[start : start + block]
+    for start in range(0, n, size):
+        part = hashes[start : start + size]
         found = cache.get_many(part)
         # The same text twice in one block is embedded once (and in a later block, read back).
         first: dict[str, int] = {}

@@ -131,6 +131,10 @@ class RayEmbedder(Embedder):
     """An `Embedder` whose `embed` runs on a Ray actor pool: the model id, chunk plan, bar and
     settings are `local`'s own (copied, not resolved again), so the vectors are named alike."""
 
+    # Texts per `embed` call from `embed_cached` (whose default block is 65,536): each call
+    # starts an actor pool (about 11 s here), so a Ray build makes few, long calls.
+    block = 1 << 20
+
     def __init__(
         self,
         local: Embedder,
@@ -209,9 +213,10 @@ class RayEmbedder(Embedder):
     def _prepare_model(self) -> None:
         """A fast backend's export is made once, here, before the workers start: else each
         worker of a fresh model cache would make it (the same export, at the same time)."""
-        if self.backend_name == "torch" or self.spec.path is None:
-            return
         from explorer.embed import backends
+
+        if self.backend_name not in backends.REQUIRES or self.spec.path is None:
+            return  # torch, torch-bf16, cuda-fp16: nothing to export
 
         backends.ensure_exported(
             self.spec, self.backend_name, self.local.model_cache, calibration_texts
