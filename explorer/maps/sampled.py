@@ -62,7 +62,7 @@ def project_sampled(
     k: int = PLACE_K,
 ) -> NDArray[np.float32]:
     """Like `topics.project`, but UMAP sees only a seeded sample of `sample_size` rows; every
-    other row is placed at the similarity-weighted mean of its k most similar sampled rows.
+    other row is placed at the per-axis median of its k most similar sampled rows' points.
     Returns float32 (n, n_components); sampled rows keep their fitted coordinates."""
     x = np.asarray(vectors, dtype=np.float32)
     n = x.shape[0]
@@ -108,8 +108,14 @@ def _neighbours(new: NDArray[np.float32], old: NDArray[np.float32], k: int) -> N
     finally:
         faiss.omp_set_num_threads(threads)
     index.hnsw.efSearch = 64
-    _, top = index.search(np.ascontiguousarray(new, dtype=np.float32), min(k, len(old)))
-    return np.asarray(top, dtype=np.intp)
+    _, found = index.search(np.ascontiguousarray(new, dtype=np.float32), min(k, len(old)))
+    top = np.asarray(found, dtype=np.intp)
+    # A graph walk that found fewer than k rows marks the rest -1: those rows are found exactly
+    # (a -1 would index the last sampled point, silently).
+    short = np.flatnonzero((top < 0).any(axis=1))
+    if len(short):
+        top[short] = topics.neighbours(new[short], old, k)[0]
+    return top
 
 
 def project_any(
