@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import oracle  # tests/helpers.py
 
 from explorer.index.vectors import VectorIndex
 from explorer.papers import ExplorerError
@@ -14,14 +15,6 @@ from explorer.papers import ExplorerError
 def unit_vectors(n: int, d: int, seed: int) -> np.ndarray:
     x = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
     return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def oracle(vectors, queries, k, allowed=None):
-    sims = queries @ vectors.T
-    if allowed is not None:
-        sims[:, ~allowed] = -np.inf
-    rows = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(sims, rows, axis=1), rows
 
 
 @pytest.mark.parametrize("n,d,k", [(1, 8, 1), (97, 33, 10), (1013, 384, 17)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import oracle  # tests/helpers.py
 
 from explorer.index import vectors as vectors_module
 from explorer.index.vectors import VectorIndex, choose_kind, ivf_nlist
@@ -24,14 +25,6 @@ def clustered(n: int, d: int, seed: int, centres: int = 100, spread: float = 0.5
     noise = spread / np.sqrt(d) * rng.standard_normal((n, d)).astype(np.float32)
     x = c[rng.integers(0, centres, n)] + noise
     return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
-def oracle(vectors, queries, k, allowed=None):
-    sims = queries @ vectors.T
-    if allowed is not None:
-        sims[:, ~allowed] = -np.inf
-    rows = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(sims, rows, axis=1), rows
 
 
 def recall(found, want) -> float:
