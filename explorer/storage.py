@@ -1,6 +1,8 @@
 """Where everything lives on disk: every path explorer reads or writes is decided here.
 
-    cache/                       EXPLORER_CACHE, default ./cache
+    cache/                       EXPLORER_CACHE (or --cache), else the user's cache folder
+                                 (platformdirs: ~/.cache/explorer on Linux); a ./cache that
+                                 an older explorer made is still used, with a note
       vectors/<model>.sqlite     vectors shared by every corpus, keyed by text hash
       models/                    fast-backend exports, keyed by weights hash
       <corpus>/manifest.json     the commit: corpus hash, model, settings, versions, and the
@@ -29,6 +31,7 @@ import hashlib
 import mmap
 import os
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +47,56 @@ MANIFEST_VERSION = 2  # 2: artefacts live in a generation folder the manifest vo
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
+ENV_CACHE = "EXPLORER_CACHE"
+_told: set[str] = set()  # the note about a working directory's ./cache: once per process
+
+
+def default_cache() -> Path:
+    """The user's cache folder for explorer (platformdirs): the same for every working
+    directory, so that a notebook in `notebooks/` finds what the CLI built at the top."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("explorer", appauthor=False))
+
+
+def _legacy(folder: Path) -> bool:
+    """Whether `folder` is a cache an older explorer made (its default was `./cache`)."""
+    try:
+        return folder.is_dir() and (
+            (folder / "vectors").is_dir() or any(folder.glob("*/manifest.json"))
+        )
+    except OSError:
+        return False
+
+
 def cache_root() -> Path:
-    return Path(os.environ.get("EXPLORER_CACHE") or "cache")
+    """Where corpora and vectors live: EXPLORER_CACHE (the CLI's --cache sets it), else a
+    `./cache` an older explorer made in the working directory (said once, on stderr), else
+    `default_cache()`."""
+    env = os.environ.get(ENV_CACHE)
+    if env:
+        return Path(env)
+    legacy = Path("cache")
+    if _legacy(legacy):
+        where = str(legacy.resolve())
+        if where not in _told:
+            _told.add(where)
+            print(
+                f"note: using {where} (an explorer cache in the working directory); the "
+                f"default is now {default_cache()}: move it there, or set {ENV_CACHE}",
+                file=sys.stderr,
+            )
+        return legacy
+    return default_cache()
+
+
+def cache_origin() -> str:
+    """Why `cache_root()` is where it is, for `explorer doctor`."""
+    if os.environ.get(ENV_CACHE):
+        return f"${ENV_CACHE}"
+    if _legacy(Path("cache")):
+        return "./cache of the working directory (older default)"
+    return "the user's cache folder"
 
 
 def models_root(root: Path | None = None) -> Path:

@@ -274,11 +274,15 @@ def test_doctor_json_and_table(fake):
     data = json.loads(out.stdout)
     assert data["choice"]["backend"] == made.backend
     assert data["machine"]["cores"] >= 1 and "torch" in data["versions"]
+    # Where the cache is (the suite's private one, set by $EXPLORER_CACHE) and what it holds.
+    assert data["cache"]["path"] == str(Path(os.environ["EXPLORER_CACHE"]).resolve())
+    assert data["cache"]["from"] == "$EXPLORER_CACHE" and data["cache"]["corpora"] == []
     assert {f["name"] for f in data["choice"]["figures"]} == {"torch", "lossy", "close"}
     table = doctor(models=models)
     assert table.returncode == 0, table.stderr
     assert "lossy" in table.stdout and "FAIL" in table.stdout
     assert f"choice:   {made.backend}" in table.stdout and str(made.path) in table.stdout
+    assert f"cache:    {data['cache']['path']} ($EXPLORER_CACHE;" in table.stdout
     for bad in (
         doctor("--model", "./nowhere", models=models),
         doctor(models=models, backend="tpu"),

@@ -46,12 +46,15 @@ def doctor(as_json: bool, probe: bool, model: str | None) -> None:
         resolve_backend,
         resolve_model,
     )
-    from explorer.storage import models_root
+    from explorer.storage import cache_origin, cache_root, models_root
 
     spec = resolve_model(model)
     m = dict(machine()) | {"gpus": _gpu()}
     env = os.environ.get(ENV_BACKEND, "").strip()
     out: dict[str, Any] = {"machine": m, "versions": versions(), "model": spec.model_id}
+    root = cache_root()
+    built = sorted(p.parent.name for p in root.glob("*/manifest.json")) if root.is_dir() else []
+    out["cache"] = {"path": str(root.resolve()), "from": cache_origin(), "corpora": built}
     if spec.path is None:
         out["choice"] = {"backend": "torch", "reason": "a hub model: nothing local to measure"}
     else:
@@ -67,6 +70,9 @@ def doctor(as_json: bool, probe: bool, model: str | None) -> None:
     click.echo(f"GPU:      {', '.join(m['gpus']) or 'none'}")
     click.echo("versions: " + ", ".join(f"{k} {v}" for k, v in out["versions"].items()))
     click.echo(f"model:    {spec.model_id}")
+    cache = out["cache"]
+    click.echo(f"cache:    {cache['path']} ({cache['from']}; --cache or $EXPLORER_CACHE moves it)")
+    click.echo(f"corpora:  {', '.join(cache['corpora']) or 'none built yet'}")
     c = out["choice"]
     if c.get("figures"):
         t = c["measured"]
