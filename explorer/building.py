@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import atomic
+from explorer import atomic, sources
 from explorer.embed.embedder import PROGRESS_MIN, Embedder
 from explorer.generations import (
     CORE,
@@ -46,15 +46,10 @@ from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 from explorer.storage import (
     MANIFEST_VERSION,
-    SEED_LISTING_YEAR,
-    SEED_NAME,
     Layout,
     cache_root,
-    check_name,
-    corpus_name_for,
     disk_error,
     models_root,
-    seed_file,
 )
 
 if TYPE_CHECKING:
@@ -133,6 +128,7 @@ def build(
     sentences: bool | None = None,
     engine: str = "local",
     address: str | None = None,
+    replace: bool = False,
 ) -> Built:
     """Read `paths` (default: the seed corpus), embed what is not cached, index, save;
     then (unless `with_map=False`) lay out the map, find topics and write `map.html`.
@@ -150,6 +146,8 @@ def build(
     `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
     instance, or the cluster at `address`; the same vectors land in the same cache, and the
     rest of the build is this one. `Built.embedder` is the local embedder either way.
+    No `paths` with a `name`: that corpus's own sources again (`explorer.sources`); files other
+    than its own (or its own followed by more) replace it only with `replace=True`.
     """
     from explorer.readers import read_corpus
 
@@ -163,14 +161,18 @@ def build(
         check(address)  # before anything is read, resolved or loaded
     t0 = time.perf_counter()
     stage = Stages(show=bool(progress))
-    if paths is None or (not isinstance(paths, (str, Path)) and len(paths) == 0):
-        files = [seed_file()]
-        name = name or SEED_NAME
-        listing_year = listing_year or SEED_LISTING_YEAR
-    else:
-        files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-    name = check_name(name or corpus_name_for(files))
     root = Path(root or cache_root())
+    src = sources.resolve(
+        paths,
+        name=name,
+        root=root,
+        listing_year=listing_year,
+        columns=columns,
+        fmt=fmt,
+        replace=replace,
+    )
+    name, files = src.name, src.files
+    listing_year, columns, fmt = src.listing_year, src.columns, src.fmt
     with stage("read", silent=True):  # reported below, once the size says whether to
         corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
         _ = corpus.content_hash  # hashes every text (cached): part of reading
@@ -191,13 +193,7 @@ def build(
             made = None  # a damaged corpus: the build below says so or makes it afresh
         backend = kept_backend(made, model, rebuild)
         embedder = Embedder(model, backend, model_cache=models_root(root), progress=progress)
-    recipe = {
-        "corpus": name,
-        "sources": [str(Path(f).resolve()) for f in files],
-        "listing_year": listing_year,
-        "columns": dict(columns or {}),
-        "format": fmt,
-    }
+    recipe = src.recipe()
     try:
         with build_lock(Layout(root / name)), _engine(embedder, engine, address) as embeds:
             built = _build_locked(

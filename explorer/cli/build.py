@@ -68,6 +68,12 @@ from explorer.readers import FORMATS, formats_help
     metavar="HOST:PORT",
     help="With --engine ray: the Ray cluster to use (default: start one on this machine).",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Let FILES replace the files the corpus was built from (without it, that is an error; "
+    "its own files followed by more grow it).",
+)
 @landscape_options
 @errors
 def build(
@@ -83,11 +89,13 @@ def build(
     sentences: bool | None,
     engine: str,
     address: str | None,
+    replace: bool,
     seed: int | None,
     min_cluster_size: int | str | None,
     assign_noise: bool | None,
 ) -> None:
-    """Read FILES (default: the seed corpus), embed what is new, index them, write the map.
+    """Read FILES, embed what is new, index them, write the map. Without FILES: the files
+    the --corpus was built from, read again (default: the seed corpus).
 
     Prints the map's path (or, with --no-map, the corpus folder) on stdout. --seed,
     --min-cluster-size and --assign-noise change the corpus's own map settings, which `map`,
@@ -114,6 +122,7 @@ def build(
         settings=setting_changes(seed, min_cluster_size, assign_noise) or None,
         engine=engine,
         address=address,
+        replace=replace,
     )
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)

@@ -1,0 +1,108 @@
+"""What a build reads: the files given, or the corpus's own sources on record; never another
+corpus's files in its place unless told.
+
+`explorer build --corpus k --min-cluster-size 25` (no file) re-reads the files `k` was built
+from, with the listing year, columns and format it was built with, so a settings change applies
+to the corpus as it is. Before this rule it read the seed listing and replaced `k` with it.
+A build whose files are not the corpus's own (nor its own followed by more files, which grows
+it) needs `replace=True` (`--replace`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from explorer.generations import read_manifest
+from explorer.papers import ExplorerError
+from explorer.storage import (
+    SEED_LISTING_YEAR,
+    SEED_NAME,
+    Layout,
+    check_name,
+    corpus_name_for,
+    seed_file,
+)
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The files a build reads and how: the recipe its manifest records."""
+
+    name: str
+    files: list[Path]
+    listing_year: int | None
+    columns: dict[str, str]
+    fmt: str | None
+
+    def recipe(self) -> dict[str, Any]:
+        return {
+            "corpus": self.name,
+            "sources": [str(Path(f).resolve()) for f in self.files],
+            "listing_year": self.listing_year,
+            "columns": dict(self.columns),
+            "format": self.fmt,
+        }
+
+
+def _recorded(name: str, root: Path) -> dict[str, Any] | None:
+    try:
+        return read_manifest(Layout(root / name))
+    except (ExplorerError, OSError):
+        return None  # damaged: the build says so, or makes it afresh from given files
+
+
+def _shown(files: Sequence[str | Path]) -> str:
+    names = [str(f) for f in files]
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def resolve(
+    paths: str | Path | Sequence[str | Path] | None,
+    *,
+    name: str | None,
+    root: Path,
+    listing_year: int | None = None,
+    columns: Mapping[str, str] | None = None,
+    fmt: str | None = None,
+    replace: bool = False,
+) -> Sources:
+    """The files and reading options of a build (see the module's docstring); a one-line
+    error when there is nothing to read or the build would replace a corpus's sources."""
+    given = [] if paths is None else [paths] if isinstance(paths, (str, Path)) else list(paths)
+    files = [Path(p) for p in given]
+    if not files and (name is None or name == SEED_NAME):
+        return Sources(SEED_NAME, [seed_file()], listing_year or SEED_LISTING_YEAR, {}, fmt)
+    name = check_name(name or corpus_name_for(files))
+    made = _recorded(name, root)
+    recorded = [str(s) for s in (made or {}).get("sources") or []]
+    if not files:
+        hint = f"give its files: explorer build FILE --corpus {name}"
+        if made is None:
+            raise ExplorerError(f"corpus {name!r} is not built in {root}; {hint}")
+        if not recorded:
+            raise ExplorerError(f"corpus {name!r} has no source files on record; {hint}")
+        gone = [s for s in recorded if not Path(s).is_file()]
+        if gone:
+            raise ExplorerError(
+                f"corpus {name!r} was built from {_shown(gone)}, which is gone; {hint} "
+                "(the corpus as it is stays usable)"
+            )
+        assert made is not None
+        return Sources(
+            name,
+            [Path(s) for s in recorded],
+            listing_year if listing_year is not None else made.get("listing_year"),
+            dict(columns if columns is not None else made.get("columns") or {}),
+            fmt if fmt is not None else made.get("format"),
+        )
+    now = [str(f.resolve()) for f in files]
+    if recorded and now[: len(recorded)] != recorded and not replace:
+        raise ExplorerError(
+            f"corpus {name!r} was built from {_shown(recorded)}; building it from "
+            f"{_shown(files)} would replace it: add --replace (replace=True) to do that, or "
+            "name another corpus with --corpus"
+        )
+    return Sources(name, files, listing_year, dict(columns or {}), fmt)
