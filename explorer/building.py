@@ -76,6 +76,8 @@ class BuildReport:
     path: Path
     map_path: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    merged_versions: int = 0  # records that were another arXiv version of a paper (ReadStats)
+    dates_from_ids: int = 0  # papers whose only date is their arXiv id's month (ReadStats)
 
     def summary(self) -> str:
         s = f"{self.corpus}: {self.papers} papers"
@@ -86,6 +88,12 @@ class BuildReport:
                 " …" if len(self.duplicate_ids) > 3 else ""
             )
             s += f", {len(self.duplicate_ids)} duplicate ids kept once ({shown})"
+        if self.merged_versions:
+            n = self.merged_versions
+            s += f", {n} other arXiv version{'s' if n != 1 else ''} merged (the latest kept)"
+        if self.dates_from_ids:
+            n = self.dates_from_ids
+            s += f", {n} date{'s' if n != 1 else ''} taken from arXiv ids"
         if self.up_to_date:
             return s + f"; already up to date ({self.seconds:.1f}s)"
         return s + f"; embedded {self.embedded}, reused {self.reused} cached; {self.seconds:.1f}s"
@@ -147,7 +155,7 @@ def build(
     instance, or the cluster at `address`; the same vectors land in the same cache, and the
     rest of the build is this one. `Built.embedder` is the local embedder either way.
     No `paths` with a `name`: that corpus's own sources again (`explorer.sources`); files other
-    than its own (or its own followed by more) replace it only with `replace=True`.
+    than its own may grow it, and replace its papers only with `replace=True`.
     """
     from explorer.readers import read_corpus
 
@@ -176,6 +184,7 @@ def build(
     with stage("read", silent=True):  # reported below, once the size says whether to
         corpus = read_corpus(files, listing_year=listing_year, columns=columns, fmt=fmt)
         _ = corpus.content_hash  # hashes every text (cached): part of reading
+    src.check_kept(corpus)  # other files than the corpus's own: growth, or told to replace
     if len(corpus) == 0:
         raise ExplorerError(f"{files[0]}: no papers with an abstract")
     if progress is None:  # a reading list builds silently, an arXiv dump says what it does

@@ -4,8 +4,9 @@ corpus's files in its place unless told.
 `explorer build --corpus k --min-cluster-size 25` (no file) re-reads the files `k` was built
 from, with the listing year, columns and format it was built with, so a settings change applies
 to the corpus as it is. Before this rule it read the seed listing and replaced `k` with it.
-A build whose files are not the corpus's own (nor its own followed by more files, which grows
-it) needs `replace=True` (`--replace`).
+A build from other files is fine when it only grows the corpus (the papers built before come
+first, unchanged: a new month's dump that holds the old one); one that would drop or change
+papers built from other files needs `replace=True` (`--replace`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.generations import read_manifest
-from explorer.papers import ExplorerError
+from explorer.papers import Corpus, ExplorerError
 from explorer.storage import (
     SEED_LISTING_YEAR,
     SEED_NAME,
@@ -36,6 +37,22 @@ class Sources:
     listing_year: int | None
     columns: dict[str, str]
     fmt: str | None
+    # Set when the files are not the corpus's own: (its files, its paper count, its hash).
+    other: tuple[list[str], int, str] | None = None
+    replace: bool = False
+
+    def check_kept(self, corpus: Corpus) -> None:
+        """Raise unless reading other files only grows the corpus, or replacing was asked."""
+        if self.other is None or self.replace:
+            return
+        recorded, count, corpus_hash = self.other
+        if 0 < count <= len(corpus) and corpus.prefix_hash(count) == corpus_hash:
+            return  # its papers first, unchanged: growth
+        raise ExplorerError(
+            f"corpus {self.name!r} was built from {_shown(recorded)}; building it from "
+            f"{_shown(self.files)} would replace its papers: add --replace (replace=True) to "
+            "do that, or name another corpus with --corpus"
+        )
 
     def recipe(self) -> dict[str, Any]:
         return {
@@ -70,7 +87,8 @@ def resolve(
     replace: bool = False,
 ) -> Sources:
     """The files and reading options of a build (see the module's docstring); a one-line
-    error when there is nothing to read or the build would replace a corpus's sources."""
+    error when there is nothing to read. Whether other files may replace the corpus is known
+    once they are read: `Sources.check_kept`."""
     given = [] if paths is None else [paths] if isinstance(paths, (str, Path)) else list(paths)
     files = [Path(p) for p in given]
     if not files and (name is None or name == SEED_NAME):
@@ -99,10 +117,7 @@ def resolve(
             fmt if fmt is not None else made.get("format"),
         )
     now = [str(f.resolve()) for f in files]
-    if recorded and now[: len(recorded)] != recorded and not replace:
-        raise ExplorerError(
-            f"corpus {name!r} was built from {_shown(recorded)}; building it from "
-            f"{_shown(files)} would replace it: add --replace (replace=True) to do that, or "
-            "name another corpus with --corpus"
-        )
-    return Sources(name, files, listing_year, dict(columns or {}), fmt)
+    other = None
+    if made is not None and recorded and now[: len(recorded)] != recorded:
+        other = (recorded, int(made.get("count") or 0), str(made.get("corpus_hash")))
+    return Sources(name, files, listing_year, dict(columns or {}), fmt, other, replace)

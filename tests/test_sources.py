@@ -73,14 +73,22 @@ def test_a_build_from_other_files_needs_replace(cli, papers, tmp_path):
     line = refused.output.strip()
     assert line == (
         f"Error: corpus 'k' was built from {mine.resolve()}; building it from {other} would "
-        "replace it: add --replace (replace=True) to do that, or name another corpus with "
-        "--corpus"
+        "replace its papers: add --replace (replace=True) to do that, or name another corpus "
+        "with --corpus"
     )
     assert Explorer.open("k", root=cache).corpus.ids == [p.id for p in papers[:8]]  # kept
-    # Its own file followed by another grows it; --replace replaces it.
+    # Its own file followed by another grows it, and so does a new file that holds its papers
+    # first (next month's dump); --replace replaces it.
     grown = run("build", str(mine), str(other), "--corpus", "k", "--no-map")
     assert grown.exit_code == 0, grown.output
     assert len(Explorer.open("k", root=cache).corpus) == 18
+    dump = write(tmp_path / "next-month.jsonl", papers[:8] + papers[20:30] + papers[35:38])
+    monthly = run("build", str(dump), "--corpus", "k", "--no-map")
+    assert monthly.exit_code == 0, monthly.output
+    assert "embedded 3," in monthly.output  # only the new papers
+    assert len(Explorer.open("k", root=cache).corpus) == 21
+    refused = run("build", str(other), "--corpus", "k", "--no-map")
+    assert "would replace its papers" in refused.output and refused.exit_code == 1
     replaced = run("build", str(other), "--corpus", "k", "--no-map", "--replace")
     assert replaced.exit_code == 0, replaced.output
     assert Explorer.open("k", root=cache).corpus.ids == [p.id for p in papers[20:30]]

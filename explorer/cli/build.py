@@ -71,8 +71,8 @@ from explorer.readers import FORMATS, formats_help
 @click.option(
     "--replace",
     is_flag=True,
-    help="Let FILES replace the files the corpus was built from (without it, that is an error; "
-    "its own files followed by more grow it).",
+    help="Let FILES replace the corpus's papers (without it, files other than its own may only "
+    "grow it: its papers first, unchanged).",
 )
 @landscape_options
 @errors
