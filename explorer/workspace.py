@@ -263,7 +263,8 @@ class Explorer:
         combine: str = DEFAULT_COMBINE,
     ) -> list[Hit]:
         """The k papers most like the examples (ids or titles, and/or free `texts`), least like
-        the `negatives`; the examples themselves excluded. See `search` for the other options.
+        the `negatives` (a title that fits several papers, such as "Gemini", names them all);
+        the examples themselves excluded. See `search` for the other options.
 
         `sentences`: query by part of one example paper, its abstract's sentences by number
         (1 = the first; `sentences_of` lists them): only that evidence ranks ("related by
@@ -276,11 +277,16 @@ class Explorer:
         if bad:
             raise ExplorerError(f"examples are ids or titles, got {bad[0]!r}; pass k=… by name")
         pos = [self.corpus.position(self.find(e).paper.id) for e in examples]
-        neg = [self.corpus.position(self.find(e).paper.id) for e in negatives]
+        named = [self.find(e) for e in negatives]
+        neg = [self.corpus.position(m.paper.id) for m in named]
         if not pos and not texts:
             raise ExplorerError("give at least one example paper (id or title) or text")
         if set(pos) & set(neg):
             raise ExplorerError("a paper cannot be both a positive and a negative example")
+        # A negative name that fits a family ("Gemini": "Gemini: A Family…" and "Gemini 1.5:
+        # …") is every paper it fits, except those given as examples.
+        more = [self.corpus.position(p.id) for m in named for p in m.others]
+        neg = list(dict.fromkeys([*neg, *(r for r in more if r not in pos)]))
         picked = None
         if sentences is not None:
             if len(pos) != 1:

@@ -86,7 +86,7 @@ def test_fewer_papers_pass_than_asked_for(built):
     out = explorer("search", "language models", "--year", "2016", "-k", "5", "--json", cache=built)
     assert out.returncode == 0, out.stderr
     assert len(json.loads(out.stdout)) == 2
-    assert "note: asked for 5, but there are only 2 papers pass the filters" in out.stderr
+    assert "note: asked for 5, but there are only 2 papers that pass the filters" in out.stderr
 
 
 def test_author_and_id_filters_and_diversity(built, tmp_path):

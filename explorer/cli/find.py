@@ -18,6 +18,7 @@ from explorer.cli.options import (
     parse_ids,
     ranking_options,
     show_hits,
+    years_hint,
 )
 from explorer.papers import ExplorerError
 from explorer.search.query import COMBINES, DEFAULT_COMBINE, check_k
@@ -98,7 +99,7 @@ def related(
     neg = [ex.find(q) for q in negatives]
     hits = ex.related(
         *[m.paper.id for m in pos],
-        negatives=[m.paper.id for m in neg],
+        negatives=list(negatives),  # a name that fits several papers is all of them
         texts=texts,
         negative_texts=negative_texts,
         k=k,
@@ -116,9 +117,11 @@ def related(
     for m in pos:
         click.echo(m.describe(), err=True)
     for m in neg:
-        click.echo("not: " + m.describe(), err=True)
+        click.echo("not: " + m.describe(also="also not"), err=True)
     filtered = bool(years or categories or author or ids)
-    show_hits(hits, as_json, k, FILTERED if filtered else "other papers in the corpus", explain)
+    pool = FILTERED if filtered else "other papers in the corpus"
+    hint = years_hint(ex, years) if not hits else ""
+    show_hits(hits, as_json, k, pool, explain, hint)
 
 
 def parse_numbers(text: str) -> list[int]:
@@ -188,7 +191,8 @@ def search(
         explain=explain,
     )
     filtered = bool(years or categories or author or ids)
-    show_hits(hits, as_json, k, FILTERED if filtered else "papers in the corpus", explain)
+    pool = FILTERED if filtered else "papers in the corpus"
+    show_hits(hits, as_json, k, pool, explain, years_hint(ex, years) if not hits else "")
 
 
 @click.command("eval")

@@ -61,7 +61,16 @@ def open_corpus(corpus: str | None) -> Explorer:
     return Explorer.open(corpus)
 
 
-def print_hits(hits: list[Hit], as_json: bool, k: int, pool: str = "papers") -> None:
+def print_hits(
+    hits: list[Hit], as_json: bool, k: int, pool: str = "papers", hint: str = ""
+) -> None:
+    """The hits as a table (or JSON); fewer than k said on stderr, none as one line and no
+    table. `pool` names what was ranked ("papers that pass the filters"), `hint` why."""
+    if not hits:
+        click.echo(f"note: no {pool}{hint}", err=True)
+        if as_json:
+            click.echo("[]")
+        return
     if len(hits) < k:
         click.echo(f"note: asked for {k}, but there are only {len(hits)} {pool}", err=True)
     if as_json:
@@ -191,9 +200,11 @@ def print_why(hits: list[Hit]) -> None:
             click.echo(cut(f"         « {pair['b']} »"))
 
 
-def show_hits(hits: list[Hit], as_json: bool, k: int, pool: str, explain: bool) -> None:
-    print_hits(hits, as_json, k, pool)
-    if explain and not as_json:
+def show_hits(
+    hits: list[Hit], as_json: bool, k: int, pool: str, explain: bool, hint: str = ""
+) -> None:
+    print_hits(hits, as_json, k, pool, hint)
+    if explain and not as_json and hits:
         click.echo("")
         print_why(hits)
 
@@ -261,4 +272,14 @@ def settings_from(
     return replace(base, **changes) if changes else None
 
 
-FILTERED = "papers pass the filters"
+FILTERED = "papers that pass the filters"
+
+
+def years_hint(ex: Explorer, years: str | None) -> str:
+    """What a year filter that left nothing could have been: the corpus's years."""
+    if not years:
+        return ""
+    known = [y for y in (p.year for p in ex.corpus) if y is not None]
+    if not known:
+        return " (this corpus's papers have no years)"
+    return f" (--year {years}; this corpus's papers are from {min(known)}-{max(known)})"

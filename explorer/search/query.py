@@ -41,10 +41,11 @@ class Match:
     how: str  # "id", "title", "short title" (before a colon), "title prefix", "closest title"
     others: tuple[Paper, ...] = ()  # other papers that matched as well
 
-    def describe(self) -> str:
+    def describe(self, also: str = "also matched") -> str:
         s = f"matched {self.how}: {self.paper.title} [{self.paper.id}]"
         if self.others:
-            s += f" (also matched: {'; '.join(p.title for p in self.others[:3])})"
+            more = f" and {len(self.others) - 3} more" if len(self.others) > 3 else ""
+            s += f" ({also}: {'; '.join(p.title for p in self.others[:3])}{more})"
         return s
 
 

@@ -31,7 +31,7 @@ def _row(p: Paper) -> dict[str, str]:
     return {
         "id": p.id,
         "title": p.title,
-        "authors": "; ".join(p.authors),
+        "authors": "; ".join(p.authors) + ("; et al." if p.et_al else ""),
         "year": "" if p.year is None else str(p.year),
         "date": p.date or "",
         "categories": " ".join(p.categories),
@@ -51,7 +51,11 @@ def to_csv(papers: Sequence[Paper]) -> str:
 
 def to_jsonl(papers: Sequence[Paper]) -> str:
     return "".join(
-        json.dumps({**_row(p), "authors": list(p.authors), "categories": list(p.categories)}) + "\n"
+        json.dumps(
+            {**_row(p), "authors": list(p.authors), "et_al": p.et_al}
+            | {"categories": list(p.categories)}
+        )
+        + "\n"
         for p in papers
     )
 
@@ -90,8 +94,9 @@ def to_bibtex(papers: Sequence[Paper]) -> str:
             key += "x"
         seen.add(key)
         fields = [("title", p.title)]
-        if p.authors:
-            fields.append(("author", " and ".join(p.authors)))
+        if p.authors:  # "and others" is BibTeX's "et al.": styles print it as such
+            names = [*p.authors, "others"] if p.et_al else list(p.authors)
+            fields.append(("author", " and ".join(names)))
         if p.year is not None:
             fields.append(("year", str(p.year)))
         url = ids.url(p.id)

@@ -1,0 +1,80 @@
+"""Issue 23's small findings, each reproduced: the BibTeX export's "et al.", a year filter that
+leaves nothing, and a negative name that fits a family of papers.
+
+Ranking logic only: the seed papers embedded by `HashEmbedder` (what the model finds is tested
+with the model in test_cli.py and test_search.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fakes import HashEmbedder  # tests/fakes.py
+
+from explorer import Explorer
+from explorer.cli import main
+from explorer.web import exports
+
+GEMINI = "Gemini: A Family of Highly Capable Multimodal Models"
+GEMINI_15 = "Gemini 1.5: Unlocking multimodal understanding across millions of tokens of context"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("details") / "cache"
+    Explorer.build(root=root, embedder=HashEmbedder(), with_map=False)
+    return root
+
+
+@pytest.fixture(scope="module")
+def ex(cache) -> Explorer:
+    return Explorer.open("seeds", root=cache)
+
+
+def cli(cache: Path, *args: str):
+    return CliRunner().invoke(main, list(args), env={"EXPLORER_CACHE": str(cache)})
+
+
+def test_bibtex_csv_and_jsonl_keep_et_al(ex):
+    p = ex.find(GEMINI).paper
+    assert p.et_al and p.authors == ("Gemini Team", "Rohan Anil", "Sebastian Borgeaud")
+    bib = exports.to_bibtex([p])
+    assert "  author = {Gemini Team and Rohan Anil and Sebastian Borgeaud and others}," in bib
+    csv_row = exports.to_csv([p]).splitlines()[1]
+    assert "Gemini Team; Rohan Anil; Sebastian Borgeaud; et al." in csv_row
+    row = json.loads(exports.to_jsonl([p]))
+    assert row["et_al"] is True and row["authors"] == list(p.authors)
+    whole = [q for q in ex.corpus if q.authors and not q.et_al][0]
+    assert " and others" not in exports.to_bibtex([whole])
+
+
+def test_a_year_filter_that_leaves_nothing_says_so_without_a_table(cache):
+    out = cli(cache, "related", "Gemma 2", "--year", "2030-2040")
+    assert out.exit_code == 0
+    lines = out.output.strip().splitlines()
+    assert lines[-1] == (
+        "note: no papers that pass the filters (--year 2030-2040; this corpus's papers are "
+        "from 2016-2026)"
+    ), out.output
+    assert not any(line.lstrip().startswith("#") for line in lines)  # no empty table
+    js = cli(cache, "related", "Gemma 2", "--year", "2030-2040", "--json")
+    assert js.exit_code == 0 and "[]" in js.output.splitlines()
+
+
+def test_a_negative_name_that_fits_a_family_excludes_every_paper_it_fits(ex, cache):
+    hits = ex.related("Gemma 2", negatives=["Gemini"], k=40)
+    titles = {h.paper.title for h in hits}
+    assert GEMINI not in titles and GEMINI_15 not in titles
+    assert len(hits) == 41 - 1 - 2  # everything else is still there
+    # An example wins over a family member: naming Gemini 1.5 as an example keeps it out of
+    # the negatives instead of an error.
+    both = ex.related("Gemma 2", GEMINI_15, negatives=["Gemini"], k=40)
+    assert GEMINI not in {h.paper.title for h in both}
+    out = cli(cache, "related", "Gemma 2", "--not", "Gemini", "-k", "40")
+    assert out.exit_code == 0, out.output
+    assert f"not: matched short title: {GEMINI}" in out.output
+    assert f"(also not: {GEMINI_15})" in out.output
+    assert GEMINI_15 not in out.output.split("title\n", 1)[1]
