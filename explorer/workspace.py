@@ -119,10 +119,56 @@ class Explorer:
         return ex
 
     @classmethod
-    def open(cls, name: str = SEED_NAME, *, root: Path | None = None) -> Explorer:
-        """Open a built corpus without loading any model."""
+    def open(
+        cls, name: str = SEED_NAME, *, root: Path | None = None, embedder: Embedder | None = None
+    ) -> Explorer:
+        """Open a built corpus without loading any model. `embedder`: a model already loaded, for
+        free text; kept only if it made the corpus's vectors (the same `model_id`)."""
         o = opening.open_built(name, root or cache_root())
-        return cls(o.name, o.corpus, o.index, o.manifest, root=o.root)
+        if embedder is not None and embedder.model_id != o.manifest.get("model_id"):
+            embedder = None
+        return cls(o.name, o.corpus, o.index, o.manifest, root=o.root, embedder=embedder)
+
+    def reopen(self) -> Explorer:
+        """The corpus as it is committed now (a build may have replaced it since this was
+        opened), `load`ed; the model, if loaded, is kept when it made the new vectors too."""
+        return Explorer.open(
+            self.name, root=self.layout.root.parent, embedder=self._embedder
+        ).load()
+
+    def load(self) -> Explorer:
+        """Read now what queries would read later from this generation's files: the vectors
+        (memory-mapped), the saved map, BM25 and sentence vectors. A build removes a generation
+        when the next-but-one commits; a loaded `Explorer` keeps answering from its own. Nothing
+        is computed and no model is loaded; a part that is not saved stays lazy."""
+        from explorer.index.lexical import LexicalIndex
+        from explorer.index.sentences import SentenceVectors
+
+        _ = self.vectors
+        lay, digest = self.layout, self.corpus.content_hash
+
+        def attempt(read: Any) -> Any:
+            try:
+                return read()
+            except (ExplorerError, OSError):  # a stale part stays lazy, as it was
+                if not lay.folder.is_dir():
+                    raise ExplorerError(f"corpus {self.name!r} was rebuilt while loading") from None
+                return None
+
+        if lay.generation is not None:  # a version-1 corpus makes its parts when they are used
+            if self._land is None:
+                self._land = attempt(lambda: landscape.load(lay.landscape, self.settings, digest))
+            if self._lexical is None and lay.bm25.exists():
+                self._lexical = attempt(lambda: LexicalIndex.load(lay.bm25, corpus_hash=digest))
+            if self._sentence_store is None and lay.sentences.exists():
+                model_id = str(self.manifest.get("model_id"))
+                self._sentence_store = attempt(
+                    lambda: SentenceVectors.load(
+                        lay.sentences, corpus_hash=digest, model_id=model_id
+                    )
+                )
+        self._topic_labels()
+        return self
 
     @classmethod
     def open_or_build_seeds(cls, root: Path | None = None) -> Explorer:

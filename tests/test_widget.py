@@ -48,7 +48,7 @@ def ask(w, name, params=None, mid="v-1"):
     """What the front end's `api(name, params)` gets back through the widget's messages."""
     w._on_message(w, {"id": mid, "name": name, "params": params or {}}, [])
     reply = w.sent.pop()
-    assert reply["id"] == mid and set(reply) in ({"id", "result"}, {"id", "error"})
+    assert reply["id"] == mid and set(reply) in ({"id", "result"}, {"id", "error", "status"})
     return reply
 
 
@@ -148,6 +148,7 @@ def test_a_crash_is_one_line_too(seeds, monkeypatch):
     assert d.reply({"id": "a", "name": "info"}) == {
         "id": "a",
         "error": "internal error: ZeroDivisionError",
+        "status": 500,
     }
     assert "error" in d.reply("not a message")
 

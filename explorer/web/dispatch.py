@@ -4,7 +4,8 @@
 returns what `/api/<name>` answers: the app's own `Corpus` answers both (its `related`, `search`
 and `export` serve the HTTP routes too), so the two faces rank, filter and export alike.
 `reply(message)` wraps it for a custom widget message: `{id, name, params}` in, `{id, result}`
-or `{id, error: "<one line>"}` out, never a traceback.
+or `{id, error: "<one line>", status}` out (the status `/api/<name>` would answer), never a
+traceback.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from explorer.papers import ExplorerError
-from explorer.web.app import MAX_K, Corpus, ExportBody, SearchBody
+from explorer.web.corpus import MAX_K, Corpus, ExportBody, SearchBody, failure
 from explorer.workspace import Explorer
 
 
@@ -45,15 +46,7 @@ class FindParams(BaseModel):
 
 def one_line(exc: BaseException) -> str:
     """A user's mistake as the app words it: one line, no traceback."""
-    if isinstance(exc, ValidationError):
-        parts = []
-        for e in exc.errors()[:3]:
-            where = ".".join(str(x) for x in e.get("loc", ()))
-            parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
-        return "; ".join(parts).replace("\n", " ") or "invalid request"
-    if isinstance(exc, ExplorerError):
-        return " ".join(str(exc).split()) or "invalid request"
-    return f"internal error: {type(exc).__name__}"
+    return failure(exc)[1]
 
 
 class Dispatcher:
@@ -88,14 +81,15 @@ class Dispatcher:
             return handler(params)
 
     def reply(self, message: Any) -> dict[str, Any]:
-        """`{id, name, params}` → `{id, result}` or `{id, error}` (one line)."""
+        """`{id, name, params}` → `{id, result}` or `{id, error, status}` (one line)."""
         mid = message.get("id") if isinstance(message, dict) else None
         try:
             if not isinstance(message, dict):
                 raise ExplorerError("a request is an object {id, name, params}")
             return {"id": mid, "result": self.answer(message.get("name"), message.get("params"))}
         except Exception as e:  # noqa: BLE001 (every failure answers, as the app's 500 does)
-            return {"id": mid, "error": one_line(e)}
+            status, line = failure(e)
+            return {"id": mid, "error": line, "status": status}
 
     # -- the requests --------------------------------------------------------------------
 
@@ -108,11 +102,7 @@ class Dispatcher:
         return self.state.paper(PaperParams.model_validate(params).id)
 
     def find(self, params: dict[str, Any]) -> dict[str, Any]:
-        q = FindParams.model_validate(params).q
-        try:
-            return {"paper": self.state.paper(q)}
-        except ExplorerError:
-            return {"paper": None}
+        return self.state.find(FindParams.model_validate(params).q)
 
     def related(self, params: dict[str, Any]) -> dict[str, Any]:
         r = RelatedParams.model_validate(params)

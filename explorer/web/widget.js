@@ -38,14 +38,15 @@ async function render({model, el}) {
   root.style.height = `${model.get('height')}px`;
   el.appendChild(root);
 
-  // The transport: {id, name, params} out, {id, result} or {id, error} back.
+  // The transport: {id, name, params} out, {id, result} or {id, error, status} back.
   const pending = new Map(), nonce = Math.random().toString(36).slice(2);
   let seq = 0, timer = null;
   const onMessage = (msg, buffers) => {
     const p = msg && pending.get(msg.id);
     if (!p) return;  // another view's answer
     pending.delete(msg.id);
-    if (msg.error !== undefined) p.reject(msg.error); else p.resolve([msg.result, buffers || []]);
+    if (msg.error !== undefined) p.reject({message: String(msg.error), status: msg.status || 0});
+    else p.resolve([msg.result, buffers || []]);
   };
   model.on('msg:custom', onMessage);
   const ask = (name, params = {}) => new Promise((resolve, reject) => {
@@ -57,7 +58,7 @@ async function render({model, el}) {
   const [app] = await Promise.all([import(urlOf('app.js')), loadPlotly(ask)]);
   const api = (name, params = {}) => ask(name, params).then(([r]) => (name === 'export'
     ? {blob: new Blob([r.text], {type: r.media_type}), filename: r.filename} : r),
-  e => { throw new app.ApiError(String(e)); });
+  e => { throw new app.ApiError(e.message, e.status); });
 
   // The page's state as traitlets, as the page reports it (mount's onState).
   let last = '';

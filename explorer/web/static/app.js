@@ -4,7 +4,22 @@ import {h, clear, resultsPanel, cardPanel, relatedInto, selectionPanel, topicsPa
   from './panels.js';
 import {drawMap, setMarks, restyleBase, zoomTo, drawTimeline} from './plot.js';
 
-export class ApiError extends Error {}
+// A failed call: the server's one-line message, and its HTTP status (0 when none came).
+export class ApiError extends Error {
+  constructor(message, status = 0) { super(message); this.status = status; }
+}
+
+// The corpus's build each answer came from (X-Explorer-Generation): the server follows its
+// corpus, so a page loaded before a rebuild hears of it with its next call.
+const builds = {seen: new Set(), loaded: null, onChange: null};
+function heard(generation) {
+  if (generation) builds.seen.add(generation);
+  if (builds.loaded && builds.onChange && [...builds.seen].some(g => g !== builds.loaded)) {
+    const f = builds.onChange;
+    builds.onChange = null;
+    f();
+  }
+}
 
 const ROUTES = {
   info: ['GET', () => '/api/info'],
@@ -31,10 +46,11 @@ export async function fetchApi(name, params = {}) {
     init.body = JSON.stringify(params);
   }
   const r = await fetch(url, init);
+  heard(r.headers.get('X-Explorer-Generation'));
   if (!r.ok) {
     let msg = r.statusText;
     try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
-    throw new ApiError(msg);
+    throw new ApiError(msg, r.status);
   }
   if (name === 'export') {
     const m = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') || '');
@@ -152,7 +168,10 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     S.textPaper = null;
     if (!S.text) return true;
     let found;
-    try { found = await call('find', {q: S.text}, 'looking up…'); } catch (e) { return false; }
+    try { found = await call('find', {q: S.text}, 'looking up…'); } catch (e) {
+      // a name that fits several papers (409) is searched as text; a failure stops here
+      return e instanceof ApiError && e.status === 409;
+    }
     S.textPaper = found.paper ? found.paper.id : null;
     return true;
   }
@@ -298,10 +317,23 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     timeline();
   }
 
+  // A small bar under the header, once: the corpus was rebuilt since the page loaded.
+  function rebuilt() {
+    if (root.querySelector('#rebuilt')) return;
+    const bar = h('div', {id: 'rebuilt', class: 'rebuilt', role: 'status'},
+      h('span', {}, 'the corpus was rebuilt — '),
+      h('button', {type: 'button', id: 'reload', on: {click: () => location.reload()}}, 'reload'),
+      h('button', {type: 'button', class: 'x', 'aria-label': 'dismiss', on: {click: () => bar.remove()}}, '×'));
+    $.head.after(bar);
+  }
+
   // -- start -------------------------------------------------------------------------------------
   status('loading the corpus…');
   [S.info, S.pts] = await Promise.all([api('info'), api('points')]);
   S.pts.ids.forEach((id, i) => S.index.set(id, i));
+  if (api === fetchApi && S.info.generation) {
+    builds.loaded = S.info.generation; builds.onChange = rebuilt; heard(null);
+  }
   $.title.textContent = `explorer: ${S.info.corpus} (${S.info.papers.toLocaleString('en')} papers)`;
   clear($.mode, h('option', {value: ''}, `ranking: ${S.info.default_mode}`),
     S.info.modes.filter(m => m !== S.info.default_mode).map(m => h('option', {value: m}, 'ranking: ' + m)));
