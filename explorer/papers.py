@@ -31,7 +31,7 @@ class Paper:
     et_al: bool = False  # the listing said "et al.": `authors` is not the whole list
     affiliations: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()  # primary first, arXiv style ("cs.CL", "stat.ML")
-    date: str | None = None  # ISO "YYYY-MM-DD" (or "YYYY" when only the year is known)
+    date: str | None = None  # ISO "YYYY-MM-DD", or "YYYY-MM" / "YYYY" when only those are known
     has_code: bool = False
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -118,20 +118,47 @@ class Hit:
 
 @dataclass
 class ReadStats:
-    """What a reader saw besides the papers it returned: reported in the build summary."""
+    """What a reader saw besides the papers it returned: reported in the build summary.
+
+    `duplicate_ids`: the ids of records dropped for repeating an earlier paper's id (compared
+    by `ids.key`); `merged_versions`: records that were another arXiv version of a paper read
+    already (one paper kept, the latest version's); `dates_from_ids`: records without a date
+    that took their arXiv id's month as one."""
 
     rows: int = 0
     skipped_no_abstract: int = 0
     duplicate_ids: list[str] = field(default_factory=list)
+    merged_versions: int = 0
+    dates_from_ids: int = 0
 
     def merge(self, other: ReadStats) -> None:
         self.rows += other.rows
         self.skipped_no_abstract += other.skipped_no_abstract
         self.duplicate_ids.extend(other.duplicate_ids)
+        self.merged_versions += other.merged_versions
+        self.dates_from_ids += other.dates_from_ids
+
+
+def _latest(kept: Paper, other: Paper) -> Paper | None:
+    """Which of two papers whose ids have one key stays: None when `other` is a duplicate (the
+    same version, or neither names one: `kept` stays, reported), else the one of the higher
+    arXiv version (`2309.03824v2` over `v1` over `2309.03824`)."""
+    old, new = ids.version(kept.id) or 0, ids.version(other.id) or 0
+    if old == new:
+        return None
+    return other if new > old else kept
 
 
 class Corpus(Sequence[Paper]):
-    """An ordered collection of papers with unique ids; duplicates are kept once (the first).
+    """An ordered collection of papers with unique ids; duplicates are kept once.
+
+    Ids are compared by `ids.key`: `2309.03824`, `arXiv:2309.03824` and `2309.03824v2` are one
+    paper, and so are a DOI in upper and lower case. Versions of one arXiv id are one paper: the
+    highest version written wins (an id without one counts as lower than any), whole (its id as
+    written, text and fields), in the place where the paper first occurred; the others are
+    counted in `stats.merged_versions`. Any other repeat (the same id again, or one version
+    twice) is a duplicate: the first is kept and the repeat's id reported in
+    `stats.duplicate_ids`.
 
     A corpus read back from its saved JSON Lines (`Corpus.saved`) parses each paper when it is
     first used, so that a command needing a few papers of 75,000 does not parse them all.
@@ -147,12 +174,23 @@ class Corpus(Sequence[Paper]):
         self._titles: list[str] | None = None
         self._source = "papers"  # what a saved corpus's lines came from, for its errors
         self._ids: list[str] = []  # a saved corpus's ids in order (checked as papers are parsed)
+        kept: list[Paper] = []
+        rows: dict[str, int] = {}  # key -> row
         for p in papers:
-            if p.id in self._index:
-                self.stats.duplicate_ids.append(p.id)
+            key = ids.key(p.id)
+            row = rows.get(key)
+            if row is None:
+                rows[key] = len(kept)
+                kept.append(p)
                 continue
-            self._index[p.id] = len(self._papers)
-            self._papers.append(p)
+            latest = _latest(kept[row], p)
+            if latest is None:
+                self.stats.duplicate_ids.append(p.id)
+            else:
+                self.stats.merged_versions += 1
+                kept[row] = latest
+        self._papers = list(kept)
+        self._index = {p.id: i for i, p in enumerate(kept)}
 
     @classmethod
     def saved(
