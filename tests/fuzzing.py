@@ -190,7 +190,7 @@ def a_date(draw, typed: bool) -> tuple[Any, str | None]:
         (f"{mon} {d.day}, {d.year}", d.isoformat()),
         (f"Mon, {d.day} {mon[:3]} {d.year} 19:18:42 GMT", d.isoformat()),
         (str(d.year), str(d.year)),
-        (f"{d.year}-{d.month:02d}", str(d.year)),
+        (f"{d.year}-{d.month:02d}", f"{d.year}-{d.month:02d}"),
         ("", None),
     ]
     if typed:
@@ -242,6 +242,12 @@ def list_value(draw, pool: tuple[str, ...], typed: bool) -> tuple[Any, list[str]
 # --------------------------------------------------------------------------- valid records
 
 
+def _not_arxiv(text_: str) -> bool:
+    from explorer import ids
+
+    return ids.arxiv_id(text_) is None
+
+
 @dataclass
 class Record:
     fields: dict[str, Any]
@@ -258,12 +264,14 @@ def record(draw, typed: bool, with_id: bool, date_key: str) -> Record:
             rid: Any = draw(st.integers(-(10**6), 10**30))
             expect_id = str(rid)
         else:
+            # No arXiv id: two versions of one are one paper, and one without a date takes
+            # its month (tests/test_identity_reading.py); here every id is its own paper.
             core = draw(
                 st.text(
                     st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789.-_/:éü·"),
                     min_size=1,
                     max_size=12,
-                )
+                ).filter(_not_arxiv)
             )
             rid = draw(st.sampled_from(["", " ", "  "])) + core + draw(st.sampled_from(["", " "]))
             expect_id = core
@@ -965,7 +973,7 @@ def materialise(case: Case, folder: Path) -> Path:
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_DATE = re.compile(r"\d{4}(-\d\d-\d\d)?", re.ASCII)
+_DATE = re.compile(r"\d{4}(-\d\d(-\d\d)?)?", re.ASCII)
 
 
 def type_problems(papers: list[Any]) -> list[str]:

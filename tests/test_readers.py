@@ -510,7 +510,7 @@ def test_slugify_and_dates():
     assert normalize_date("Mon, 2 Apr 2007 19:18:42 GMT") == "2007-04-02"
     assert normalize_date("2024-07-31T12:00:00Z") == "2024-07-31"
     assert normalize_date("Jul 31, 2024") == "2024-07-31"
-    assert normalize_date(2021) == "2021" and normalize_date("2021-07") == "2021"
+    assert normalize_date(2021) == "2021" and normalize_date("2021-07") == "2021-07"
     assert normalize_date(" ") is None
 
 

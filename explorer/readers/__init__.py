@@ -1,8 +1,12 @@
 r"""Corpus readers: files of paper metadata in, one `Corpus` out.
 
 `read_corpus` is the only entry point the rest of explorer needs. It picks a reader per file by
-suffix (after an optional `.gz`) or by `fmt`, concatenates the papers in order (a duplicate id is
-kept once and reported in `corpus.stats.duplicate_ids`), and merges the per-file `ReadStats`.
+suffix (after an optional `.gz`) or by `fmt`, concatenates the papers in order, and merges the
+per-file `ReadStats`. Identity is `Corpus`'s: ids are compared by `explorer.ids.key`, so that
+versions of one arXiv id (`2309.03824`, `2309.03824v2`) are one paper, the highest version's
+(counted in `stats.merged_versions`), and any other repeated id is kept once (the first) and
+reported in `stats.duplicate_ids`. Ids made from titles (files without ids) are unique across
+all the files of one call, and never one that an earlier file gave.
 Every user mistake is an `ExplorerError` with a one-line message naming the file (and the line,
 and the field where one is at fault): never a traceback, never a hang, never a value silently
 converted from a wrong type.
@@ -16,6 +20,12 @@ and JSON, at `\n`, `\r\n` or `\r` in CSV, TSV and seed listings; U+2028, U+2029,
 space in the embedded text). JSON nested too deeply for Python, or holding an integer of more
 than 4,300 digits, is an error naming the line. CSV quoting is strict (`"a"b` and an unclosed
 quote are errors), a CSV field holds at most 16 MiB, and every row has the header's width.
+
+Limits (`explorer.readers.limits`; memory stays about one line's, whatever the file): a line
+of any format holds at most 64 MiB (`FILE:LINE: a line longer than 64 MiB`, refused once that
+much is read); a JSON file, parsed whole, at most 1 GiB uncompressed; a `.gz` is decompressed as
+it is read, and one that has given more than 256 MiB and more than 100 times its own size is
+refused (`FILE: the gzip file expands more than 100 times (a decompression bomb?)`).
 
 Typing rules, per field of a record (JSON Lines and JSON; a CSV/TSV value is always a string, so
 there only the string rules apply). "Blank" means null, a missing key or a white-space string.
@@ -41,7 +51,10 @@ also one that another field overrides, and a value of any other type is the erro
   YYYY-MM, `2 Apr 2007`, `Apr 2, 2007`, RFC 2822) or a year as an integer or an integral float
   (2021.0, as pandas writes years), years 1000-9999; true/false, lists and objects are type
   errors, any other string or number an "unrecognised date". The date is `versions[0].created`
-  (arXiv), else the date column, else the year column.
+  (arXiv), else the date column, else the year column, else the month of the record's arXiv
+  id (`2503.16177` -> "2025-03", `hep-th/9901001` -> "1999-01"; see `explorer.ids.month`;
+  such records are counted in `stats.dates_from_ids`). `Paper.date` is "YYYY-MM-DD",
+  "YYYY-MM" or "YYYY", as precise as the value was.
 - versions (arXiv): a list of objects whose `created` is a date string (or null).
 - any other key: a string, number or true/false is kept in `Paper.extra` as text (a number or
   true/false as JSON writes it); null, lists and objects are ignored.
@@ -59,7 +72,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.papers import Corpus, ExplorerError, Paper, ReadStats
-from explorer.readers.common import check_regular_file, fail, slugify
+from explorer.readers.common import SlugAllocator, check_regular_file, fail, slugify
 from explorer.readers.csvfile import read_csv
 from explorer.readers.jsonfiles import read_json, read_jsonl
 from explorer.readers.records import FIELDS, check_columns
@@ -78,8 +91,11 @@ __all__ = [
     "slugify",
 ]
 
-# A reader: (path, source name for messages, listing year, our field -> the file's column).
-Reader = Callable[[Path, str, "int | None", dict[str, str]], tuple[list[Paper], ReadStats]]
+# A reader: (path, source name for messages, listing year, our field -> the file's column, the
+# slug ids given so far by the files of this corpus).
+Reader = Callable[
+    [Path, str, "int | None", dict[str, str], SlugAllocator], tuple[list[Paper], ReadStats]
+]
 
 
 @dataclass(frozen=True)
@@ -95,14 +111,16 @@ class Format:
 
 
 REGISTRY: tuple[Format, ...] = (
-    Format("seed", (".txt",), "seed listing", lambda p, src, year, cols: read_seed(p, src, year)),
+    Format("seed", (".txt",), "seed listing", lambda p, s, y, _, g: read_seed(p, s, y, g)),
     Format(
-        "jsonl", (".jsonl", ".ndjson"), "JSON Lines", lambda p, src, _, c: read_jsonl(p, src, c)
+        "jsonl", (".jsonl", ".ndjson"), "JSON Lines", lambda p, s, _, c, g: read_jsonl(p, s, c, g)
     ),
-    Format("json", (".json",), "a JSON array of papers", lambda p, s, _, c: read_json(p, s, c)),
-    Format("csv", (".csv",), "CSV with a header", lambda p, s, _, c: read_csv(p, s, c, ",")),
-    Format("tsv", (".tsv",), "TSV with a header", lambda p, s, _, c: read_csv(p, s, c, "\t")),
-    Format("arxiv", (), "arXiv's metadata dump", lambda p, s, _, c: read_jsonl(p, s, c)),
+    Format(
+        "json", (".json",), "a JSON array of papers", lambda p, s, _, c, g: read_json(p, s, c, g)
+    ),
+    Format("csv", (".csv",), "CSV with a header", lambda p, s, _, c, g: read_csv(p, s, c, ",", g)),
+    Format("tsv", (".tsv",), "TSV with a header", lambda p, s, _, c, g: read_csv(p, s, c, "\t", g)),
+    Format("arxiv", (), "arXiv's metadata dump", lambda p, s, _, c, g: read_jsonl(p, s, c, g)),
 )
 _BY_NAME = {f.name: f for f in REGISTRY}
 FORMATS = tuple(_BY_NAME)
@@ -137,8 +155,10 @@ def read_file(
     listing_year: int | None = None,
     columns: Mapping[str, str] | None = None,
     fmt: str | None = None,
+    slugs: SlugAllocator | None = None,
 ) -> tuple[list[Paper], ReadStats]:
-    """Read one file: its papers in file order (duplicates not yet removed) and its stats."""
+    """Read one file: its papers in file order (duplicates not yet removed) and its stats.
+    `slugs`: the allocator of title ids shared by a corpus's files (default: a new one)."""
     _check_fmt(fmt)
     source = str(path)
     p = Path(path)
@@ -151,7 +171,8 @@ def read_file(
         raise fail(
             source, None, f"unknown file type {what} (supported: {_SUPPORTED}; or pass fmt=...)"
         )
-    papers, stats = _BY_NAME[kind].read(p, source, listing_year, check_columns(columns))
+    slugs = slugs if slugs is not None else SlugAllocator()
+    papers, stats = _BY_NAME[kind].read(p, source, listing_year, check_columns(columns), slugs)
     if not papers:
         raise fail(source, None, f"no papers (none of its {stats.rows} rows has an abstract)")
     return papers, stats
@@ -171,7 +192,8 @@ def read_corpus(
       (fields: id, title, abstract, authors, affiliations, categories, date, year);
     - `fmt`: one of `FORMATS` ("seed", "jsonl", "json", "csv", "tsv", "arxiv": see `REGISTRY`),
       instead of guessing from the suffix.
-    `corpus.stats` counts rows read, rows skipped for having no abstract, and duplicate ids.
+    `corpus.stats` counts rows read, rows skipped for having no abstract, duplicate ids, arXiv
+    versions merged and rows whose date was taken from their arXiv id.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -185,10 +207,12 @@ def read_corpus(
     check_columns(columns)
     stats = ReadStats()
     papers: list[Paper] = []
+    slugs = SlugAllocator()
     for path in paths:
         file_papers, file_stats = read_file(
-            path, listing_year=listing_year, columns=columns, fmt=fmt
+            path, listing_year=listing_year, columns=columns, fmt=fmt, slugs=slugs
         )
         papers.extend(file_papers)
         stats.merge(file_stats)
+        slugs.reserve(p.id for p in file_papers)  # no later file's slug takes one of these
     return Corpus(papers, stats)

@@ -21,7 +21,7 @@ import re
 import stat
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from functools import lru_cache
@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from explorer.papers import ExplorerError
+from explorer.readers import limits
+from explorer.readers.limits import Inflated
 
 __all__ = [
     "SlugAllocator",
@@ -121,11 +123,13 @@ def check_regular_file(path: Path, source: str) -> None:
 
 
 @contextmanager
-def _open_binary(path: Path, source: str) -> Iterator[IO[bytes]]:
-    """Open `path` for binary reading, transparently gunzipping `*.gz`.
+def _open_binary(path: Path, source: str, whole: bool = False) -> Iterator[IO[bytes]]:
+    """Open `path` for binary reading, transparently gunzipping `*.gz` as it is read (a gzip
+    file that expands like a bomb is refused: `limits`).
 
     Opened without blocking and checked again on the open descriptor, so that a path swapped
-    for a FIFO after `check_regular_file` cannot hang the read either."""
+    for a FIFO after `check_regular_file` cannot hang the read either. `whole`: the file is to
+    be read at once, and one larger than `limits.TEXT_LIMIT` is refused before it is read."""
     check_regular_file(path, source)
     nonblock = getattr(os, "O_NONBLOCK", 0)
     try:
@@ -133,15 +137,29 @@ def _open_binary(path: Path, source: str) -> Iterator[IO[bytes]]:
     except OSError as e:
         raise fail(source, None, f"cannot read the file ({e.strerror or e})") from None
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise fail(source, None, "is not a regular file; give a file of papers")
         if nonblock:
             os.set_blocking(fd, True)
         if path.suffix.lower() == ".gz":
             with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
-                yield gz  # type: ignore[misc]
+                bomb = fail(source, None, limits.bomb_message())
+                yield Inflated(gz, info.st_size, bomb).stream()
         else:
+            if whole and info.st_size > limits.TEXT_LIMIT:
+                raise _too_big(source)
             yield fh
+
+
+def _too_big(source: str) -> ExplorerError:
+    return fail(
+        source,
+        None,
+        f"more than {limits.size(limits.TEXT_LIMIT)} of text, too much to read as one "
+        "document; give the papers as JSON Lines (.jsonl, one paper a line), read a line "
+        "at a time",
+    )
 
 
 def _io_error(source: str, e: Exception) -> ExplorerError:
@@ -195,31 +213,34 @@ def iter_lines(path: Path, source: str, universal: bool = False) -> Iterator[tup
 
     Lines end at `\n`; with `universal` also at a lone `\r` (CSV, TSV and seed listings accept
     `\n`, `\r\n` and `\r`). Nothing else ends a line: U+2028 and friends stay in the text.
-    Streams the file, so a 100 MB JSON Lines file is never held in memory at once. A UTF-8 byte
-    order mark at the start is dropped.
+    Streams the file, so a 100 MB JSON Lines file is never held in memory at once, nor a line
+    longer than `limits.LINE_LIMIT` (an error naming it). A UTF-8 byte order mark at the start
+    is dropped.
     """
     try:
         with _open_binary(path, source) as fh:
-            n = 0
-            for raw in fh:
-                pieces = raw.splitlines(keepends=True) if universal and b"\r" in raw else (raw,)
-                for piece in pieces:
-                    n += 1
-                    text = _decode(piece, source, n)
-                    if n == 1 and text.startswith("\ufeff"):
-                        text = text[1:]
-                    yield n, text
+            for n, piece in enumerate(limits.lines(fh, universal), 1):
+                text = _decode(piece, source, n)
+                if n == 1 and text.startswith("\ufeff"):
+                    text = text[1:]
+                yield n, text
+    except limits.LineTooLong as e:
+        longer = f"a line longer than {limits.size(limits.LINE_LIMIT)}"
+        raise fail(source, e.line, longer) from None
     except (OSError, EOFError, zlib.error) as e:
         raise _io_error(source, e) from None
 
 
 def read_text(path: Path, source: str) -> str:
-    """The whole file as text (UTF-8, BOM dropped), for formats that must be parsed at once."""
+    """The whole file as text (UTF-8, BOM dropped), for formats that must be parsed at once; one
+    of more than `limits.TEXT_LIMIT` (uncompressed) is an error."""
     try:
-        with _open_binary(path, source) as fh:
-            raw = fh.read()
+        with _open_binary(path, source, whole=True) as fh:
+            raw = limits.read_whole(fh)
     except (OSError, EOFError, zlib.error) as e:
         raise _io_error(source, e) from None
+    if raw is None:
+        raise _too_big(source)
     return _decode(raw, source, 1).removeprefix("\ufeff")
 
 
@@ -260,10 +281,15 @@ def slugify(title: str, words: int = 6) -> str:
 
 
 class SlugAllocator:
-    """Hands out slug ids unique within one file: the second `x` becomes `x-2`, then `x-3`."""
+    """Hands out slug ids unique among the files of one `read_corpus` call (one allocator is
+    passed to each file's reader): the second `x` becomes `x-2`, then `x-3`. `reserve` marks
+    ids an earlier file gave, which no slug then takes."""
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+
+    def reserve(self, ids: Iterable[str]) -> None:
+        self._used.update(ids)
 
     def allocate(self, title: str) -> str:
         base = slugify(title)
@@ -317,7 +343,8 @@ def _year(digits: str) -> str | None:
 
 
 def normalize_date(value: Any) -> str | None:
-    """ISO `YYYY-MM-DD` (or `YYYY`) from a date value; None when blank (see `_normalize_date`).
+    """ISO `YYYY-MM-DD` (or `YYYY-MM`, `YYYY`) from a date value; None when blank (see
+    `_normalize_date`).
 
     Strings are cached: a corpus repeats a few hundred listing dates tens of thousands of times.
     """
@@ -332,11 +359,13 @@ def _normalize_date_str(value: str) -> str | None:
 
 
 def _normalize_date(value: Any) -> str | None:
-    """ISO `YYYY-MM-DD` (or `YYYY`) from the date shapes metadata files use; None when blank.
+    """ISO `YYYY-MM-DD` (or `YYYY-MM`, `YYYY`) from the date shapes metadata files use; None
+    when blank.
 
     Accepts ISO dates and date-times, `YYYY/MM/DD`, a bare year (str or int), `YYYY-MM` (kept as
-    the year: `Paper.date` is a day or a year), RFC 2822 (`Mon, 2 Apr 2007 19:18:42 GMT`, arXiv's
-    version dates), `2 Apr 2007` and `Apr 2, 2007`. Raises ValueError for anything else.
+    the month: `Paper.date` is a day, a month or a year), RFC 2822 (`Mon, 2 Apr 2007 19:18:42
+    GMT`, arXiv's version dates), `2 Apr 2007` and `Apr 2, 2007`. Raises ValueError for anything
+    else.
     """
     if value is None:
         return None
@@ -355,7 +384,8 @@ def _normalize_date(value: Any) -> str | None:
     elif m := _ISO.fullmatch(text):
         result = iso_date(int(m[1]), int(m[2]), int(m[3]))
     elif m := _YEAR_MONTH.fullmatch(text):
-        result = _year(m[1]) if 1 <= int(m[2]) <= 12 else None
+        year = _year(m[1])
+        result = f"{year}-{int(m[2]):02d}" if year and 1 <= int(m[2]) <= 12 else None
     elif m := _DAY_MONTH_YEAR.fullmatch(text):
         month = month_number(m[2])
         result = iso_date(int(m[3]), month, int(m[1])) if month else None

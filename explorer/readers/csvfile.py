@@ -14,11 +14,12 @@ may hold up to 16 MiB; a row must have as many fields as the header.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 
 from explorer.papers import Paper, ReadStats
-from explorer.readers.common import fail, iter_lines
+from explorer.readers.common import SlugAllocator, fail, iter_lines
 from explorer.readers.records import RecordMapper
 
 _FIELD_LIMIT = 1 << 24  # abstracts are long; the csv module's default limit is 128 KiB
@@ -52,24 +53,31 @@ def _blank(row: list[str]) -> bool:
 
 
 def read_csv(
-    path: Path, source: str, columns: Mapping[str, str], default_delimiter: str = ","
+    path: Path,
+    source: str,
+    columns: Mapping[str, str],
+    default_delimiter: str = ",",
+    slugs: SlugAllocator | None = None,
 ) -> tuple[list[Paper], ReadStats]:
-    """Read a CSV/TSV with a header row; returns the papers and what was skipped."""
+    """Read a CSV/TSV with a header row; returns the papers and what was skipped. `slugs`: the
+    ids made from titles (for a file without ids), shared by the files of one corpus."""
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
     lines = iter_lines(path, source, universal=True)
-    pending: list[str] = []
+    blanks = 0  # blank lines before the header: counted, not kept (a file may be only those)
+    header_text = ""
     for _, text in lines:  # the header is the first non-blank line
         if text.strip():
-            pending.append(text)
+            header_text = text
             break
-        pending.append(text)
-    if not pending or not pending[-1].strip():
+        blanks += 1
+    if not header_text:
         raise fail(source, None, "no papers (empty file)")
-    delimiter = _delimiter(pending[-1], default_delimiter)
+    delimiter = _delimiter(header_text, default_delimiter)
 
     def texts():
-        yield from pending
+        yield from itertools.repeat("\n", blanks)  # so that the csv module counts lines right
+        yield header_text
         for _, t in lines:
             yield t
 
@@ -88,7 +96,7 @@ def read_csv(
             if name in seen:
                 raise fail(source, header_line, f"the header names the column {name!r} twice")
             seen.add(name)
-        mapper = RecordMapper(source, columns)
+        mapper = RecordMapper(source, columns, slugs)
         mapper.check_columns(header)
         for row in reader:
             start, prev = prev + 1, reader.line_num
@@ -113,4 +121,5 @@ def read_csv(
         raise fail(source, line, _csv_problem(message)) from None
     if stats.rows == 0:
         raise fail(source, None, "no papers (only a header row)")
+    stats.dates_from_ids = mapper.dates_from_ids
     return papers, stats

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from explorer.papers import Paper, ReadStats
-from explorer.readers.common import fail, iter_lines, kind_of, read_text
+from explorer.readers.common import SlugAllocator, fail, iter_lines, kind_of, read_text
 from explorer.readers.records import RecordMapper
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -23,12 +23,12 @@ Walk = Generator[tuple[int, Any], None, int]
 
 
 def _collect(
-    records: Any, source: str, columns: Mapping[str, str], per: str
+    records: Any, source: str, columns: Mapping[str, str], per: str, slugs: SlugAllocator | None
 ) -> tuple[list[Paper], ReadStats]:
     """Map `(line, record)` pairs to Papers, then check that the needed columns occurred."""
     papers: list[Paper] = []
     stats = ReadStats()
-    mapper = RecordMapper(source, columns)
+    mapper = RecordMapper(source, columns, slugs)
     for line, rec in records:
         if not isinstance(rec, dict):
             hint = " (a JSON array belongs in a .json file)" if isinstance(rec, list) else ""
@@ -41,13 +41,15 @@ def _collect(
             papers.append(paper)
     if stats.rows:
         mapper.check_columns()
+    stats.dates_from_ids = mapper.dates_from_ids
     return papers, stats
 
 
 def read_jsonl(
-    path: Path, source: str, columns: Mapping[str, str]
+    path: Path, source: str, columns: Mapping[str, str], slugs: SlugAllocator | None = None
 ) -> tuple[list[Paper], ReadStats]:
-    """One JSON object per line; blank lines are ignored."""
+    """One JSON object per line; blank lines are ignored. `slugs`: the ids made from titles
+    (for a file without ids), shared by the files of one corpus."""
 
     def records():
         for n, text in iter_lines(path, source):
@@ -64,7 +66,7 @@ def read_jsonl(
             except (RecursionError, ValueError) as e:
                 raise fail(source, n, _beyond(e)) from None
 
-    papers, stats = _collect(records(), source, columns, "per line")
+    papers, stats = _collect(records(), source, columns, "per line", slugs)
     if stats.rows == 0:
         raise fail(source, None, "no papers (empty file)")
     return papers, stats
@@ -160,8 +162,10 @@ def _walk_object(text: str, i: int, lines: _Lines, source: str) -> Walk:
     return i + 1
 
 
-def read_json(path: Path, source: str, columns: Mapping[str, str]) -> tuple[list[Paper], ReadStats]:
-    """A JSON array of paper objects, or `{"papers": [...], ...}`."""
+def read_json(
+    path: Path, source: str, columns: Mapping[str, str], slugs: SlugAllocator | None = None
+) -> tuple[list[Paper], ReadStats]:
+    """A JSON array of paper objects, or `{"papers": [...], ...}` (`slugs`: as `read_jsonl`)."""
     text = read_text(path, source)
     start = _skip(text, 0)
     if start == len(text):
@@ -184,7 +188,7 @@ def read_json(path: Path, source: str, columns: Mapping[str, str]) -> tuple[list
             raise _syntax(text, end, "Extra data")
 
     try:
-        papers, stats = _collect(records(), source, columns, "for each paper")
+        papers, stats = _collect(records(), source, columns, "for each paper", slugs)
     except json.JSONDecodeError as e:
         raise fail(source, e.lineno, f"not valid JSON ({e.msg} at column {e.colno})") from None
     if stats.rows == 0:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from explorer import ids
 from explorer.papers import ExplorerError, Paper
 from explorer.readers.common import (
     SlugAllocator,
@@ -241,13 +242,16 @@ class RecordMapper:
     occurs) name the file and list the columns that do exist.
     """
 
-    def __init__(self, source: str, columns: Mapping[str, str]) -> None:
+    def __init__(
+        self, source: str, columns: Mapping[str, str], slugs: SlugAllocator | None = None
+    ) -> None:
         self.source = source
         self.columns = dict(columns)
         self.seen: dict[str, None] = {}  # every key met so far, in order of appearance
         self._plans: dict[tuple[str, ...], _Plan] = {}
         self.slug_ids: bool | None = None  # decided by the first record
-        self.slugs = SlugAllocator()
+        self.slugs = slugs if slugs is not None else SlugAllocator()  # shared across files
+        self.dates_from_ids = 0  # papers dated by their arXiv id's month
 
     def _plan(self, keys: tuple[str, ...]) -> _Plan:
         plan = self._plans.get(keys)
@@ -312,8 +316,11 @@ class RecordMapper:
             )
         return value
 
-    def _date(self, rec: Mapping[str, Any], col: dict[str, str | None], line: int) -> str | None:
-        """A mapped date column, else arXiv's first version date, else a date column, else year.
+    def _date(
+        self, rec: Mapping[str, Any], col: dict[str, str | None], line: int, paper_id: str
+    ) -> str | None:
+        """A mapped date column, else arXiv's first version date, else a date column, else year,
+        else the month of an arXiv id (counted in `dates_from_ids`).
 
         Every source present is type-checked, also one that a better source overrides."""
         raw: Any = None
@@ -338,13 +345,18 @@ class RecordMapper:
             if _no_date(raw):
                 raw, key = (None if _no_date(value) else value), name
         try:
-            return normalize_date(raw)
+            date = normalize_date(raw)
         except ValueError:
             raise fail(
                 self.source,
                 line,
                 f"unrecognised date {short(raw)} in the {key!r} field (use YYYY-MM-DD or a year)",
             ) from None
+        if date is None and not self.slug_ids:
+            date = ids.month(paper_id)
+            if date is not None:
+                self.dates_from_ids += 1
+        return date
 
     def _id(self, rec: Mapping[str, Any], col: dict[str, str | None], line: int, title: str) -> str:
         """The paper id: the record's (a string or an integer), or a slug of the title when the
@@ -470,6 +482,6 @@ class RecordMapper:
             et_al=et_al,
             affiliations=tuple(affiliations),
             categories=tuple(categories),
-            date=self._date(rec, col, line),
+            date=self._date(rec, col, line, paper_id),
             extra=tuple(extra),
         )

@@ -289,10 +289,11 @@ def _parse_header(
 
 
 def read_seed(
-    path: Path, source: str, listing_year: int | None = None
+    path: Path, source: str, listing_year: int | None = None, slugs: SlugAllocator | None = None
 ) -> tuple[list[Paper], ReadStats]:
     """Parse a seed listing file. Blank lines between entries, CRLF and a missing final newline
-    are fine; anything that breaks the three-line structure is an error naming the line."""
+    are fine; anything that breaks the three-line structure is an error naming the line. Ids
+    are slugs of the titles, from `slugs` (shared by the files of one corpus) or a new one."""
     entries: list[list[tuple[int, str]]] = []
     for n, raw in iter_lines(path, source, universal=True):
         text = raw.strip()
@@ -319,7 +320,7 @@ def read_seed(
         raise fail(source, None, "no papers (empty file)")
 
     papers: list[Paper] = []
-    slugs = SlugAllocator()
+    slugs = slugs if slugs is not None else SlugAllocator()
     for entry in entries:
         (hn, header) = entry[0]
         if len(entry) < 3:
