@@ -1074,7 +1074,7 @@ def run_case(case: Case, workdir: Path | None = None) -> Outcome:
     expected = list(case.expected)
     if case.slugs:
         slugs = SlugAllocator()
-        expected = [(slugs.allocate(e[1]),) + tuple(e[1:]) for e in expected]
+        expected = [(slugs.allocate(e[1], e[2]),) + tuple(e[1:]) for e in expected]
     got = [paper_tuple(p) for p in papers]
     if got != expected:
         diff = next(

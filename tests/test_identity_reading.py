@@ -166,9 +166,29 @@ def test_a_slug_never_takes_an_id_an_earlier_file_gave(tmp_path):
 
 
 def test_one_file_still_gets_the_slugs_it_got(tmp_path):
-    path = jsonl(tmp_path / "a.jsonl", rec(None, "Same"), rec(None, "Same"))
+    path = jsonl(
+        tmp_path / "a.jsonl", rec(None, "Same"), rec(None, "Same", abstract="Another text.")
+    )
     assert read_corpus(path).ids == ["same", "same-2"]
     assert read_corpus(path).ids == ["same", "same-2"]  # a new call, a new allocator
+
+
+def test_the_same_title_and_abstract_again_is_one_paper_not_a_new_slug(tmp_path):
+    """Two reading lists without ids that share a paper: it is kept once (a duplicate), and a
+    paper that only shares its title still gets its own slug."""
+    a = jsonl(tmp_path / "a.jsonl", rec(None, "Shared Paper"), rec(None, "Only In A"))
+    b = tmp_path / "b.csv"
+    b.write_text(
+        "title,abstract\n"
+        f"Only In B,{ABSTRACT}\n"
+        f"Shared Paper,Shared Paper. {ABSTRACT}\n"
+        f"Shared Paper,A different abstract.\n",
+        encoding="utf-8",
+    )
+    corpus = read_corpus([a, b, a])
+    assert corpus.ids == ["shared-paper", "only-in-a", "only-in-b", "shared-paper-2"]
+    assert corpus[3].abstract == "A different abstract."
+    assert corpus.stats.duplicate_ids == ["shared-paper", "shared-paper", "only-in-a"]
 
 
 # --------------------------------------------------------------------------- dates from ids

@@ -6,7 +6,8 @@ per-file `ReadStats`. Identity is `Corpus`'s: ids are compared by `explorer.ids.
 versions of one arXiv id (`2309.03824`, `2309.03824v2`) are one paper, the highest version's
 (counted in `stats.merged_versions`), and any other repeated id is kept once (the first) and
 reported in `stats.duplicate_ids`. Ids made from titles (files without ids) are unique across
-all the files of one call, and never one that an earlier file gave.
+all the files of one call, and never one that an earlier file gave; a paper of such a file with
+the title and abstract of one in an earlier file is that paper (a duplicate).
 Every user mistake is an `ExplorerError` with a one-line message naming the file (and the line,
 and the field where one is at fault): never a traceback, never a hang, never a value silently
 converted from a wrong type.
@@ -214,5 +215,5 @@ def read_corpus(
         )
         papers.extend(file_papers)
         stats.merge(file_stats)
-        slugs.reserve(p.id for p in file_papers)  # no later file's slug takes one of these
+        slugs.done(p.id for p in file_papers)  # no later slug is one of these ids
     return Corpus(papers, stats)

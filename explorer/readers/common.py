@@ -282,22 +282,34 @@ def slugify(title: str, words: int = 6) -> str:
 
 class SlugAllocator:
     """Hands out slug ids unique among the files of one `read_corpus` call (one allocator is
-    passed to each file's reader): the second `x` becomes `x-2`, then `x-3`. `reserve` marks
-    ids an earlier file gave, which no slug then takes."""
+    passed to each file's reader): the second `x` becomes `x-2`, then `x-3`. After each file,
+    `done(ids)` takes its ids (no later slug is one of them) and remembers its papers: a later
+    file's paper with the same title and abstract is the same paper and gets the same slug (a
+    duplicate, kept once and reported). Within one file a title again is a new slug, as ever."""
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        self._earlier: dict[tuple[str, str], str] = {}  # earlier files: (title, abstract) -> slug
+        self._this: dict[tuple[str, str], str] = {}  # the same, for the file being read
 
-    def reserve(self, ids: Iterable[str]) -> None:
+    def done(self, ids: Iterable[str]) -> None:
+        """A file is read: `ids` are taken, and its papers known to the files after it."""
         self._used.update(ids)
+        for pair, slug in self._this.items():
+            self._earlier.setdefault(pair, slug)
+        self._this.clear()
 
-    def allocate(self, title: str) -> str:
+    def allocate(self, title: str, abstract: str | None = None) -> str:
+        if abstract is not None and (slug := self._earlier.get((title, abstract))) is not None:
+            return slug
         base = slugify(title)
         slug, n = base, 1
         while slug in self._used:
             n += 1
             slug = f"{base}-{n}"
         self._used.add(slug)
+        if abstract is not None:
+            self._this.setdefault((title, abstract), slug)
         return slug
 
 

@@ -358,9 +358,12 @@ class RecordMapper:
                 self.dates_from_ids += 1
         return date
 
-    def _id(self, rec: Mapping[str, Any], col: dict[str, str | None], line: int, title: str) -> str:
+    def _id(
+        self, rec: Mapping[str, Any], col: dict[str, str | None], line: int, title: str, body: str
+    ) -> str:
         """The paper id: the record's (a string or an integer), or a slug of the title when the
-        file has no id column (decided by the first record; mixing the two is an error)."""
+        file has no id column (decided by the first record; mixing the two is an error; the same
+        title and abstract `body` again is the same slug)."""
         key = col["id"]
         if self.slug_ids:
             if key is not None and rec.get(key) is not None:
@@ -370,7 +373,7 @@ class RecordMapper:
                     f"this record has an id (the {key!r} field) but the first record has none; "
                     "give every record an id, or none (ids are then made from the titles)",
                 )
-            return self.slugs.allocate(title)
+            return self.slugs.allocate(title, body)
         name = key or self.columns.get("id", "id")
         if key is None:
             raise fail(self.source, line, f"no id (this record has no {name!r} field)")
@@ -421,7 +424,7 @@ class RecordMapper:
         if not title:
             raise fail(self.source, line, f"no title (the {key!r} field is empty)")
         self._text(line, key, title)  # before a slug is made of it
-        paper_id = self._id(rec, col, line, title)
+        paper_id = self._id(rec, col, line, title, abstract)
 
         key = "authors_parsed"
         try:

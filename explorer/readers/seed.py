@@ -343,7 +343,7 @@ def read_seed(
         title, authors, et_al, affiliations = split
         papers.append(
             Paper(
-                id=slugs.allocate(title),
+                id=slugs.allocate(title, abstract),
                 title=title,
                 abstract=abstract,
                 authors=tuple(authors),
