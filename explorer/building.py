@@ -382,6 +382,8 @@ def _build_locked(
         rows=stats.rows,
         skipped_no_abstract=stats.skipped_no_abstract,
         duplicate_ids=stats.duplicate_ids,
+        merged_versions=stats.merged_versions,
+        dates_from_ids=stats.dates_from_ids,
         embedded=embedded,
         reused=len(corpus) - embedded,
         up_to_date=not committed,

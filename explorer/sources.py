@@ -57,7 +57,7 @@ class Sources:
     def recipe(self) -> dict[str, Any]:
         return {
             "corpus": self.name,
-            "sources": [str(Path(f).resolve()) for f in self.files],
+            "sources": [_absolute(f) for f in self.files],
             "listing_year": self.listing_year,
             "columns": dict(self.columns),
             "format": self.fmt,
@@ -69,6 +69,15 @@ def _recorded(name: str, root: Path) -> dict[str, Any] | None:
         return read_manifest(Layout(root / name))
     except (ExplorerError, OSError):
         return None  # damaged: the build says so, or makes it afresh from given files
+
+
+def _absolute(path: str | Path) -> str:
+    """`path` resolved (links followed), or as given made absolute where it cannot be (a link
+    loop): reading it then says what is wrong, in one line."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError):
+        return str(Path(path).absolute())
 
 
 def _shown(files: Sequence[str | Path]) -> str:
@@ -116,7 +125,7 @@ def resolve(
             dict(columns if columns is not None else made.get("columns") or {}),
             fmt if fmt is not None else made.get("format"),
         )
-    now = [str(f.resolve()) for f in files]
+    now = [_absolute(f) for f in files]
     other = None
     if made is not None and recorded and now[: len(recorded)] != recorded:
         other = (recorded, int(made.get("count") or 0), str(made.get("corpus_hash")))

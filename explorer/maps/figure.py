@@ -114,7 +114,8 @@ def topic_colors(xy: NDArray[np.floating], labels: NDArray[np.integer]) -> dict[
 
 
 def _decimal_date(date: str | None) -> float | None:
-    """ "2025-07-02" → 2025.5 (the year and the fraction of it gone by); "2025" → 2025.0. Papers of
+    """ "2025-07-02" → 2025.5 (the year and the fraction of it gone by); "2025-03" → its first
+    day; "2025" → 2025.0. Papers of
     one or two years' listings, all one colour by year, spread out by date."""
     if not date or not date[:4].isdigit():
         return None
@@ -123,8 +124,12 @@ def _decimal_date(date: str | None) -> float | None:
     except ValueError:
         day = None
     year = int(date[:4])
-    if day is None:
-        return float(year)
+    if day is None:  # "2025-03" (a month, as an arXiv id gives it): its first day
+        month = date[5:7]
+        if len(date) == 7 and month.isdigit() and 1 <= int(month) <= 12:
+            day = datetime.date(year, int(month), 1)
+        else:
+            return float(year)
     return year + (day.timetuple().tm_yday - 1) / (366 if calendar.isleap(year) else 365)
 
 
