@@ -38,7 +38,13 @@ from explorer.generations import (
     stable_map,
     trusted,
 )
-from explorer.index.sentences import SentenceVectors, embed_store, flatten, text_hash
+from explorer.index.sentences import (
+    SEPARATE,
+    SentenceVectors,
+    embed_corpus,
+    embed_store,
+    method_of,
+)
 from explorer.index.vectors import VectorIndex, library_versions
 from explorer.maps import landscape
 from explorer.maps.landscape import Landscape, Settings
@@ -408,36 +414,21 @@ def _embed_and_index(
 ) -> tuple[NDArray[np.float32], int, VectorIndex, SentenceVectors | None]:
     """Vectors and sentence vectors (cached ones reused, the rest embedded in one run) and the
     index: grown from the committed one when papers were only appended, else built afresh."""
-    from explorer.embed.cache import Split, VectorCache, embed_cached
+    from explorer.embed.cache import VectorCache
 
-    flat, offsets = flatten(corpus) if with_sentences else ([], np.zeros(1, np.int64))
     n = len(corpus)
     cache = VectorCache(folder.parent, embedder.model_id)
     try:
-        what = f"{n:,} papers" + (f" and their {len(flat):,} sentences" if flat else "")
-        what += f" ({embedder.backend_name}; cached ones reused)"
+        how = "one pass each, sentences pooled" if method_of(embedder) != SEPARATE else ""
+        what = f"{n:,} papers" + (" and their sentences" if with_sentences else "")
+        what += f" ({embedder.backend_name}{'; ' + how if with_sentences and how else ''}; "
+        what += "cached ones reused)"
         with stage("embed", what):
-            # Straight into the two arrays the build keeps (sentences in float16, as saved):
-            # no third copy of every vector, and the papers' texts are made as they are read.
-            dim = cache.dim() or embedder.dim
-            vectors = np.empty((n, dim), dtype=np.float32)
-            sent = np.empty((len(flat), dim), dtype=np.float16)
-            _, embedded = embed_cached(
-                _Texts(corpus, flat),
-                corpus.text_hashes + [text_hash(s) for s in flat],
-                embedder,
-                cache,
-                count=n,
-                out=Split(vectors, sent),
-            )
+            # Straight into the arrays the build keeps (sentences in float16, as saved).
+            vectors = np.empty((n, cache.dim() or embedder.dim), dtype=np.float32)
+            sentences, embedded = embed_corpus(corpus, embedder, cache, vectors, with_sentences)
     finally:
         cache.close()
-    del flat
-    sentences = None
-    if with_sentences:
-        sentences = SentenceVectors.make(
-            sent, offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
-        )
     n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
     with stage("index", f"{len(corpus) - n_old:,} vectors"):
         if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
@@ -453,28 +444,18 @@ def _embed_and_index(
     return vectors, embedded, index, sentences
 
 
-class _Texts(Sequence[str]):
-    """The papers' texts, then `more`, by position: each paper's made when it is read."""
-
-    def __init__(self, corpus: Corpus, more: list[str]) -> None:
-        self.corpus, self.more = corpus, more
-
-    def __len__(self) -> int:
-        return len(self.corpus) + len(self.more)
-
-    def __getitem__(self, i: int) -> str:  # type: ignore[override]
-        n = len(self.corpus)
-        return self.corpus[i].text if i < n else self.more[i - n]
-
-
 def _kept_sentences(
     corpus: Corpus, embedder: Embedder, folder: Path, was: Layout, staged: Layout, stage: Stages
 ) -> int:
     """The sentence vectors of an unchanged corpus: linked from the committed generation (1),
-    or made now for one built before they existed (0, from the vector cache where it can)."""
+    or made now for one built before they existed or made another way (0, from the vector
+    cache where it can)."""
     try:
         SentenceVectors.load(
-            was.sentences, corpus_hash=corpus.content_hash, model_id=embedder.model_id
+            was.sentences,
+            corpus_hash=corpus.content_hash,
+            model_id=embedder.model_id,
+            method=method_of(embedder),
         )
         link_or_copy(was.sentences, staged.sentences)
         return 1

@@ -42,7 +42,9 @@ REQUIRES: dict[str, tuple[str, ...]] = {
     "openvino": ("openvino",),
     "openvino-bf16": ("openvino",),
 }
-RECIPE = 1  # bump when the export recipe changes: old cache folders are then ignored
+# Bump when the export recipe changes: old cache folders are then ignored. 2: the graph also
+# returns the last hidden states (the one pass of a paper and its sentences, `embed.late`).
+RECIPE = 2
 
 
 def default_model_cache() -> Path:
@@ -180,16 +182,19 @@ def _export_openvino(model_dir: Path, out: Path, quantize: bool, calibration: li
     bert = AutoModel.from_pretrained(model_dir, local_files_only=True, attn_implementation="eager")
 
     class MeanPooled(torch.nn.Module):
-        """The transformer plus sentence-transformers' mean pooling, traced as one graph."""
+        """The transformer plus sentence-transformers' mean pooling, traced as one graph whose
+        second output is the token states that the pooling averaged."""
 
         def __init__(self) -> None:
             super().__init__()
             self.bert = bert.eval()
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+        ) -> tuple[torch.Tensor, torch.Tensor]:
             h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
             m = attention_mask.unsqueeze(-1).to(h.dtype)
-            return (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return (h * m).sum(1) / m.sum(1).clamp(min=1e-9), h
 
     example = {"input_ids": torch.ones(2, 16, dtype=torch.long)}
     example["attention_mask"] = torch.ones(2, 16, dtype=torch.long)
@@ -297,3 +302,19 @@ class OpenVINOBackend:
         self.queue.wait_all()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+    def hidden(
+        self, batches: list[tuple[NDArray[np.int64], NDArray[np.int64]]]
+    ) -> list[NDArray[np.float32]]:
+        """The last hidden states (B, T, d) of each batch (`embed.late` pools them), the
+        batches run side by side on the streams."""
+        out: list[NDArray[np.float32]] = [np.empty(0, np.float32)] * len(batches)
+
+        def done(request, at) -> None:
+            out[at] = np.array(request.get_output_tensor(1).data, dtype=np.float32)
+
+        self.queue.set_callback(done)
+        for at, (ids, mask) in enumerate(batches):
+            self.queue.start_async({"input_ids": ids, "attention_mask": mask}, at)
+        self.queue.wait_all()
+        return out

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.embed import late
 from explorer.embed.embedder import Embedder
 
 _SQL_VARS = 900  # stay below SQLite's default limit on host parameters
@@ -170,3 +171,93 @@ def embed_cached(
         rows = np.arange(start, start + len(part))
         out[rows] = np.stack([found[h] for h in part])
     return out, embedded
+
+
+# The one pass (`explorer.embed.late`): a paper's vector and its sentences' from the same token
+# states. Its sentence vectors are not what embedding a sentence alone gives, so they are keyed
+# by the method, the paper's text and the sentence (old caches keep what they hold, under the
+# keys they had); the paper vector, `first` (the text cut at the model's length, as before),
+# keeps the plain text key.
+LATE = "late-1"
+
+
+def late_keys(paper_hash: str, sentence_hashes: Sequence[str]) -> list[str]:
+    """The cache keys of a paper's sentence vectors made by the one pass."""
+    import hashlib
+
+    return [
+        hashlib.sha256(f"{LATE}\0{paper_hash}\0{i}\0{h}".encode()).hexdigest()
+        for i, h in enumerate(sentence_hashes)
+    ]
+
+
+def embed_late_cached(
+    texts: Sequence[str],
+    spans: Callable[[int], Sequence[late.Span | None]],
+    sentences: Callable[[int], list[str]],
+    hashes: Sequence[str],
+    offsets: NDArray[np.int64],
+    embedder: Embedder,
+    cache: VectorCache,
+    out: Split,
+    *,
+    block: int | None = None,
+) -> int:
+    """Paper i's vector into `out.head[i]` and its sentences' into `out.tail[offsets[i]:
+    offsets[i + 1]]`, from the cache or one pass each (`Embedder.embed_late`); returns how many
+    papers were embedded. A paper is embedded again unless its vector and all its sentences'
+    are cached. A sentence the pass cannot place (its characters not found in the text) is
+    embedded on its own, under its plain key. `spans(i)` and `sentences(i)` give paper i's."""
+    import hashlib
+
+    def text_hash(text: str) -> str:  # `Paper.text_hash`'s rule, for a sentence
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    n = len(hashes)
+    size = int(block or BLOCK)
+    embedded = 0
+    for start in range(0, n, size):
+        rows = range(start, min(start + size, n))
+        sents = {i: sentences(i) for i in rows}
+        sent_hashes = {i: [text_hash(s) for s in sents[i]] for i in rows}
+        keys = {i: late_keys(hashes[i], sent_hashes[i]) for i in rows}
+        found = cache.get_many([k for i in rows for k in (hashes[i], *keys[i])])
+        todo = [i for i in rows if hashes[i] not in found or any(k not in found for k in keys[i])]
+        alone: dict[str, str] = {}  # sentences the pass could not place: plain key -> text
+        if todo:
+            plan = [list(spans(i)) for i in todo]
+
+            def save(
+                chunk: NDArray[np.intp], got: late.Pooled, plan=plan, todo=todo, keys=keys
+            ) -> None:
+                hs, vs, at = [], [], 0
+                bad = set(got.empty)
+                for r, v in zip(chunk, got.first, strict=True):
+                    i = todo[int(r)]
+                    hs.append(hashes[i])
+                    vs.append(v)
+                    for k, (key, sp) in enumerate(zip(keys[i], plan[int(r)], strict=True)):
+                        if sp is not None and at + k not in bad:
+                            hs.append(key)
+                            vs.append(got.spans[at + k])
+                    at += len(plan[int(r)])
+                cache.put_many(hs, np.asarray(vs, dtype=np.float32))
+
+            embedder.embed_late([texts[i] for i in todo], plan, on_chunk=save)
+            embedded += len(todo)
+            found.update(cache.get_many([k for i in todo for k in (hashes[i], *keys[i])]))
+        for i in rows:
+            for s, h, key in zip(sents[i], sent_hashes[i], keys[i], strict=True):
+                if key not in found:
+                    alone[h] = s
+        if alone:
+            vecs, _ = embed_cached(list(alone.values()), list(alone), embedder, cache)
+            plain = dict(zip(alone, vecs, strict=True))
+        else:
+            plain = {}
+        for i in rows:
+            out.head[i] = found[hashes[i]]
+            a = int(offsets[i])
+            for k, (h, key) in enumerate(zip(sent_hashes[i], keys[i], strict=True)):
+                out.tail[a + k] = found[key] if key in found else plain[h]
+    return embedded

@@ -17,18 +17,20 @@ instance on this machine (loopback only, no dashboard, no usage statistics), or 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import os
 import socket
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.embed import late
 from explorer.embed.embedder import Backend, Embedder, calibration_texts
 from explorer.papers import ExplorerError
 
@@ -67,10 +69,17 @@ class _Worker:
         _ = self.embedder.backend  # load now: once per actor, not in the first chunk
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        chunks, vectors, seconds = [], [], []
-        for chunk, texts in zip(batch["chunk"], batch["texts"], strict=True):
+        chunks, vectors, seconds, empties = [], [], [], []
+        for chunk, texts, spans in zip(batch["chunk"], batch["texts"], batch["spans"], strict=True):
             t0 = time.perf_counter()
-            vecs = self.embedder.backend.encode([str(t) for t in texts], self.embedder.batch_size)
+            texts = [str(t) for t in texts]
+            if spans:  # the one pass (`Embedder.late_chunk`): papers' and spans' vectors
+                got = self.embedder.late_chunk(texts, json.loads(str(spans)))
+                vecs = np.concatenate([got.first, got.whole, got.spans])
+                empties.append(json.dumps(got.empty))
+            else:
+                vecs = self.embedder.backend.encode(texts, self.embedder.batch_size)
+                empties.append("")
             seconds.append(time.perf_counter() - t0)
             chunks.append(int(chunk))
             # Raw float32 bytes: exactly the worker's vectors, whatever the chunk's length.
@@ -80,6 +89,7 @@ class _Worker:
             "vectors": np.array(vectors, dtype=object),
             "dim": np.full(len(chunks), self.embedder.dim, dtype=np.int64),
             "seconds": np.array(seconds, dtype=np.float64),
+            "empty": np.array(empties, dtype=object),
         }
 
 
@@ -222,28 +232,21 @@ class RayEmbedder(Embedder):
             self.spec, self.backend_name, self.local.model_cache, calibration_texts
         )
 
-    def embed(
-        self,
-        texts: Sequence[str],
-        on_chunk: Callable[[NDArray[np.intp], NDArray[np.float32]], None] | None = None,
-    ) -> NDArray[np.float32]:
-        """Embed `texts` (n,) → float32 (n, dim) on the actor pool, chunk by chunk as the local
-        embedder would; `on_chunk(rows, vectors)` after each chunk, in the order they finish."""
-        n = len(texts)
-        if n == 0:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        plan = self.chunks(texts)
+    def _stream(
+        self, plan: list[NDArray[np.intp]], items: list[dict[str, Any]]
+    ) -> Iterator[tuple[NDArray[np.intp], NDArray[np.float32], str]]:
+        """Each chunk of `items` embedded on the actor pool, as it finishes: (its positions,
+        its vectors (rows, dim), the one pass's empty spans as JSON or "")."""
         self._prepare_model()
         self._connect()
         import ray
         import ray.data
 
         ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False  # the build's own bar below counts texts instead
+        ctx.enable_progress_bars = False  # the build's own bar counts texts instead
         ctx.enable_auto_log_stats = False
         logging.getLogger("ray.data").setLevel(logging.ERROR)
         t0 = time.perf_counter()
-        items = [{"chunk": i, "texts": [texts[j] for j in rows]} for i, rows in enumerate(plan)]
         source = ray.data.from_items(items, override_num_blocks=len(items))
         spec = self.spec
         model = str(spec.path) if spec.path is not None and not spec.bundled else spec.name
@@ -272,25 +275,22 @@ class RayEmbedder(Embedder):
                 max_restarts=RETRIES,
                 max_task_retries=RETRIES,
             )
-        out = np.empty((n, 0), dtype=np.float32)
-        bar = self.progress_bar(n)
         try:
             for batch in ds.iter_batches(batch_size=1, batch_format="numpy"):
-                for chunk, blob, dim, secs in zip(
-                    batch["chunk"], batch["vectors"], batch["dim"], batch["seconds"], strict=True
+                for chunk, blob, dim, secs, empty in zip(
+                    batch["chunk"],
+                    batch["vectors"],
+                    batch["dim"],
+                    batch["seconds"],
+                    batch["empty"],
+                    strict=True,
                 ):
                     rows = plan[int(chunk)]
-                    vecs = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), int(dim))
-                    if out.shape[1] == 0:  # the first chunk tells the dimension
-                        out = np.empty((n, int(dim)), dtype=np.float32)
-                        self._dim = int(dim)
-                    out[rows] = vecs
+                    self._dim = int(dim)
                     self.calls += len(rows)
                     self.worker_seconds += float(secs)
-                    if on_chunk is not None:
-                        on_chunk(rows, vecs)
-                    if bar is not None:
-                        bar.update(len(rows))
+                    vecs = np.frombuffer(blob, dtype=np.float32).reshape(-1, int(dim))
+                    yield rows, vecs, str(empty)
         except Exception as e:
             if (mine := _cause(e)) is not None:
                 raise mine from None
@@ -301,7 +301,57 @@ class RayEmbedder(Embedder):
                 ) from None
             raise
         finally:
+            self.seconds += time.perf_counter() - t0
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        on_chunk: Callable[[NDArray[np.intp], NDArray[np.float32]], None] | None = None,
+    ) -> NDArray[np.float32]:
+        """Embed `texts` (n,) → float32 (n, dim) on the actor pool, chunk by chunk as the local
+        embedder would; `on_chunk(rows, vectors)` after each chunk, in the order they finish."""
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        plan = self.chunks(texts)
+        items = [
+            {"chunk": i, "texts": [texts[j] for j in rows], "spans": ""}
+            for i, rows in enumerate(plan)
+        ]
+        out = np.empty((n, 0), dtype=np.float32)
+        bar = self.progress_bar(n)
+        try:
+            for rows, vecs, _ in self._stream(plan, items):
+                if out.shape[1] == 0:  # the first chunk tells the dimension
+                    out = np.empty((n, vecs.shape[1]), dtype=np.float32)
+                out[rows] = vecs
+                if on_chunk is not None:
+                    on_chunk(rows, vecs)
+                if bar is not None:
+                    bar.update(len(rows))
+        finally:
             if bar is not None:
                 bar.close()
-            self.seconds += time.perf_counter() - t0
         return out
+
+    def late_chunks(
+        self, texts: Sequence[str], text_spans: Sequence[Sequence[late.Span | None]]
+    ) -> Iterator[tuple[NDArray[np.intp], late.Pooled]]:
+        """The local embedder's one pass of each chunk (`Embedder.late_chunk`), run on the
+        actor pool: the same chunks, so the same vectors, bit for bit."""
+        plan = self.chunks(texts)
+        if not plan:
+            return
+        items = [
+            {
+                "chunk": i,
+                "texts": [texts[j] for j in rows],
+                "spans": json.dumps(
+                    [[list(s) if s else None for s in text_spans[j]] for j in rows]
+                ),
+            }
+            for i, rows in enumerate(plan)
+        ]
+        for rows, vecs, empty in self._stream(plan, items):
+            k = len(rows)
+            yield rows, late.Pooled(vecs[:k], vecs[k : 2 * k], vecs[2 * k :], json.loads(empty))

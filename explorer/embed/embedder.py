@@ -11,14 +11,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer.embed import choice
+from explorer.embed import choice, late
 from explorer.embed.model import (
     DEFAULT_MODEL,
     OFFICIAL_MINILM_SHA256,
@@ -97,6 +97,9 @@ class TorchBackend:
             self.model.half()
         elif dtype == "bfloat16":
             self.model.to(torch.bfloat16)
+        # What the one pass (`embed.late`) needs: the tokenizer and the window's length.
+        self.tok = self.model.tokenizer
+        self.max_len = int(self.model.max_seq_length or 512)
         dim = self.model.get_embedding_dimension()
         if dim is None:
             raise ExplorerError(f"model {spec.name!r} does not say its embedding dimension")
@@ -113,6 +116,25 @@ class TorchBackend:
         out = np.asarray(out, dtype=np.float32)
         if self.renormalise:  # bf16 and fp16 rows, normalised at their precision
             out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+        return out
+
+    def hidden(
+        self, batches: list[tuple[NDArray[np.int64], NDArray[np.int64]]]
+    ) -> list[NDArray[np.float32]]:
+        """The transformer's last hidden states (B, T, d) for each batch of token ids, as
+        sentence-transformers' own Transformer module gives them (`embed.late` pools them)."""
+        import torch
+
+        module, device = self.model[0], self.model.device
+        out = []
+        with torch.inference_mode():
+            for ids, mask in batches:
+                feats = {
+                    "input_ids": torch.from_numpy(ids).to(device),
+                    "attention_mask": torch.from_numpy(mask).to(device),
+                }
+                h = module(feats)["token_embeddings"]
+                out.append(h.float().cpu().numpy())
         return out
 
 
@@ -287,6 +309,65 @@ class Embedder:
         # drain and wait. 1,024 texts a chunk measured 2.5% faster than 256 (int8 backend).
         size = max(self.batch_size * 16, 1024)
         return [order[start : start + size] for start in range(0, len(texts), size)]
+
+    def late_chunk(
+        self, texts: list[str], text_spans: Sequence[Sequence[late.Span | None]]
+    ) -> late.Pooled:
+        """One chunk's one pass (`embed.late`), as every embedder of this model runs it."""
+        backend = self.backend
+        return late.encode(
+            backend.tok,  # type: ignore[attr-defined]
+            texts,
+            text_spans,
+            backend.hidden,  # type: ignore[attr-defined]
+            self.batch_size,
+            backend.max_len,  # type: ignore[attr-defined]
+        )
+
+    def late_chunks(
+        self, texts: Sequence[str], text_spans: Sequence[Sequence[late.Span | None]]
+    ) -> Iterator[tuple[NDArray[np.intp], late.Pooled]]:
+        """The one pass of each chunk `chunks` plans: (its positions in `texts`, its vectors)."""
+        for rows in self.chunks(texts):
+            t0 = time.perf_counter()
+            got = self.late_chunk([texts[i] for i in rows], [text_spans[i] for i in rows])
+            self.seconds += time.perf_counter() - t0
+            self.calls += len(rows)
+            yield rows, got
+
+    def embed_late(
+        self,
+        texts: Sequence[str],
+        text_spans: Sequence[Sequence[late.Span | None]],
+        on_chunk: Callable[[NDArray[np.intp], late.Pooled], None] | None = None,
+    ) -> late.Pooled:
+        """One pass over `texts` for each text's vectors and its spans' (`embed.late`), chunk
+        by chunk (`late_chunks`); `on_chunk(rows, pooled)` after each chunk (its spans in the
+        order of its rows' spans). Returns every text's and span's vectors in order."""
+        n = len(texts)
+        counts = np.fromiter((len(s) for s in text_spans), dtype=np.int64, count=n)
+        at = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        first = whole = spans_out = np.empty((0, 0), np.float32)
+        empty: list[int] = []
+        bar = self.progress_bar(n)
+        try:
+            for rows, got in self.late_chunks(texts, text_spans):
+                if first.shape[1] == 0:  # the first chunk tells the dimension
+                    d = got.first.shape[1]
+                    first, whole = np.empty((n, d), np.float32), np.empty((n, d), np.float32)
+                    spans_out = np.empty((int(at[-1]), d), np.float32)
+                first[rows], whole[rows] = got.first, got.whole
+                where = np.concatenate([np.arange(at[i], at[i + 1]) for i in rows])
+                spans_out[where] = got.spans
+                empty += [int(where[j]) for j in got.empty]
+                if on_chunk is not None:
+                    on_chunk(rows, got)
+                if bar is not None:
+                    bar.update(len(rows))
+        finally:
+            if bar is not None:
+                bar.close()
+        return late.Pooled(first, whole, spans_out, sorted(empty))
 
     def embed(
         self,

@@ -10,7 +10,13 @@ from the same alignment.
       vectors.npy   (m, d) float16, L2-normalised rows: half of float32's bytes, and a cosine
                     moves by less than 1e-3
       offsets.npy   (n + 1,) int64: paper i's sentences are rows offsets[i]:offsets[i + 1]
-      meta.json     corpus hash, model id, splitter version, counts: loading checks them
+      meta.json     corpus hash, model id, splitter version, method, counts: loading checks
+                    them
+
+How they are made (`method`): "late-1", pooled from the token states of the pass that embeds
+the paper (`explorer.embed.late`: one pass a paper, windows past the model's 256 tokens), or
+"separate", each sentence embedded on its own (an embedder without token states, and stores
+made before the one pass).
 """
 
 from __future__ import annotations
@@ -29,10 +35,12 @@ from explorer.papers import Corpus, ExplorerError, Paper
 from explorer.text import clean_text, split_sentences
 
 if TYPE_CHECKING:
+    from explorer.embed.cache import VectorCache
     from explorer.embed.embedder import Embedder
 
 # Bump when `paper_sentences` changes: a saved store split another way is rebuilt.
 SPLITTER_VERSION = 1
+SEPARATE = "separate"  # each sentence embedded on its own (`method`; the other is cache.LATE)
 
 
 def paper_sentences(paper: Paper) -> list[str]:
@@ -71,11 +79,13 @@ class SentenceVectors:
         *,
         corpus_hash: str,
         model_id: str,
+        method: str = SEPARATE,
     ) -> SentenceVectors:
         meta = {
             "corpus_hash": corpus_hash,
             "model_id": model_id,
             "splitter_version": SPLITTER_VERSION,
+            "method": method,
             "count": len(offsets) - 1,
             "sentences": int(offsets[-1]),
             "dim": int(vectors.shape[1]) if vectors.ndim == 2 else 0,
@@ -100,9 +110,15 @@ class SentenceVectors:
 
     @classmethod
     def load(
-        cls, folder: Path, *, corpus_hash: str | None = None, model_id: str | None = None
+        cls,
+        folder: Path,
+        *,
+        corpus_hash: str | None = None,
+        model_id: str | None = None,
+        method: str | None = None,
     ) -> SentenceVectors:
-        """Load a saved store (memory-mapped); ExplorerError when missing, stale or damaged."""
+        """Load a saved store (memory-mapped); ExplorerError when missing, stale, made another
+        way than `method` (when given), or damaged."""
         folder = atomic.recover_dir(Path(folder))
         try:
             meta = json.loads((folder / "meta.json").read_text("utf-8"))
@@ -112,6 +128,8 @@ class SentenceVectors:
                 raise ExplorerError(f"sentence vectors at {folder} are of another corpus")
             if model_id is not None and meta.get("model_id") != model_id:
                 raise ExplorerError(f"sentence vectors at {folder} are of another model")
+            if method is not None and meta.get("method", SEPARATE) != method:
+                raise ExplorerError(f"sentence vectors at {folder} were made another way")
             vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
             offsets = np.load(folder / "offsets.npy", allow_pickle=False)
             if len(offsets) != meta["count"] + 1 or offsets[-1] != len(vectors):
@@ -161,17 +179,91 @@ class SentenceVectors:
         return [sents[i] for i in at], self.of(row)[at]
 
 
+def method_of(embedder: Embedder) -> str:
+    """How `embedder` makes sentence vectors: in the papers' pass when it can ("late-1")."""
+    from explorer.embed.cache import LATE
+
+    return LATE if callable(getattr(embedder, "embed_late", None)) else SEPARATE
+
+
+def embed_corpus(
+    corpus: Corpus,
+    embedder: Embedder,
+    cache: VectorCache,
+    vectors: NDArray[np.floating],
+    with_sentences: bool = True,
+) -> tuple[SentenceVectors | None, int]:
+    """The papers' vectors into `vectors` (n, d) and, `with_sentences`, their sentence store;
+    and how many papers were embedded (cached vectors are read). One pass a paper where the
+    embedder gives token states (`method_of`), else the papers and then every sentence, in one
+    run of length-sorted batches."""
+    from explorer.embed.cache import Split, embed_cached, embed_late_cached
+
+    n = len(corpus)
+    per = [paper_sentences(p) for p in corpus] if with_sentences else []
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if with_sentences:
+        np.cumsum([len(x) for x in per], out=offsets[1:])
+    sent = np.empty((int(offsets[-1]), vectors.shape[1]), dtype=np.float16)
+    method = method_of(embedder)
+    if with_sentences and method != SEPARATE:
+        from explorer.embed import late
+
+        texts = _Texts(corpus, [])
+        embedded = embed_late_cached(
+            texts,
+            lambda i: late.spans(texts[i], per[i]),
+            lambda i: per[i],
+            corpus.text_hashes,
+            offsets,
+            embedder,
+            cache,
+            Split(vectors, sent),
+        )
+    else:
+        flat = [x for xs in per for x in xs]
+        method = SEPARATE
+        _, embedded = embed_cached(
+            _Texts(corpus, flat),
+            corpus.text_hashes + [text_hash(x) for x in flat],
+            embedder,
+            cache,
+            count=n,
+            out=Split(vectors, sent),
+        )
+    if not with_sentences:
+        return None, embedded
+    store = SentenceVectors.make(
+        sent, offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id, method=method
+    )
+    return store, embedded
+
+
+class _Texts(Sequence[str]):
+    """The papers' texts, then `more`, by position: each paper's made when it is read."""
+
+    def __init__(self, corpus: Corpus, more: list[str]) -> None:
+        self.corpus, self.more = corpus, more
+
+    def __len__(self) -> int:
+        return len(self.corpus) + len(self.more)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        n = len(self.corpus)
+        return self.corpus[i].text if i < n else self.more[i - n]
+
+
 def embed_store(corpus: Corpus, embedder: Embedder, cache_root: Path) -> SentenceVectors:
     """Every paper's sentence vectors, through the vector cache under `cache_root` (cached ones
-    are read, the rest embedded): for a corpus built before sentence vectors were kept."""
-    from explorer.embed.cache import VectorCache, embed_cached
+    are read, the rest embedded): for a corpus built before sentence vectors were kept, or
+    made another way."""
+    from explorer.embed.cache import VectorCache
 
-    flat, offsets = flatten(corpus)
     cache = VectorCache(cache_root, embedder.model_id)
     try:
-        vecs, _ = embed_cached(flat, [text_hash(s) for s in flat], embedder, cache)
+        scratch = np.empty((len(corpus), cache.dim() or embedder.dim), dtype=np.float32)
+        store, _ = embed_corpus(corpus, embedder, cache, scratch)
     finally:
         cache.close()
-    return SentenceVectors.make(
-        vecs, offsets, corpus_hash=corpus.content_hash, model_id=embedder.model_id
-    )
+    assert store is not None
+    return store
