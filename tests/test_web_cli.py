@@ -16,6 +16,7 @@ from fakes import HashEmbedder  # tests/fakes.py
 
 from explorer import Explorer
 from explorer.cli import main
+from explorer.storage import seed_file
 
 pytest.importorskip("uvicorn")
 
@@ -25,7 +26,14 @@ from explorer.cli.serve import is_loopback, listen
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("serve") / "cache"
-    Explorer.build(root=root, name="tiny", embedder=HashEmbedder(), with_map=False)
+    Explorer.build(
+        seed_file(),
+        root=root,
+        name="tiny",
+        listing_year=2026,
+        embedder=HashEmbedder(),
+        with_map=False,
+    )
     return root
 
 
@@ -34,9 +42,11 @@ def serve(cache, monkeypatch):
     """Run `explorer serve ARGS`: returns (result, what the server was given, opened URLs)."""
     ran: list[Any] = []
     opened: list[str] = []
+    configs: list[Any] = []
 
     def run_server(self: Any, sockets: list[socket.socket]) -> None:
         ran.append((self.config.app, sockets[0].getsockname()))
+        configs.append(self.config)
         for s in sockets:
             s.close()
 
@@ -45,6 +55,7 @@ def serve(cache, monkeypatch):
 
     def invoke(*args: str):
         out = CliRunner().invoke(main, ["serve", *args], env={"EXPLORER_CACHE": str(cache)})
+        invoke.config = configs[-1] if configs else None  # type: ignore[attr-defined]
         return out, ran, opened
 
     return invoke
@@ -79,6 +90,34 @@ def test_another_host_warns_on_one_line(serve):
     assert len(warning) == 1 and "anyone who can reach" in warning[0]
     time.sleep(1.3)
     assert opened == []
+
+
+def test_loopback_clients_name_the_server_whatever_host_says(serve):
+    """`--host 0.0.0.0`: a request from this machine naming another host (a page whose domain
+    was rebound to 127.0.0.1) is refused; one from another machine may name any (issue 23,
+    finding 18). The server runs with the read timeout and limits of `explorer.web.server`."""
+    from fastapi.testclient import TestClient
+
+    from explorer.web import server
+
+    out, ran, _ = serve("--corpus", "tiny", "--port", "0", "--host", "0.0.0.0", "--no-browser")
+    assert out.exit_code == 0, out.stderr
+    app = ran[-1][0]
+    for client, host, status in [
+        (("127.0.0.1", 5000), "evil.example", 400),
+        (("127.0.0.1", 5000), "127.0.0.1:8765", 200),
+        (("127.0.0.1", 5000), "0.0.0.0:8765", 200),
+        (("127.0.0.1", 5000), socket.gethostname(), 200),
+        (("198.51.100.2", 5000), "evil.example", 200),
+    ]:
+        r = TestClient(app, base_url=f"http://{host}", client=client).get("/api/info")
+        assert r.status_code == status, (client, host, r.text)
+    out, ran, _ = serve("--corpus", "tiny", "--port", "0", "--no-browser")  # loopback: only
+    r = TestClient(ran[-1][0], base_url="http://evil.example", client=("198.51.100.2", 1))
+    assert r.get("/api/info").status_code == 400
+    config = serve.config
+    assert issubclass(config.http, server.Protocol) and config.timeout_keep_alive == 5
+    assert config.h11_max_incomplete_event_size == server.HEAD_LIMIT
 
 
 def test_mistakes_are_one_line(serve):

@@ -43,14 +43,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Run `app` under a real uvicorn on 127.0.0.1 in a background thread; yields its URL."""
+def serving(app: Any, host: str = "127.0.0.1", **options: Any) -> Iterator[str]:
+    """Run `app` under a real uvicorn on `host` in a background thread, configured as `explorer
+    serve` runs it (`options` override: `read_timeout=…`, `timeout_keep_alive=…`); yields its
+    URL on 127.0.0.1."""
     import uvicorn
 
+    from explorer.web import server as config
+
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
+    server = uvicorn.Server(config.config(app, host=host, port=port, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import socket
 import threading
 import webbrowser
@@ -11,15 +10,9 @@ import webbrowser
 import click
 
 from explorer.cli.options import corpus_option, errors, open_corpus
+from explorer.web.guard import LOCAL_HOSTS, is_loopback
 
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["is_loopback", "listen", "serve"]
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -51,28 +44,32 @@ def listen(host: str, port: int) -> socket.socket:
 def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
     """Explore a built corpus in the browser: its map, search, papers and exports.
 
-    Serves this one corpus, read-only, until Ctrl-C. The model loads on the first free-text
-    query."""
+    Serves this one corpus, read-only, until Ctrl-C; a build of it meanwhile is served from the
+    next request on. The model loads on the first free-text query."""
     import uvicorn
 
-    from explorer.web.app import LOCAL_HOSTS, create_app
+    from explorer.web import server
+    from explorer.web.app import create_app
 
-    if not is_loopback(host):
+    remote = not is_loopback(host)
+    if remote:
         click.echo(
             f"warning: listening on {host}: anyone who can reach this address can read the corpus",
             err=True,
         )
     sock = listen(host, port)
     ex = open_corpus(corpus)
-    # Loopback: only loopback names in the Host header (DNS rebinding); another address is
-    # reached by names this process cannot know (the machine's, a proxy's): any.
-    app = create_app(ex, hosts=None if not is_loopback(host) else (*LOCAL_HOSTS, host))
+    # A client on this machine names the server by a loopback name, the address it listens on
+    # or the machine's name (else it may be a page whose domain was rebound to this machine: DNS
+    # rebinding); a client on another machine, when there are any, by any name.
+    names = (*LOCAL_HOSTS, host, *([socket.gethostname()] if remote else []))
+    app = create_app(ex, hosts=names, remote=remote)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{sock.getsockname()[1]}/"
     click.echo(f"serving {ex.name} ({len(ex.corpus):,} papers) at {url}; Ctrl-C to stop", err=True)
     if not no_browser:
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    instance = uvicorn.Server(server.config(app))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops: no error
-        server.run(sockets=[sock])
+        instance.run(sockets=[sock])
     click.echo("stopped", err=True)

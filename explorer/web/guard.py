@@ -58,6 +58,14 @@ def is_loopback(host: str) -> bool:
     return bool((mapped or ip).is_loopback)
 
 
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def host_name(header: str) -> str:
     """The name in a Host header, without its port or IPv6 brackets, lower case."""
     header = header.strip().lower()
@@ -156,11 +164,12 @@ class Guard:
 
     def host_allowed(self, scope: Scope) -> bool:
         """Whether the request's Host header may be answered (see the module's docstring)."""
-        client = (scope.get("client") or ("", 0))[0] or ""
-        server = (scope.get("server") or ("", 0))[0] or ""
-        local = is_loopback(client) or (bool(client) and client == server)
+        client = str((scope.get("client") or ("", 0))[0] or "")
+        server = str((scope.get("server") or ("", 0))[0] or "")  # this end: an address
+        here = is_address(server) and client == server  # this machine, by its network address
+        local = is_loopback(client) or here
         if self.remote and not local:
             return True
         given = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
         name = host_name(given)
-        return bool(name) and (name in self.hosts or (local and name == host_name(server)))
+        return bool(name) and (name in self.hosts or (here and name == host_name(server)))
