@@ -197,7 +197,7 @@ def build(
         stage.show = len(corpus) >= PROGRESS_MIN
     stage.report("read", f"{len(corpus):,} papers")
     if embedder is None:
-        from explorer.embed.embedder import kept_backend
+        from explorer.embed.embedder import first_backend, kept_backend
         from explorer.generations import read_manifest
 
         # A built corpus keeps the backend its vectors were made with (this machine might
@@ -207,6 +207,8 @@ def build(
         except (ExplorerError, OSError):
             made = None  # a damaged corpus: the build below says so or makes it afresh
         backend = kept_backend(made, model, rebuild)
+        if backend is None and made is None:  # a new corpus: small ones need no probe
+            backend = first_backend(model, models_root(root), len(corpus))
         embedder = Embedder(model, backend, model_cache=models_root(root), progress=progress)
     recipe = src.recipe()
     try:

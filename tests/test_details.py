@@ -78,3 +78,17 @@ def test_a_negative_name_that_fits_a_family_excludes_every_paper_it_fits(ex, cac
     assert f"not: matched short title: {GEMINI}" in out.output
     assert f"(also not: {GEMINI_15})" in out.output
     assert GEMINI_15 not in out.output.split("title\n", 1)[1]
+
+
+def test_the_embedding_bar_moves_by_length_so_its_eta_is_honest_from_the_start():
+    """Chunks go longest first: a bar counting texts said 2 h 31 min for a 40-minute build."""
+    from explorer.embed.embedder import Bar
+
+    texts = ["x" * 800, "y" * 100, "z" * 100]
+    bar = Bar(len(texts), sum(map(len, texts)))
+    bar.step(texts, [0])
+    assert bar.bar.n == 800 and bar.bar.total == 1000  # 80% done after one text of three
+    assert bar.bar.desc == "embedding 1/3 texts"
+    bar.step(texts, [1, 2])
+    assert bar.bar.n == 1000 and bar.bar.desc == "embedding 3/3 texts"
+    bar.close()

@@ -319,7 +319,7 @@ class RayEmbedder(Embedder):
             for i, rows in enumerate(plan)
         ]
         out = np.empty((n, 0), dtype=np.float32)
-        bar = self.progress_bar(n)
+        bar = self.progress_bar(texts)
         try:
             for rows, vecs, _ in self._stream(plan, items):
                 if out.shape[1] == 0:  # the first chunk tells the dimension
@@ -328,7 +328,7 @@ class RayEmbedder(Embedder):
                 if on_chunk is not None:
                     on_chunk(rows, vecs)
                 if bar is not None:
-                    bar.update(len(rows))
+                    bar.step(texts, rows)
         finally:
             if bar is not None:
                 bar.close()

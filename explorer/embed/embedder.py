@@ -180,6 +180,33 @@ def backend_choice(
     )
 
 
+# Papers: a build of fewer, on a machine that has not measured its backends yet, runs torch
+# rather than spend about two minutes on the probe and the exports (the seeds' first build).
+PROBE_MIN = 1_000
+
+
+def first_backend(model: str | None, model_cache: Path | None, papers: int) -> str | None:
+    """ "torch" for a corpus too small to pay for measuring the backends (nothing measured
+    here yet, no backend named); None: resolve as usual (`resolve_backend`)."""
+    if papers >= PROBE_MIN or os.environ.get(ENV_BACKEND, "").strip() not in ("", "auto"):
+        return None
+    spec = resolve_model(model)
+    if spec.path is None:
+        return None
+    from explorer.embed import backends
+
+    k = choice.key(spec)
+    root = model_cache if model_cache is not None else backends.default_model_cache()
+    if choice.read_cached(choice.cache_path(Path(root), k), k) is not None:
+        return None
+    print(
+        f"backend: torch for {papers:,} papers (the faster backends are measured once a corpus "
+        f"of {PROBE_MIN:,} or more is built; `explorer doctor --probe` measures now)",
+        file=sys.stderr,
+    )
+    return "torch"
+
+
 def kept_backend(manifest: dict[str, Any] | None, model: str | None, rebuild: bool) -> str | None:
     """The backend a new build of a built corpus uses when its caller names none: the one its
     vectors were made with, so that a corpus grown or rebuilt on another machine stays one
@@ -244,6 +271,40 @@ def calibration_texts() -> list[str]:
     return [p.text for p in read_corpus(seed_file(), listing_year=SEED_LISTING_YEAR)]
 
 
+class Bar:
+    """A bar that moves by the texts' length, not their count: chunks go longest first, so a
+    bar counting texts promised hours at the start of a build that took minutes (issue 23).
+    It says how many texts are done beside it; the ETA is tqdm's, from the length done."""
+
+    def __init__(self, n: int, size: int) -> None:
+        import importlib.util
+
+        # tqdm.auto draws a widget in a notebook, but warns "IProgress not found" in one
+        # without ipywidgets: the plain bar then, silently.
+        if importlib.util.find_spec("ipywidgets") is not None:
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
+
+        self.n, self.done = n, 0
+        self.bar = tqdm(
+            total=max(size, 1),
+            desc=f"embedding 0/{n:,} texts",
+            file=sys.stderr,
+            leave=False,
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+        )
+
+    def step(self, texts: Sequence[str], rows: Sequence[int] | NDArray[np.intp]) -> None:
+        """`rows` of `texts` are done."""
+        self.done += len(rows)
+        self.bar.set_description_str(f"embedding {self.done:,}/{self.n:,} texts", refresh=False)
+        self.bar.update(sum(len(texts[int(i)]) for i in rows))
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 class Embedder:
     """Loads its model on first use; `embed` always returns float32 (n, dim), L2-normalised."""
 
@@ -282,20 +343,12 @@ class Embedder:
     def dim(self) -> int:
         return self.backend.dim
 
-    def progress_bar(self, n: int) -> Any:
-        """The embedding bar on stderr for `n` texts, or None when progress is not shown."""
+    def progress_bar(self, texts: Sequence[str]) -> Bar | None:
+        """The embedding bar on stderr for `texts`, or None when progress is not shown."""
+        n = len(texts)
         if not (self.progress if self.progress is not None else n >= PROGRESS_MIN):
             return None
-        import importlib.util
-
-        # tqdm.auto draws a widget in a notebook, but warns "IProgress not found" in one
-        # without ipywidgets: the plain bar then, silently.
-        if importlib.util.find_spec("ipywidgets") is not None:
-            from tqdm.auto import tqdm
-        else:
-            from tqdm import tqdm
-
-        return tqdm(total=n, desc="embedding", unit="text", file=sys.stderr, leave=False)
+        return Bar(n, sum(len(t) for t in texts))
 
     def chunks(self, texts: Sequence[str]) -> list[NDArray[np.intp]]:
         """The positions of `texts` in the chunks `embed` sends to the backend, in order.
@@ -349,7 +402,7 @@ class Embedder:
         at = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         first = whole = spans_out = np.empty((0, 0), np.float32)
         empty: list[int] = []
-        bar = self.progress_bar(n)
+        bar = self.progress_bar(texts)
         try:
             for rows, got in self.late_chunks(texts, text_spans):
                 if first.shape[1] == 0:  # the first chunk tells the dimension
@@ -363,7 +416,7 @@ class Embedder:
                 if on_chunk is not None:
                     on_chunk(rows, got)
                 if bar is not None:
-                    bar.update(len(rows))
+                    bar.step(texts, rows)
         finally:
             if bar is not None:
                 bar.close()
@@ -384,7 +437,7 @@ class Embedder:
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.empty((n, self.dim), dtype=np.float32)
-        bar = self.progress_bar(n)
+        bar = self.progress_bar(texts)
         try:
             for rows in self.chunks(texts):
                 t0 = time.perf_counter()
@@ -395,7 +448,7 @@ class Embedder:
                 if on_chunk is not None:
                     on_chunk(rows, vecs)
                 if bar is not None:
-                    bar.update(len(rows))
+                    bar.step(texts, rows)
         finally:
             if bar is not None:
                 bar.close()
