@@ -91,7 +91,7 @@ def main() -> None:
     ex = Explorer.build(args.data, name="subset10", root=args.root)
     assert ex.report is not None
     print(f"<!-- {ex.report.summary()} -->")
-    corpus, vectors, lex = ex.corpus, np.asarray(ex.vectors, np.float32), ex._bm25
+    corpus, vectors, lex = ex.corpus, np.asarray(ex.vectors, np.float32), ex._parts.lexical
     labels = np.array([dict(p.extra).get(args.label) or "" for p in corpus])
     n_rel = {lab: int((labels == lab).sum()) - 1 for lab in set(labels)}
     rng = np.random.default_rng(args.seed)

@@ -55,7 +55,7 @@ def csfcube(root: Path) -> None:
     d = DATA / "csfcube-dev"
     ex = corpus(d / "papers.jsonl", "csfcube", root)
     j = read_judgements(d / "qrels.tsv", ex.corpus)
-    vectors, lex, store = np.asarray(ex.vectors, np.float32), ex._bm25, ex._sentences
+    vectors, lex, store = np.asarray(ex.vectors, np.float32), ex._parts.lexical, ex._parts.sentences
     pairs = sorted(j.pools)
 
     def run(mode: str, weights: tuple[float, float, float] | None = None) -> dict:
@@ -150,7 +150,7 @@ def csfcube(root: Path) -> None:
     mean_vecs /= np.linalg.norm(mean_vecs, axis=1, keepdims=True)
     from transformers import AutoTokenizer
 
-    spec = ex._model.spec
+    spec = ex._parts.model.spec
     tok = AutoTokenizer.from_pretrained(str(spec.path)) if spec.path else None
     res = defaultdict(list)
     for q, facet in pairs:
@@ -175,7 +175,8 @@ def csfcube(root: Path) -> None:
 
 def arxiv(root: Path, queries: int = 1000) -> None:
     ex = corpus(DATA / "arxiv-cs-2025" / "subset-10cats.jsonl", "subset10", root)
-    c, vectors, lex, store = ex.corpus, np.asarray(ex.vectors, np.float32), ex._bm25, ex._sentences
+    c, vectors = ex.corpus, np.asarray(ex.vectors, np.float32)
+    lex, store = ex._parts.lexical, ex._parts.sentences
     labels = np.array([dict(p.extra).get("label") or "" for p in c])
     rng = np.random.default_rng(0)
     qs = sorted(int(i) for i in rng.choice(len(c), min(queries, len(c)), replace=False))
@@ -374,7 +375,7 @@ def cost(root: Path, n: int = 600) -> None:
         f"- embedding: papers {t_text:.1f}s, their {len(flat):,} sentences {t_sent:.1f}s "
         f"(+{t_sent / t_text:.0%} of the papers' time; {len(flat) / n:.1f} sentences a paper)\n"
         f"- disk, whole subset: vectors.npy {vec / 1e6:.1f} MB, sentences/ {size / 1e6:.1f} MB "
-        f"({size / vec:.1f}×, float16); {ex._sentences.meta['sentences']:,} sentences\n"
+        f"({size / vec:.1f}×, float16); {ex._parts.sentences.meta['sentences']:,} sentences\n"
         f"- a pasted abstract as the query (30 of them, one at a time): the whole text "
         f"{1000 * t_one / 30:.0f} ms, its sentences {1000 * t_all / 30:.0f} ms more"
     )

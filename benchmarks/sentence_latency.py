@@ -50,7 +50,7 @@ def main() -> None:
         "sentences/": sum(f.stat().st_size for f in ex.layout.sentences.iterdir()),
     }
     print(
-        f"{ex._sentences.meta['sentences']:,} sentences; "
+        f"{ex._parts.sentences.meta['sentences']:,} sentences; "
         + ", ".join(f"{k} {v / 1e6:.0f} MB" for k, v in sizes.items())
     )
     rng = np.random.default_rng(0)

@@ -74,7 +74,7 @@ def main() -> int:
         ex = Explorer.build(
             ARXIV, name="arxivhash", root=root, embedder=HashEmbedder(dim=384), with_map=False
         )
-    ex._embedder = HashEmbedder(dim=384)
+    ex._parts.embedder = HashEmbedder(dim=384)
     t = time.perf_counter()
     xy = np.asarray(ex.landscape().coords, dtype=np.float64)  # laid out once, then kept
     print(describe())

@@ -6,8 +6,6 @@ artefacts where `storage.py` says. Every method is a thin call into a stage modu
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,30 +20,22 @@ from explorer.building import BuildReport
 from explorer.embed.embedder import Embedder
 from explorer.generations import read_manifest
 from explorer.index.vectors import VectorIndex
-from explorer.maps import landscape, topics
 from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
+from explorer.parts import Parts, highlight_on
+from explorer.search import asking
 from explorer.search.query import (
     DEFAULT_COMBINE,
     DEFAULT_MODE,
     MODES,
     Match,
     check_k,
-    check_mode,
     find_paper,
-    make_query,
-    needs_lexical,
     needs_sentences,
-    ranked,
 )
 from explorer.search.ranking import Filters
-from explorer.storage import (
-    SEED_NAME,
-    Layout,
-    cache_root,
-    models_root,
-)
+from explorer.storage import SEED_NAME, Layout, cache_root
 from explorer.text import split_sentences
 
 if TYPE_CHECKING:
@@ -53,9 +43,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from explorer.index.lexical import LexicalIndex
-    from explorer.index.sentences import SentenceVectors
     from explorer.search.evaluate import EvalReport
-    from explorer.search.explain import Explainer
 
 
 class Explorer:
@@ -73,18 +61,45 @@ class Explorer:
         lexical: LexicalIndex | None = None,
         land: Landscape | None = None,
     ) -> None:
-        self.name = name
-        self.corpus = corpus
-        self.index = index
-        self.manifest = manifest
-        self.layout = Layout.of((root or cache_root()) / name, manifest)
-        self._embedder = embedder
-        self._vectors: NDArray[np.float32] | None = None
-        self._lexical = lexical
-        self._sentence_store: SentenceVectors | None = None
-        self._land = land
-        self._topic_names: list[str | None] | None = None
+        layout = Layout.of((root or cache_root()) / name, manifest)
+        self._parts = Parts(name, corpus, index, manifest, layout, embedder, lexical, land)
         self.report: BuildReport | None = None  # set by `build`
+
+    # The corpus and its parts (`explorer.parts.Parts`: each read when first used).
+    @property
+    def name(self) -> str:
+        return self._parts.name
+
+    @property
+    def corpus(self) -> Corpus:
+        return self._parts.corpus
+
+    @property
+    def index(self) -> VectorIndex:
+        return self._parts.index
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self._parts.manifest
+
+    @property
+    def layout(self) -> Layout:
+        return self._parts.layout
+
+    @property
+    def vectors(self) -> NDArray[np.float32]:
+        """(n, d) float32, rows in corpus order (memory-mapped from disk)."""
+        return self._parts.vectors
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the model is in memory: a free-text query loads it first (seconds)."""
+        return self._parts.model_loaded
+
+    @property
+    def settings(self) -> Settings:
+        """The corpus's own map settings: the ones it was built with (`build(settings=…)`)."""
+        return self._parts.settings
 
     # -- building and opening -------------------------------------------------------------
 
@@ -104,18 +119,8 @@ class Explorer:
         `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
         instance, or the cluster at `address`; the same vectors land in the same cache."""
         b = building.build(paths, engine=engine, address=address, **options)
-        embedder = b.embedder
-        ex = cls(
-            b.name,
-            b.corpus,
-            b.index,
-            b.manifest,
-            embedder=embedder,
-            root=b.root,
-            lexical=b.lexical,
-            land=b.landscape,
-        )
-        ex.report = b.report
+        ex = cls(b.name, b.corpus, b.index, b.manifest, embedder=b.embedder, root=b.root)
+        ex._parts.lexical_, ex._parts.land, ex.report = b.lexical, b.landscape, b.report
         return ex
 
     @classmethod
@@ -133,41 +138,14 @@ class Explorer:
         """The corpus as it is committed now (a build may have replaced it since this was
         opened), `load`ed; the model, if loaded, is kept when it made the new vectors too."""
         return Explorer.open(
-            self.name, root=self.layout.root.parent, embedder=self._embedder
+            self.name, root=self.layout.root.parent, embedder=self._parts.embedder
         ).load()
 
     def load(self) -> Explorer:
-        """Read now what queries would read later from this generation's files: the vectors
-        (memory-mapped), the saved map, BM25 and sentence vectors. A build removes a generation
-        when the next-but-one commits; a loaded `Explorer` keeps answering from its own. Nothing
-        is computed and no model is loaded; a part that is not saved stays lazy."""
-        from explorer.index.lexical import LexicalIndex
-        from explorer.index.sentences import SentenceVectors
-
-        _ = self.vectors
-        lay, digest = self.layout, self.corpus.content_hash
-
-        def attempt(read: Any) -> Any:
-            try:
-                return read()
-            except (ExplorerError, OSError):  # a stale part stays lazy, as it was
-                if not lay.folder.is_dir():
-                    raise ExplorerError(f"corpus {self.name!r} was rebuilt while loading") from None
-                return None
-
-        if lay.generation is not None:  # a version-1 corpus makes its parts when they are used
-            if self._land is None:
-                self._land = attempt(lambda: landscape.load(lay.landscape, self.settings, digest))
-            if self._lexical is None and lay.bm25.exists():
-                self._lexical = attempt(lambda: LexicalIndex.load(lay.bm25, corpus_hash=digest))
-            if self._sentence_store is None and lay.sentences.exists():
-                model_id = str(self.manifest.get("model_id"))
-                self._sentence_store = attempt(
-                    lambda: SentenceVectors.load(
-                        lay.sentences, corpus_hash=digest, model_id=model_id
-                    )
-                )
-        self._topic_labels()
+        """Read now what queries would read later from this generation's files (`Parts.load`):
+        a build removes a generation when the next-but-one commits, and a loaded `Explorer`
+        keeps answering from its own. No model is loaded."""
+        self._parts.load()
         return self
 
     @classmethod
@@ -185,111 +163,20 @@ class Explorer:
 
     # -- questions ------------------------------------------------------------------------
 
-    @property
-    def _model(self) -> Embedder:
-        """The model that made this corpus's vectors, loaded on first use (free-text queries)."""
-        if self._embedder is None:
-            model = self.manifest.get("model")
-            self._embedder = Embedder(
-                model,
-                backend=self.manifest.get("backend", "torch"),
-                model_cache=models_root(self.layout.root.parent),
-            )
-            if self._embedder.model_id != self.manifest["model_id"]:
-                raise ExplorerError(
-                    f"corpus {self.name!r} was embedded with {self.manifest['model_id']!r}, "
-                    f"which resolves to {self._embedder.model_id!r} here; rebuild the corpus"
-                )
-        return self._embedder
-
-    @property
-    def model_loaded(self) -> bool:
-        """Whether the model is in memory: a free-text query loads it first (seconds)."""
-        e = self._embedder
-        # An embedder passed in without lazy loading (`build(embedder=…)`) counts as loaded.
-        return e is not None and getattr(e, "_backend", e) is not None
-
-    @property
-    def vectors(self) -> NDArray[np.float32]:
-        """(n, d) float32, rows in corpus order (memory-mapped from disk)."""
-        if self._vectors is None:
-            try:
-                self._vectors = np.load(self.layout.vectors, mmap_mode="r", allow_pickle=False)
-            except FileNotFoundError:  # two builds committed since it was opened
-                raise ExplorerError(
-                    f"corpus {self.name!r} was rebuilt since it was opened and the files it "
-                    "was opened on are gone; open it again"
-                ) from None
-        return self._vectors
-
     def embed(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Vectors (n, d) for `texts`, from the model that made the corpus's: comparable with
         `vectors` by dot product. Loads the model on first use."""
-        return self._model.embed(list(texts))
+        return self._parts.model.embed(list(texts))
 
     def find(self, id_or_title: str) -> Match:
         """Which paper an id or (partial) title names; raises ExplorerError if none."""
         return find_paper(self.corpus, id_or_title)
 
     @property
-    def _bm25(self) -> LexicalIndex:
-        """The BM25 index, loaded from the corpus's `bm25/` (no model); a corpus of an older
-        version without one has it built there on first use."""
-        lex = self._lexical
-        if lex is None:
-            from explorer.index.lexical import LexicalIndex, load_or_build
-
-            texts, corpus_hash = (lambda: [p.text for p in self.corpus]), self.corpus.content_hash
-            if self.layout.generation is None:  # version 1: its folder may be written
-                lex = load_or_build(self.layout.bm25, texts, corpus_hash)
-            else:  # a committed generation is never changed: a missing index is built here
-                try:
-                    lex = LexicalIndex.load(self.layout.bm25, corpus_hash=corpus_hash)
-                except ExplorerError:
-                    lex = LexicalIndex.build(texts(), corpus_hash=corpus_hash)
-            self._lexical = lex
-        return lex
-
-    @property
     def default_mode(self) -> str:
         """The ranking used when none is named: `DEFAULT_MODE` ("sentences"), or "hybrid" for a
         corpus built with `sentences=False` (it has no sentence vectors)."""
         return DEFAULT_MODE if self.manifest.get("sentences", True) else "hybrid"
-
-    @property
-    def _sentences(self) -> SentenceVectors:
-        """Each paper's sentence vectors, memory-mapped from the corpus's `sentences/`; a corpus
-        built before they existed has them made here (with the model, cached ones reused)."""
-        store = self._sentence_store
-        if store is None:
-            from explorer.index.sentences import SentenceVectors
-
-            if not self.manifest.get("sentences", True):
-                raise ExplorerError(
-                    f"corpus {self.name!r} was built without sentence vectors "
-                    "(--no-sentences); build it again with --sentences to rank by them"
-                )
-            corpus_hash = self.corpus.content_hash
-            try:
-                store = SentenceVectors.load(
-                    self.layout.sentences,
-                    corpus_hash=corpus_hash,
-                    model_id=str(self.manifest.get("model_id")),
-                )
-            except ExplorerError:
-                store = self._embed_sentences()
-            self._sentence_store = store
-        return store
-
-    def _embed_sentences(self) -> SentenceVectors:
-        from explorer.index.sentences import embed_store
-
-        print(
-            f"corpus {self.name!r} was built without sentence vectors: embedding them now "
-            "(`explorer build` keeps them)",
-            file=sys.stderr,
-        )
-        return embed_store(self.corpus, self._model, self.layout.root.parent)
 
     def related(
         self,
@@ -339,46 +226,26 @@ class Explorer:
                 raise ExplorerError(
                     f"sentences are picked from one example paper; got {len(pos)} papers"
                 )
-            picked = self._picked(pos.pop(), sentences)
-        return self._rank(
+            picked = asking.picked(self._parts, pos.pop(), sentences)
+        return asking.rank(
+            self._parts,
             pos,
             neg,
             list(texts),
             list(negative_texts),
             k,
-            mode,
+            self.default_mode if mode is None else mode,
             Filters.make(years, categories, author, ids),
             diverse,
             explain,
-            picked=picked,
+            pick=picked,
             combine=combine,
         )
-
-    def _text_sentences(
-        self, texts: list[str], vectors: NDArray[np.float32] | None
-    ) -> list[NDArray[np.float32]]:
-        """Each free text's sentence vectors; a one-sentence text (a phrase) is its own vector."""
-        out = []
-        for i, t in enumerate(texts):
-            sents = split_sentences(t)
-            if len(sents) <= 1 and vectors is not None:
-                out.append(vectors[i : i + 1])
-            else:
-                out.append(self._model.embed(sents or [t]))
-        return out
 
     def sentences_of(self, id_or_title: str) -> list[str]:
         """A paper's abstract as numbered sentences: item i - 1 is sentence i of `related(…,
         sentences=[i])`."""
         return split_sentences(self.find(id_or_title).paper.abstract)
-
-    def _picked(
-        self, row: int, numbers: Sequence[int]
-    ) -> tuple[list[str], NDArray[np.float32], NDArray[np.float32], int]:
-        """Sentences `numbers` (1-based) of paper `row`: them, their mean vector, vectors, row."""
-        sents, vecs = self._sentences.pick(row, self.corpus[row], numbers)
-        mean = vecs.mean(axis=0)
-        return sents, (mean / np.linalg.norm(mean)).astype(np.float32), vecs, row
 
     def search(
         self,
@@ -405,92 +272,18 @@ class Explorer:
         check_k(k)
         if not text or not text.strip():
             raise ExplorerError("empty query: give a phrase or an abstract to search for")
-        return self._rank(
+        return asking.rank(
+            self._parts,
             [],
             [],
             [text],
             [],
             k,
-            mode,
+            self.default_mode if mode is None else mode,
             Filters.make(years, categories, author, ids),
             diverse,
             explain,
         )
-
-    def _rank(
-        self,
-        pos: list[int],
-        neg: list[int],
-        texts: list[str],
-        neg_texts: list[str],
-        k: int,
-        mode: str | None,
-        filters: Filters,
-        diverse: float | None,
-        explain: bool,
-        *,
-        picked: tuple[list[str], NDArray[np.float32], NDArray[np.float32], int] | None = None,
-        combine: str = "mean",
-    ) -> list[Hit]:
-        mode = check_mode(self.default_mode if mode is None else mode)
-        # Filters first: a mistake in one is the only thing a user sees, before any model loads.
-        allowed = filters.mask(self.corpus) if filters.active else None
-        tv = self._model.embed(texts) if texts else None  # free text needs the model
-        nv = self._model.embed(neg_texts) if neg_texts else None
-        lexical = needs_lexical(mode)
-        lex = self._bm25 if lexical or explain else None
-        store = self._sentences if needs_sentences(mode) else None
-        text_sents = self._text_sentences(texts, tv) if store is not None else []
-        if picked is not None:  # part of a paper: its sentences act as one free text
-            texts = [*texts, " ".join(picked[0])]
-            tv = picked[1][None] if tv is None else np.concatenate([tv, picked[1][None]])
-            text_sents.append(picked[2])
-        query = make_query(
-            self.vectors,
-            lex if lexical else None,
-            self.corpus,
-            positives=pos,
-            negatives=neg,
-            pos_vectors=tv,
-            neg_vectors=nv,
-            pos_texts=texts,
-            neg_texts=neg_texts,
-            sentences=store,
-            pos_sentences=text_sents,
-            combine=combine,
-        )
-        if picked is not None:
-            query = replace(query, exclude=(*query.exclude, picked[3]))
-        hits = ranked(
-            self.corpus,
-            self.index,
-            self.vectors,
-            lex,
-            query,
-            k,
-            mode=mode,
-            allowed=allowed,
-            diverse=diverse,
-            sentences=store,
-        )
-        topics_of = self._topic_labels()
-        if topics_of is not None:
-            hits = [replace(h, topic=topics_of[self.corpus.position(h.paper.id)]) for h in hits]
-        if explain and hits:
-            exs: list[int | str] = [*pos, *texts]
-            d = self.vectors.shape[1]
-            ev = np.concatenate(
-                [
-                    np.asarray(self.vectors[pos], np.float32).reshape(len(pos), d),
-                    *([tv] if tv is not None else []),
-                ]
-            )
-            explainer = self._explainer()
-            if picked is not None:  # the picked sentences' saved vectors: no model needed
-                explainer.remember(picked[0], picked[2])
-            why = explainer.hits(exs, ev, [self.corpus.position(h.paper.id) for h in hits])
-            hits = [replace(h, why=w) for h, w in zip(hits, why, strict=True)]
-        return hits
 
     def explain(self, a: str, b: str) -> dict[str, Any]:
         """Why papers `a` and `b` (ids or titles) are related, for a map's hover or side panel:
@@ -498,17 +291,7 @@ class Explorer:
         "sentences": {"a", "b", "similarity"}}. Loads the model (for sentence embeddings)."""
         ra = self.corpus.position(self.find(a).paper.id)
         rb = self.corpus.position(self.find(b).paper.id)
-        return self._explainer().pair(ra, rb)
-
-    def _explainer(self) -> Explainer:
-        """Explanations read the saved sentence vectors (those the ranking aligned); a corpus
-        built without them has its sentences embedded per explanation instead."""
-        from explorer.search.explain import Explainer
-
-        store = self._sentence_store
-        if store is None and self.layout.sentences.exists():
-            store = self._sentences
-        return Explainer(self.corpus, self.vectors, self._bm25, self._model, store)
+        return self._parts.explainer().pair(ra, rb)
 
     def evaluate(
         self, judgements: str | Path | None = None, *, label: str | None = None, **options: Any
@@ -526,8 +309,8 @@ class Explorer:
             self.corpus,
             self.index,
             self.vectors,
-            lambda: self._bm25,
-            sentences=lambda: self._sentences,
+            lambda: self._parts.lexical,
+            sentences=lambda: self._parts.sentences,
             topics=lambda: self.landscape().clusters,
             corpus_name=self.name,
             judgements=judgements,
@@ -537,55 +320,11 @@ class Explorer:
 
     # -- the landscape --------------------------------------------------------------------
 
-    @property
-    def settings(self) -> Settings:
-        """The corpus's own map settings: the ones it was built with (`build(settings=…)`)."""
-        try:
-            return Settings(**self.manifest["settings"])
-        except (KeyError, TypeError):
-            return Settings()
-
     def landscape(self, settings: Settings | None = None) -> Landscape:
         """Map coordinates (n, 2), clusters (n,) and topics. Without `settings`, the corpus's
         own (made by `build`); other settings give a one-off view, computed once and kept in
         `<corpus>/views/`, which never changes what the corpus, its map or `topics` show."""
-        settings = settings or self.settings
-        own = settings == self.settings
-        if own and self._land is not None:
-            return self._land
-        corpus_hash = self.corpus.content_hash
-        land = landscape.load(self.layout.landscape, settings, corpus_hash) if own else None
-        vkey = landscape.view_key(corpus_hash, str(self.manifest.get("model_id")))
-        view = self.layout.views / settings.key(vkey)[:16]
-        if land is None:
-            land = landscape.load(view, settings, vkey)
-        if land is None:
-            texts = [p.text for p in self.corpus]
-            # Other topic settings on the corpus's own map: the map is reused, not laid out.
-            mine = None if own else self._land
-            if mine is None and not own:
-                mine = landscape.load(self.layout.landscape, self.settings, corpus_hash)
-            land = landscape.compute(np.asarray(self.vectors), texts, settings, vkey, reuse=mine)
-            with contextlib.suppress(OSError):  # a read-only cache: computed, just not kept
-                landscape.save(view, land, vkey)
-        if own:
-            self._land = land
-        return land
-
-    def _topic_labels(self) -> list[str | None] | None:
-        """Each paper's topic label on the corpus's own map, None without a saved map: read,
-        never laid out, so that a query never waits for UMAP."""
-        if self._topic_names is None:
-            land = self._land
-            if land is None and self.layout.generation is not None:
-                land = landscape.load(
-                    self.layout.landscape, self.settings, self.corpus.content_hash
-                )
-            names = land.label_names if land is not None else {}
-            self._topic_names = (
-                [names.get(int(c)) for c in land.clusters] if land is not None else []
-            )
-        return self._topic_names or None
+        return self._parts.landscape(settings)
 
     def topics(self, settings: Settings | None = None) -> list[Topic]:
         """The corpus's topics, biggest first: label, size and its most central papers."""
@@ -628,7 +367,7 @@ class Explorer:
         land = self.landscape(settings)
         marks, point, label = None, None, None
         if highlight is not None:
-            hits, point, label = self._highlight(highlight, k, land)
+            hits, point, label = highlight_on(self._parts, highlight, k, land, self.default_mode)
             marks = {self.corpus.position(h.paper.id): h.score for h in hits}
         return figure.map_figure(
             land.coords,
@@ -651,35 +390,5 @@ class Explorer:
         from explorer.maps import page
 
         if path is None:
-            own = {
-                k: v
-                for k, v in options.items()
-                if v is not None
-                and not (k == "color_by" and v == "cluster")
-                and not (k == "settings" and v == self.settings)
-                and k != "k"
-            }
-            if not own and self.layout.generation is not None and self.layout.map_html.exists():
-                stable = self.layout.stable_map
-                want = self.manifest.get("files", {}).get("map.html", {}).get("bytes")
-                ok = stable.exists() and stable.stat().st_size == want
-                return stable if ok else self.layout.map_html
-            digest = hashlib.sha256(repr(sorted(own.items())).encode()).hexdigest()[:12]
-            path = self.layout.views / (f"map-{digest}.html" if own else "map.html")
+            path = page.map_path(self.layout, self.manifest, options, self.settings)
         return page.write_html(self.figure(**options), Path(path))
-
-    def _highlight(
-        self, query: str, k: int, land: Landscape
-    ) -> tuple[list[Hit], tuple[float, float], str]:
-        """A paper of the corpus (by id or title) or else free text: its hits, point and label."""
-        try:
-            match = self.find(query)
-        except ExplorerError:
-            match = None
-        if match is not None:
-            row = self.corpus.position(match.paper.id)
-            x, y = land.coords[row]
-            return self.related(match.paper.id, k=k), (float(x), float(y)), match.paper.title
-        hits = self.search(query, k=k)
-        where = topics.place(self._model.embed([query]), np.asarray(self.vectors), land.coords)[0]
-        return hits, (float(where[0]), float(where[1])), query

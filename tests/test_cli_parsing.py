@@ -31,7 +31,7 @@ def cache(tmp_path_factory) -> Path:
 @pytest.fixture
 def cli(cache, monkeypatch):
     """Run `explorer ARGS` in-process on `cache`; a free-text query gets the hash embedder."""
-    monkeypatch.setattr("explorer.workspace.Embedder", lambda *a, **k: HashEmbedder())
+    monkeypatch.setattr("explorer.parts.Embedder", lambda *a, **k: HashEmbedder())
     runner = CliRunner()
 
     def run(*args: str, stdin: str | None = None):

@@ -44,7 +44,7 @@ def words(text: str) -> set[str]:
 def test_shared_terms_are_words_both_abstracts_contain(ex):
     a, b = (ex.corpus.position(ex.find(t).paper.id) for t in (TOX_A, TOX_B))
     pa, pb = ex.corpus[a], ex.corpus[b]
-    terms = shared_terms(ex._bm25, a, b, pa.text, pb.text)
+    terms = shared_terms(ex._parts.lexical, a, b, pa.text, pb.text)
     got = [t["term"] for t in terms]
     assert "toxicity" in got[:3] and "context" in got
     for t in got:

@@ -65,10 +65,10 @@ def test_each_hit_names_its_topic_from_the_saved_map(ex, tmp_path):
     assert all(h.to_dict()["topic"] == h.topic for h in hits)
     # Opened afresh, the labels come from disk; a query never lays out a map.
     again = Explorer.open(ex.name, root=ex.layout.root.parent)
-    again._embedder = ex._embedder
+    again._parts.embedder = ex._parts.embedder
     assert [h.topic for h in again.related("Gemma 2", k=10)] == [h.topic for h in hits[:10]]
-    assert again._land is None
+    assert again._parts.land is None
     bare = Explorer.build(root=tmp_path / "c", embedder=HashEmbedder(), with_map=False)
     hit = bare.related("Gemma 2", k=3)[0]
     assert hit.topic is None and hit.to_dict()["topic"] is None
-    assert bare._land is None and not bare.layout.landscape.exists()
+    assert bare._parts.land is None and not bare.layout.landscape.exists()

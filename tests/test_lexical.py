@@ -173,7 +173,7 @@ def test_a_large_build_makes_bm25_in_a_child_process_beside_the_map(
     monkeypatch.setattr(LexicalIndex, "build", not_here)  # a spawned child has the real one
     ex = Explorer.build(root=tmp_path / "c", embedder=embedder, progress=True)
     assert "lexical BM25 index, built alongside the map" in capsys.readouterr().err
-    assert _same_index(ex._bm25, oracle)
+    assert _same_index(ex._parts.lexical, oracle)
     assert _same_index(
         LexicalIndex.load(ex.layout.bm25, corpus_hash=seed_corpus.content_hash), oracle
     )

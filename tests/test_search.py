@@ -59,11 +59,11 @@ def test_free_text_and_a_whole_draft_abstract(ex):
 
 def test_reopening_needs_no_model_and_answers_the_same(ex):
     again = Explorer.open("seeds", root=ex.layout.root.parent)
-    assert again._embedder is None
+    assert again._parts.embedder is None
     assert [h.paper.id for h in again.related(GEMMA2, k=5)] == [
         h.paper.id for h in ex.related(GEMMA2, k=5)
     ]
-    assert again._embedder is None, "related-by-id must not load the model"
+    assert again._parts.embedder is None, "related-by-id must not load the model"
 
 
 def test_reopening_parses_only_the_papers_it_shows(ex):

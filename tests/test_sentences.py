@@ -73,7 +73,7 @@ def ex(tmp_path_factory, embedder) -> Explorer:
 
 
 def test_the_build_keeps_every_papers_sentence_vectors(ex):
-    store = ex._sentences
+    store = ex._parts.sentences
     assert len(store) == len(ex.corpus)
     for row in (0, 17, 40):
         sents = paper_sentences(ex.corpus[row])
@@ -85,7 +85,7 @@ def test_the_build_keeps_every_papers_sentence_vectors(ex):
 
 
 def test_sentence_mode_is_the_weighted_fusion_over_hybrids_candidates(ex):
-    vectors, lex, store = np.asarray(ex.vectors), ex._bm25, ex._sentences
+    vectors, lex, store = np.asarray(ex.vectors), ex._parts.lexical, ex._parts.sentences
     row = ex.corpus.position(GEMMA2)
     q = make_query(vectors, lex, ex.corpus, positives=[row], sentences=store)
     scores, rows = rank_rows(ex.index, vectors, lex, q, 40, mode="sentences", sentences=store)
@@ -112,7 +112,7 @@ def test_query_by_picked_sentences_ranks_by_those_sentences_only(ex):
     assert len(sents) == 5 and sents[2].startswith("We also train the 2B and 9B models")
     hits = ex.related(GEMMA2, sentences=[3], mode="dense", k=40)
     # oracle: the cosine of every other paper to that one stored sentence vector
-    v = ex._sentences.of(row)[1 + 2]  # the title is the store's first sentence
+    v = ex._parts.sentences.of(row)[1 + 2]  # the title is the store's first sentence
     v = v / np.linalg.norm(v)
     sims = np.asarray(ex.vectors) @ v
     sims[row] = -np.inf
@@ -149,7 +149,7 @@ def test_the_explained_sentence_pair_is_the_best_aligned_pair(ex):
     row = ex.corpus.position(GEMMA2)
     hit = ex.related(GEMMA2, k=1, mode="sentences", explain=True)[0]
     other = ex.corpus.position(hit.paper.id)
-    store = ex._sentences
+    store = ex._parts.sentences
     sims = store.of(row) @ store.of(other).T
     i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
     pair = hit.why["sentences"]
@@ -177,4 +177,4 @@ def test_a_corpus_built_without_sentences_ranks_by_hybrid_and_says_why(tmp_path,
     assert again.report is not None and again.report.up_to_date
     back = Explorer.build(root=root, embedder=embedder, with_map=False, sentences=True)
     assert back.layout.sentences.exists() and back.default_mode == "sentences"
-    assert len(Explorer.open(root=root)._sentences) == len(ex.corpus)
+    assert len(Explorer.open(root=root)._parts.sentences) == len(ex.corpus)

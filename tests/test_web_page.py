@@ -322,7 +322,7 @@ def test_the_page_says_the_model_is_loading(browser, ex, monkeypatch):
             time.sleep(1.5)
             return super().embed(texts)
 
-    monkeypatch.setattr("explorer.workspace.Embedder", lambda *a, **k: Slow())
+    monkeypatch.setattr("explorer.parts.Embedder", lambda *a, **k: Slow())
     fresh = Explorer.open(ex.name, root=ex.layout.root.parent)
     assert not fresh.model_loaded
     with serving(create_app(fresh)) as url:

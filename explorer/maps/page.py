@@ -9,6 +9,7 @@ inside the inline JSON (checked by the tests), so no title can close a <script>.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from explorer.atomic import write_bytes
 from explorer.maps.figure import map_figure
 from explorer.maps.landscape import Landscape
 from explorer.papers import Corpus
+from explorer.storage import Layout
 
 # Runs after the plot is drawn: a search box that dims every paper whose title does not contain
 # the typed text. Titles are read back from the hover labels (which start with the escaped
@@ -158,3 +160,24 @@ def notebook_renderer() -> str:
     except Exception:  # kaleido missing, or no browser for it: interactive only
         return "plotly_mimetype"
     return "plotly_mimetype+png"
+
+
+def map_path(layout: Layout, manifest: dict[str, Any], options: dict[str, Any], own: Any) -> Path:
+    """Where `Explorer.write_map` writes without a path: the corpus's own map (made by the
+    build) when no option changes it (`own`: the corpus's settings), else a one-off view in
+    `<corpus>/views/`, never over the corpus's map."""
+    changed = {
+        k: v
+        for k, v in options.items()
+        if v is not None
+        and not (k == "color_by" and v == "cluster")
+        and not (k == "settings" and v == own)
+        and k != "k"
+    }
+    if not changed and layout.generation is not None and layout.map_html.exists():
+        stable = layout.stable_map
+        want = manifest.get("files", {}).get("map.html", {}).get("bytes")
+        ok = stable.exists() and stable.stat().st_size == want
+        return stable if ok else layout.map_html
+    digest = hashlib.sha256(repr(sorted(changed.items())).encode()).hexdigest()[:12]
+    return layout.views / (f"map-{digest}.html" if changed else "map.html")
