@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import atomic, sources
+from explorer import atomic, sources, stages
 from explorer.embed.embedder import PROGRESS_MIN, Embedder
 from explorer.generations import (
     CORE,
@@ -37,13 +37,6 @@ from explorer.generations import (
     same_manifest,
     stable_map,
     trusted,
-)
-from explorer.index.sentences import (
-    SEPARATE,
-    SentenceVectors,
-    embed_corpus,
-    embed_store,
-    method_of,
 )
 from explorer.index.vectors import VectorIndex, library_versions
 from explorer.maps import landscape
@@ -59,11 +52,8 @@ from explorer.storage import (
 )
 
 if TYPE_CHECKING:
-    from explorer.index.lexical import BackgroundBuild, LexicalIndex
+    from explorer.index.lexical import LexicalIndex
 
-# From this many papers (BM25 then takes 3 s, starting a process 1 s), BM25 is built in a child
-# process while the map is laid out: UMAP with a seed runs on one core, leaving the other free.
-BACKGROUND_LEXICAL_MIN = 10_000
 
 
 @dataclass
@@ -251,13 +241,6 @@ def _engine(embedder: Embedder, engine: str, address: str | None) -> Iterator[Em
         yield remote
 
 
-def _settings_of(manifest: dict[str, Any] | None) -> Settings:
-    try:
-        return Settings(**manifest["settings"]) if manifest else Settings()
-    except (KeyError, TypeError):
-        return Settings()
-
-
 def _build_locked(
     folder: Path,
     corpus: Corpus,
@@ -276,7 +259,7 @@ def _build_locked(
     # Sentence vectors: kept unless this build or the corpus's last one said --no-sentences.
     keep_sentences = sentences if sentences is not None else bool((old or {}).get("sentences", 1))
     was = Layout.of(folder, old)  # the committed generation (only read while old is set)
-    base = _settings_of(old)
+    base = stages.settings_of(old)
     if isinstance(settings, Mapping):  # changes to the corpus's own settings
         settings = replace(base, **settings)
     settings = settings or base
@@ -305,11 +288,11 @@ def _build_locked(
             )
             reused_parts += 1
             if keep_sentences:
-                reused_parts += _kept_sentences(corpus, embedder, folder, was, staged, stage)
+                reused_parts += stages.kept_sentences(corpus, embedder, folder, was, staged, stage)
             else:
                 reused_parts += old is not None and not old.get("sentences", True)
         else:
-            vectors, embedded, index, store = _embed_and_index(
+            vectors, embedded, index, store = stages.embed_and_index(
                 corpus, embedder, folder, old, was, stage, rebuild, keep_sentences
             )
             with stage("save", str(staged.folder)):
@@ -319,11 +302,11 @@ def _build_locked(
                 index.save(staged.index)
                 if store is not None:
                     store.save(staged.sentences)
-        lexical, job = _lexical(corpus, was if current else None, staged, with_map, stage)
+        lexical, job = stages.lexical(corpus, was if current else None, staged, with_map, stage)
         reused_parts += lexical is not None and job is None and current
         land, fresh = None, False
         if with_map:
-            land, fresh = _landscape(
+            land, fresh = stages.land_of(
                 corpus,
                 np.asarray(vectors),
                 settings,
@@ -402,145 +385,3 @@ def _build_locked(
     if changed and old is not None:
         report.extra["settings_changed"] = changed
     return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)
-
-
-def _embed_and_index(
-    corpus: Corpus,
-    embedder: Embedder,
-    folder: Path,
-    old: dict[str, Any] | None,
-    was: Layout,
-    stage: Stages,
-    rebuild: bool,
-    with_sentences: bool = True,
-) -> tuple[NDArray[np.float32], int, VectorIndex, SentenceVectors | None]:
-    """Vectors and sentence vectors (cached ones reused, the rest embedded in one run) and the
-    index: grown from the committed one when papers were only appended, else built afresh."""
-    from explorer.embed.cache import VectorCache
-
-    n = len(corpus)
-    cache = VectorCache(folder.parent, embedder.model_id)
-    try:
-        how = "one pass each, sentences pooled" if method_of(embedder) != SEPARATE else ""
-        what = f"{n:,} papers" + (" and their sentences" if with_sentences else "")
-        what += f" ({embedder.backend_name}{'; ' + how if with_sentences and how else ''}; "
-        what += "cached ones reused)"
-        with stage("embed", what):
-            # Straight into the arrays the build keeps (sentences in float16, as saved).
-            vectors = np.empty((n, cache.dim() or embedder.dim), dtype=np.float32)
-            sentences, embedded = embed_corpus(corpus, embedder, cache, vectors, with_sentences)
-    finally:
-        cache.close()
-    n_old = 0 if rebuild or old is None else _appended_to(old, corpus, embedder.model_id)
-    with stage("index", f"{len(corpus) - n_old:,} vectors"):
-        if n_old:  # papers were only appended: grow the index (an HNSW graph is costly)
-            assert old is not None
-            index = VectorIndex.load(
-                was.index, model_id=embedder.model_id, corpus_hash=old["corpus_hash"]
-            )
-            index.add(vectors[n_old:], corpus.ids[n_old:], corpus.content_hash)
-        else:
-            index = VectorIndex.build(
-                vectors, corpus.ids, model_id=embedder.model_id, corpus_hash=corpus.content_hash
-            )
-    return vectors, embedded, index, sentences
-
-
-def _kept_sentences(
-    corpus: Corpus, embedder: Embedder, folder: Path, was: Layout, staged: Layout, stage: Stages
-) -> int:
-    """The sentence vectors of an unchanged corpus: linked from the committed generation (1),
-    or made now for one built before they existed or made another way (0, from the vector
-    cache where it can)."""
-    try:
-        SentenceVectors.load(
-            was.sentences,
-            corpus_hash=corpus.content_hash,
-            model_id=embedder.model_id,
-            method=method_of(embedder),
-        )
-        link_or_copy(was.sentences, staged.sentences)
-        return 1
-    except ExplorerError:
-        pass
-    with stage("embed", "sentences (cached ones reused)"):
-        embed_store(corpus, embedder, folder.parent).save(staged.sentences)
-    return 0
-
-
-def _lexical(
-    corpus: Corpus, was: Layout | None, staged: Layout, with_map: bool, stage: Stages
-) -> tuple[LexicalIndex | None, BackgroundBuild | None]:
-    """The BM25 index in the staged generation: linked from the committed one when current;
-    else built now, or (for a large corpus whose map is laid out next) in a child process."""
-    from explorer.index.lexical import BackgroundBuild, LexicalIndex
-
-    if was is not None and was.bm25.exists():
-        try:
-            with stage("lexical", silent=True):  # timed; a kept index is not news
-                lexical = LexicalIndex.load(was.bm25, corpus_hash=corpus.content_hash)
-                link_or_copy(was.bm25, staged.bm25)
-            return lexical, None
-        except ExplorerError:
-            pass
-    texts = [p.text for p in corpus]
-    if with_map and len(corpus) >= BACKGROUND_LEXICAL_MIN:
-        return None, BackgroundBuild(staged.bm25, texts, corpus.content_hash)
-    with stage("lexical", "BM25 index"):
-        lexical = LexicalIndex.build(texts, corpus_hash=corpus.content_hash)
-        lexical.save(staged.bm25)
-    return lexical, None
-
-
-def _landscape(
-    corpus: Corpus,
-    vectors: NDArray[np.float32],
-    settings: Settings,
-    old: dict[str, Any] | None,
-    was: Layout,
-    staged: Layout,
-    rebuild: bool,
-    stage: Stages,
-    model_id: str,
-) -> tuple[Landscape, bool]:
-    """The corpus's landscape in the staged generation, and whether it was made now: linked
-    from the committed generation (or a saved view) when current, grown when papers were
-    appended, else laid out afresh."""
-    corpus_hash = corpus.content_hash
-    # Nothing laid out from another model's (or backend's) vectors is reused.
-    same_model = old is not None and old.get("model_id") == model_id
-    if not rebuild and same_model:
-        land = landscape.load(was.landscape, settings, corpus_hash)
-        if land is not None:
-            link_or_copy(was.landscape, staged.landscape)
-            return land, False
-        vkey = landscape.view_key(corpus_hash, model_id)
-        view = was.views / settings.key(vkey)[:16]
-        land = landscape.load(view, settings, vkey) if view.exists() else None
-        if land is not None:  # these settings were viewed before: they become the corpus's own
-            land = replace(land, key=settings.key(corpus_hash))
-            landscape.save(staged.landscape, land, corpus_hash)
-            return land, True
-        grown = landscape.grown_from(was.landscape, settings, corpus)
-        if grown is not None:
-            new = len(corpus) - len(grown.coords)
-            with stage("place", f"{new:,} new papers on the map"):
-                land = landscape.extend(grown, vectors, corpus_hash)
-            landscape.save(staged.landscape, land, corpus_hash)
-            return land, True
-    # Only the topics' settings changed: the saved map is found again, not laid out again.
-    prev = None
-    if not rebuild and same_model and was.landscape.exists():
-        prev = landscape.load(was.landscape, _settings_of(old), corpus_hash)
-    texts = [p.text for p in corpus]
-    land = landscape.compute(vectors, texts, settings, corpus_hash, stage, reuse=prev)
-    landscape.save(staged.landscape, land, corpus_hash)
-    return land, True
-
-
-def _appended_to(old: dict[str, Any], corpus: Corpus, model_id: str) -> int:
-    """How many papers the built corpus had, if `corpus` only appends papers to it; else 0."""
-    n_old = int(old.get("count", 0))
-    if old.get("model_id") != model_id or not 0 < n_old < len(corpus):
-        return 0
-    return n_old if corpus.prefix_hash(n_old) == old.get("corpus_hash") else 0

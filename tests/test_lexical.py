@@ -162,10 +162,10 @@ def _same_index(a: LexicalIndex, b: LexicalIndex) -> bool:
 def test_a_large_build_makes_bm25_in_a_child_process_beside_the_map(
     tmp_path, embedder, seed_corpus, monkeypatch, capsys
 ):
-    from explorer import building
+    from explorer import stages
 
     oracle = LexicalIndex.build([p.text for p in seed_corpus], corpus_hash=seed_corpus.content_hash)
-    monkeypatch.setattr(building, "BACKGROUND_LEXICAL_MIN", 1)  # the seeds count as large
+    monkeypatch.setattr(stages, "BACKGROUND_LEXICAL_MIN", 1)  # the seeds count as large
 
     def not_here(*args, **kwargs):
         raise AssertionError("BM25 built in the parent process")
