@@ -327,17 +327,20 @@ def test_damaged_manifest_does_not_stop_a_build_from_choosing(seed_corpus, tmp_p
     assert seen == [None]
 
 
-def test_a_small_first_corpus_runs_torch_without_a_probe(fake, monkeypatch, tmp_path, capsys):
+def test_a_small_first_corpus_runs_without_a_probe(fake, monkeypatch, tmp_path, capsys):
     """Issue 23: the first `make run` measured three backends and quantised an int8 model for
     41 papers. A corpus under PROBE_MIN papers on a machine that has measured nothing runs
-    torch; once a choice is cached (or the corpus is large, or a backend is named) it is
-    resolved as before."""
+    OpenVINO float32 (torch without OpenVINO); once a choice is cached (or the corpus is large,
+    or a backend is named) it is resolved as before."""
     monkeypatch.delenv("EXPLORER_BACKEND")
-    assert emb.first_backend(None, tmp_path, 41) == "torch"
+    assert emb.first_backend(None, tmp_path, 41) == "openvino"  # float32: the reference's
     assert capsys.readouterr().err.strip() == (
-        "backend: torch for 41 papers (the faster backends are measured once a corpus of "
+        "backend: openvino for 41 papers (the fastest backend is measured once a corpus of "
         "1,000 or more is built; `explorer doctor --probe` measures now)"
     )
+    with monkeypatch.context() as m:
+        m.setattr(backends, "missing_packages", lambda name: ["openvino"])
+        assert emb.first_backend(None, tmp_path, 41) == "torch"
     assert emb.first_backend(None, tmp_path, emb.PROBE_MIN) is None
     run, _ = fake
     run()  # a choice cached in tmp_path: it is used whatever the corpus's size

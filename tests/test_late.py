@@ -128,3 +128,33 @@ def test_a_long_text_read_in_windows_matches_its_owners_states(torch_embedder):
     assert float(whole @ got.whole[0]) > 0.99999
     first = states[0].mean(0)
     assert float(first / np.linalg.norm(first) @ got.first[0]) > 0.99999
+
+
+def test_the_tokenizer_without_transformers_gives_transformers_ids_and_offsets(seed_corpus):
+    """`embed.tokens.Tokens` (the `tokenizers` library on tokenizer.json) stands in for
+    transformers' tokenizer on the OpenVINO backends: the same ids, cut or whole, and the same
+    character offsets, on every seed text and on texts built to differ."""
+    from transformers import AutoTokenizer
+
+    from explorer.embed.model import resolve_model
+    from explorer.embed.tokens import Tokens
+
+    path = resolve_model().path
+    ours, theirs = Tokens(path), AutoTokenizer.from_pretrained(path, local_files_only=True)
+    texts = [p.text for p in seed_corpus] + [
+        "Café naïve résumé — Ångström; 東京大学の研究 🙂 e.g. x² ≤ y³, Straße.",
+        "  leading and   inner   spaces\ttab\nnewline  ",
+        "",
+        "word " * 700,  # longer than the tokenizer file's own 128-token cut and the model's 256
+        "ﬁne ﬂow ™ ½ ⅓ ① Ⅻ (combining é) \u200b zero-width",
+    ]
+    for cut in ({"truncation": True, "max_length": 256}, {"add_special_tokens": False}):
+        a = ours(texts, return_offsets_mapping=True, **cut)
+        b = theirs(texts, return_offsets_mapping=True, padding=False, **cut)
+        assert a["input_ids"] == b["input_ids"]
+        assert [[tuple(o) for o in x] for x in a["offset_mapping"]] == [
+            [tuple(o) for o in x] for x in b["offset_mapping"]
+        ]
+    assert len(ours(["word " * 700], truncation=True, max_length=256)["input_ids"][0]) == 256
+    assert len(ours(["word " * 700], add_special_tokens=False)["input_ids"][0]) == 700
+    assert (ours.cls_token_id, ours.sep_token_id) == (theirs.cls_token_id, theirs.sep_token_id)

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.embed.model import ModelSpec, offline, sha256_file
+from explorer.embed.tokens import Tokens
 from explorer.papers import ExplorerError
 
 # Name → the packages it needs. nncf is needed only to build the int8 model (calibration).
@@ -225,10 +226,9 @@ def _export_openvino(model_dir: Path, out: Path, quantize: bool, calibration: li
     ov.save_model(model, out / "model.xml", compress_to_fp16=False)
 
 
-def _tokenizer(model_dir: Path):
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+def _tokenizer(model_dir: Path) -> Tokens:
+    """The model's tokenizer without transformers (and torch): a query starts in a second."""
+    return Tokens(model_dir)
 
 
 def _batches(

@@ -180,14 +180,16 @@ def backend_choice(
     )
 
 
-# Papers: a build of fewer, on a machine that has not measured its backends yet, runs torch
-# rather than spend about two minutes on the probe and the exports (the seeds' first build).
+# Papers: a build of fewer, on a machine that has not measured its backends yet, does not
+# spend about two minutes on the probe and the int8 export (the seeds' first build): it runs
+# OpenVINO float32 (the reference's vectors, cos 1.000; its export takes seconds, and a query
+# on it starts in about a second, without torch), or torch where OpenVINO is missing.
 PROBE_MIN = 1_000
 
 
 def first_backend(model: str | None, model_cache: Path | None, papers: int) -> str | None:
-    """ "torch" for a corpus too small to pay for measuring the backends (nothing measured
-    here yet, no backend named); None: resolve as usual (`resolve_backend`)."""
+    """The backend of a corpus too small to pay for measuring them (nothing measured here yet,
+    no backend named); None: resolve as usual (`resolve_backend`)."""
     if papers >= PROBE_MIN or os.environ.get(ENV_BACKEND, "").strip() not in ("", "auto"):
         return None
     spec = resolve_model(model)
@@ -199,12 +201,13 @@ def first_backend(model: str | None, model_cache: Path | None, papers: int) -> s
     root = model_cache if model_cache is not None else backends.default_model_cache()
     if choice.read_cached(choice.cache_path(Path(root), k), k) is not None:
         return None
+    name = "torch" if backends.missing_packages("openvino") else "openvino"
     print(
-        f"backend: torch for {papers:,} papers (the faster backends are measured once a corpus "
+        f"backend: {name} for {papers:,} papers (the fastest backend is measured once a corpus "
         f"of {PROBE_MIN:,} or more is built; `explorer doctor --probe` measures now)",
         file=sys.stderr,
     )
-    return "torch"
+    return name
 
 
 def kept_backend(manifest: dict[str, Any] | None, model: str | None, rebuild: bool) -> str | None:
