@@ -92,3 +92,42 @@ def test_the_embedding_bar_moves_by_length_so_its_eta_is_honest_from_the_start()
     bar.step(texts, [1, 2])
     assert bar.bar.n == 1000 and bar.bar.desc == "embedding 3/3 texts"
     bar.close()
+
+
+def test_a_mistyped_title_or_unknown_id_says_so_with_did_you_mean(ex, cache):
+    """Issue 23, finding 7: `related "Gema 2"` gave no "did you mean"; the page took a typo
+    ("OcluGausian") or an unknown id ("2503.99999") for free text without a word."""
+    from fastapi.testclient import TestClient
+
+    from explorer.search.query import near_miss
+    from explorer.web.app import create_app
+
+    out = cli(cache, "related", "Gema 2")
+    assert out.exit_code == 1
+    assert out.output.strip() == (
+        "Error: no paper has the title 'Gema 2'; for free text use `explorer search`; did you "
+        "mean 'Gemma 2: Improving Open Language Models at a Practical Size' "
+        "[gemma-2-improving-open-language-models]?"
+    )
+    gemni = near_miss(ex.corpus, "Gemni")
+    assert gemni is not None and gemni.kind == "title"
+    assert {p.title for p in gemni.suggestions} == {GEMINI, GEMINI_15}
+    unknown = near_miss(ex.corpus, "2503.99999")
+    assert unknown is not None and unknown.kind == "id" and unknown.suggestions == ()
+    assert unknown.message == "no paper has the id '2503.99999'"
+    for phrase in ("toxic comments in online conversations", "reward models", "language models"):
+        assert near_miss(ex.corpus, phrase) is None, phrase  # free text is not a typo
+    client = TestClient(create_app(ex), base_url="http://127.0.0.1")
+    found = client.get("/api/find", params={"q": "Gema 2"}).json()
+    assert found["paper"] is None and found["miss"] == {
+        "kind": "title",
+        "message": "no paper has the title 'Gema 2'",
+        "suggestions": [
+            {
+                "id": "gemma-2-improving-open-language-models",
+                "title": "Gemma 2: Improving Open Language Models at a Practical Size",
+            }
+        ],
+    }
+    plain = client.get("/api/find", params={"q": "reward models"}).json()
+    assert plain == {"paper": None, "miss": None}

@@ -106,7 +106,8 @@ def rank(
     lexical = needs_lexical(mode)
     lex = parts.lexical if lexical or explain else None
     store = parts.sentences if needs_sentences(mode) else None
-    text_sents = text_sentences(parts.model, texts, tv) if store is not None else []
+    # The model is asked for only when there is free text (`related <id>` loads none).
+    text_sents = text_sentences(parts.model, texts, tv) if store is not None and texts else []
     if pick is not None:
         texts = [*texts, " ".join(pick.sentences)]
         tv = pick.mean[None] if tv is None else np.concatenate([tv, pick.mean[None]])

@@ -107,11 +107,62 @@ def find_paper(corpus: Corpus, query: str) -> Match:
     near = process.extract(nq, titles, scorer=fuzz.ratio, limit=2, score_cutoff=90)
     if near and (len(near) == 1 or near[0][1] - near[1][1] >= 5):  # one clear typo away
         return Match(corpus[near[0][2]], "closest title")
-    guess = process.extract(nq, titles, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
-    hint = f"; did you mean {_titled(corpus, [g[2] for g in guess])}?" if guess else ""
-    raise ExplorerError(
-        f"no paper has the id or title {query!r}; for free text use `explorer search`{hint}"
-    )
+    miss = near_miss(corpus, q)
+    if miss is not None and miss.suggestions:
+        rows = [corpus.position(p.id) for p in miss.suggestions]
+    else:
+        rows = [
+            g[2] for g in process.extract(nq, titles, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+        ]
+    hint = f"; did you mean {_titled(corpus, rows)}?" if rows else ""
+    what = miss.message if miss is not None else f"no paper has the id or title {query!r}"
+    raise ExplorerError(f"{what}; for free text use `explorer search`{hint}")
+
+
+@dataclass(frozen=True)
+class Miss:
+    """What a query that names no paper looked like: an id ("id") or a title a typo or so away
+    from papers' own ("title"), with the papers it may have meant."""
+
+    kind: str
+    message: str
+    suggestions: tuple[Paper, ...]
+
+
+# A query is taken for a mistyped title when it is this close (rapidfuzz's ratio, 0-100) to a
+# title's part before its colon or to a title's start of its own length: "Gema 2" is 92 from
+# "Gemma 2", "OcluGausian" 92 from "OccluGaussian"; a phrase such as "toxic comments in online
+# conversations" is under 60 from every seed title.
+TITLE_LIKE = 80
+
+
+def near_miss(corpus: Corpus, query: str) -> Miss | None:
+    """For a query that names no paper (`find_paper` failed): a `Miss` when it looks like an
+    id (an arXiv id or DOI form; suggestions: ids a digit or two away) or a mistyped title;
+    None when it is free text."""
+    from rapidfuzz import fuzz, process
+
+    q = query.strip()
+    key = ids.arxiv_id(q) or ids.doi(q)
+    if key is not None:
+        keys = [ids.key(pid) for pid in corpus.ids]
+        near = process.extract(key, keys, scorer=fuzz.ratio, limit=3, score_cutoff=80)
+        return Miss("id", f"no paper has the id {q!r}", tuple(corpus[r] for _, _, r in near))
+    nq = _norm(q)
+    if len(nq) < 4:
+        return None
+    scored: dict[int, float] = {}
+    for r, title in enumerate(corpus.titles):
+        t = _norm(title)
+        score = max(
+            fuzz.ratio(nq, _norm(title.split(":")[0])), fuzz.ratio(nq, t[: len(nq)].rstrip())
+        )
+        if score >= TITLE_LIKE:
+            scored[r] = score
+    if not scored:
+        return None
+    best = sorted(scored, key=lambda r: -scored[r])[:3]
+    return Miss("title", f"no paper has the title {q!r}", tuple(corpus[r] for r in best))
 
 
 def hits_from(corpus: Corpus, scores: NDArray[np.float32], rows: NDArray[np.int64]) -> list[Hit]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from explorer.maps import figure, placement
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
-from explorer.search.query import MODES, needs_sentences
+from explorer.search.query import MODES, Miss, near_miss, needs_sentences
 from explorer.web import exports
 from explorer.workspace import Explorer
 
@@ -175,14 +175,16 @@ class Corpus:
         return paper_dict(p) | {"topic": c, "topic_label": land.label_names.get(c), "x": x, "y": y}
 
     def find(self, text: str) -> dict[str, Any]:
-        """`/api/find`: `{paper}` when the text names one paper (an id or title), `{paper: None}`
-        when it names none (then it is free text to search for). Anything else raises: a name
-        that fits several papers (409), or a real failure, is never taken for free text."""
+        """`/api/find`: `{paper}` when the text names one paper (an id or title), `{paper: None,
+        miss}` when it names none (then it is free text to search for; `miss` says what it
+        looked like and which papers it may have meant, or is None for plain free text).
+        Anything else raises: a name that fits several papers (409), or a real failure, is
+        never taken for free text."""
         try:
             return {"paper": self.paper(text)}
         except ExplorerError as e:
             if failure(e)[0] == 404:
-                return {"paper": None}
+                return {"paper": None, "miss": miss_dict(near_miss(self.ex.corpus, text))}
             raise
 
     def hits(self, hits: list[Hit], point: tuple[float, float] | None) -> dict[str, Any]:
@@ -257,3 +259,14 @@ def paper_dict(p: Paper) -> dict[str, Any]:
 
     d = p.to_dict()
     return d | {"year": p.year, "url": ids.url(p.id)}
+
+
+def miss_dict(miss: Miss | None) -> dict[str, Any] | None:
+    """`/api/find`'s `miss`: {kind, message, suggestions: [{id, title}]}, or None."""
+    if miss is None:
+        return None
+    return {
+        "kind": miss.kind,
+        "message": miss.message,
+        "suggestions": [{"id": p.id, "title": p.title} for p in miss.suggestions],
+    }
