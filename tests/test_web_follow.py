@@ -158,7 +158,7 @@ def test_the_server_follows_rebuilds_while_requests_run(corpus, versions):
             found = http.get("/api/find", params={"q": newest["id"]}).json()
             assert found["paper"]["id"] == newest["id"]
             gone = versions[2][-1]["id"]  # a paper of an earlier build only
-            assert http.get("/api/find", params={"q": gone}).json() == {"paper": None}
+            assert http.get("/api/find", params={"q": gone}).json() == {"paper": None, "miss": None}
             hits = http.get("/api/related", params={"id": newest["id"], "k": 30}).json()["hits"]
             assert {h["id"] for h in hits} == {r["id"] for r in last} - {newest["id"]}
             text = http.post("/api/search", json={"text": newest["title"], "k": 1}).json()
@@ -208,7 +208,10 @@ def test_find_is_null_only_for_a_miss(corpus):
     ex, _, _ = corpus
     client = TestClient(create_app(ex), base_url="http://127.0.0.1", raise_server_exceptions=False)
     assert client.get("/api/find", params={"q": "twin-1"}).json()["paper"]["id"] == "twin-1"
-    assert client.get("/api/find", params={"q": "cooking with gas"}).json() == {"paper": None}
+    assert client.get("/api/find", params={"q": "cooking with gas"}).json() == {
+        "paper": None,
+        "miss": None,
+    }
     r = client.get("/api/find", params={"q": "Sparse Probing"})
     assert r.status_code == 409
     assert "Vision Models" in r.json()["error"] and "\n" not in r.json()["error"]

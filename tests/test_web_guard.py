@@ -188,7 +188,7 @@ def test_a_long_query_fits_the_head_limit(ex):
         with connect(port_of(url)) as s:
             s.sendall(request("/api/find?q=" + quote("é" * 50_000)))
             status, _, body = response(s)
-            assert status == 200 and json.loads(body) == {"paper": None}
+            assert status == 200 and json.loads(body) == {"paper": None, "miss": None}
         with connect(port_of(url)) as s:
             with contextlib.suppress(OSError):  # refused before the whole head is sent
                 s.sendall(request("/api/find?q=" + "x" * 2 * MiB))

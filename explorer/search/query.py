@@ -33,6 +33,14 @@ def check_k(k: int) -> int:
     return int(k)
 
 
+class NoSuchPaper(ExplorerError):
+    """An id or title that names no paper (the web app answers 404)."""
+
+
+class AmbiguousName(ExplorerError):
+    """A title that fits several papers (the web app answers 409, listing them)."""
+
+
 @dataclass(frozen=True)
 class Match:
     """Which paper a user's id-or-title argument was taken to mean, and how."""
@@ -93,7 +101,7 @@ def find_paper(corpus: Corpus, query: str) -> Match:
     for t, (how, rows) in enumerate(tiers):
         distinct = {titles[i] for i in rows}
         if len(distinct) > 1:
-            raise ExplorerError(
+            raise AmbiguousName(
                 f"{q!r} matches {len(rows)} titles: {_titled(corpus, rows)}; "
                 "give more of the title, or an id"
             )
@@ -116,7 +124,7 @@ def find_paper(corpus: Corpus, query: str) -> Match:
         ]
     hint = f"; did you mean {_titled(corpus, rows)}?" if rows else ""
     what = miss.message if miss is not None else f"no paper has the id or title {query!r}"
-    raise ExplorerError(f"{what}; for free text use `explorer search`{hint}")
+    raise NoSuchPaper(f"{what}; for free text use `explorer search`{hint}")
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,7 @@ def near_miss(corpus: Corpus, query: str) -> Miss | None:
         near = process.extract(key, keys, scorer=fuzz.ratio, limit=3, score_cutoff=80)
         return Miss("id", f"no paper has the id {q!r}", tuple(corpus[r] for _, _, r in near))
     nq = _norm(q)
-    if len(nq) < 4:
+    if not 4 <= len(nq) <= 300:  # a word or two, or an abstract: free text, not a title
         return None
     scored: dict[int, float] = {}
     for r, title in enumerate(corpus.titles):

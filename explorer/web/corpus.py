@@ -20,7 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from explorer.maps import figure, placement
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
-from explorer.search.query import MODES, Miss, near_miss, needs_sentences
+from explorer.search.query import (
+    MODES,
+    AmbiguousName,
+    Miss,
+    NoSuchPaper,
+    near_miss,
+    needs_sentences,
+)
 from explorer.web import exports
 from explorer.workspace import Explorer
 
@@ -41,9 +48,9 @@ def failure(exc: BaseException) -> tuple[int, str]:
         return 422, "; ".join(parts).replace("\n", " ") or "invalid request"
     if isinstance(exc, ExplorerError):
         msg = " ".join(str(exc).split()) or "invalid request"
-        if msg.startswith("no paper has the id or title"):
+        if isinstance(exc, NoSuchPaper):
             return 404, msg
-        if re.search(r" matches \d+ titles: .*give more of the title", msg):
+        if isinstance(exc, AmbiguousName):
             return 409, msg
         return 400, msg
     return 500, f"internal error: {type(exc).__name__}"
