@@ -110,7 +110,10 @@ def run(
         "EXPLORER_KILL_AT": str(kill_at),
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
     }
+    # Each kind of build reads its own file (base, changed, grown): --replace says that the
+    # changed one is meant to replace the built papers (explorer.sources refuses it otherwise).
     cmd = [sys.executable, "-c", _HOOK, "build", str(file), "--corpus", NAME, "--quiet"]
+    cmd.append("--replace")
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )

@@ -263,7 +263,8 @@ def test_a_month_date_reads_everywhere_a_date_is_used():
     values = {c.name: c.values for c in COLORINGS}
     by_date, by_year = values["date"], values["year"]
     assert by_date is not None and by_year is not None
-    assert by_date([p]) == [2025.0] and by_year([p]) == [2025]
+    # a month colours at its first day (2025-03-01 is day 60 of 365), not at New Year
+    assert by_date([p]) == [pytest.approx(2025 + 59 / 365)] and by_year([p]) == [2025]
 
 
 def test_the_build_summary_says_what_was_merged_and_dated(tmp_path):

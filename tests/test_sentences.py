@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from explorer import Explorer, ExplorerError
+from explorer.embed import late
 from explorer.index.sentences import SentenceVectors, flatten, paper_sentences
 from explorer.papers import Corpus, Paper
 from explorer.search import query as Q
@@ -79,9 +80,14 @@ def test_the_build_keeps_every_papers_sentence_vectors(ex):
         sents = paper_sentences(ex.corpus[row])
         vecs = store.of(row)
         assert len(vecs) == len(sents)
-        # the stored vector is the model's vector of that sentence (float16: within 1e-3)
-        fresh = ex.embed([sents[-1]])[0]
-        assert float(vecs[-1] @ fresh) > 0.999
+        # the stored vector is the one pass's for that sentence (float16: within 1e-3): its
+        # tokens' states in the paper's own pass (explorer.embed.late), not the sentence alone
+        paper = ex.corpus[row]
+        one = ex._parts.model.embed_late([paper.text], [late.spans(paper.text, sents)])
+        assert np.all(np.sum(vecs * one.spans, axis=1) > 0.999)
+        alone = ex.embed([sents[-1]])[0]
+        assert float(vecs[-1] @ alone) < 0.99  # made in context: not the sentence embedded alone
+    assert store.meta["method"] == "late-1"
 
 
 def test_sentence_mode_is_the_weighted_fusion_over_hybrids_candidates(ex):
