@@ -2,7 +2,10 @@
 // through `api(name, params)`: fetchApi here; a notebook widget passes its own transport.
 import {h, clear, resultsPanel, cardPanel, relatedInto, selectionPanel, topicsPanel, chips}
   from './panels.js';
-import {drawMap, setMarks, restyleBase, zoomTo, drawTimeline} from './plot.js';
+import {drawMap, setMarks, setHidden, restyleBase, zoomTo, drawTimeline} from './plot.js';
+
+// The most example papers one query may send (the API's limit, SearchBody.examples).
+export const EXAMPLE_LIMIT = 100;
 
 // A failed call: the server's one-line message, and its HTTP status (0 when none came).
 export class ApiError extends Error {
@@ -64,9 +67,10 @@ export async function fetchApi(name, params = {}) {
 // {state, select(ids), highlight(hits, note)}, for a host that sets the page from outside.
 export async function mount(root, api = fetchApi, {onState = null} = {}) {
   const S = {info: null, pts: null, index: new Map(), colorBy: 'topic', mode: '',
-    text: '', textPaper: null, examples: [], negatives: [], years: null, categories: [], topics: [],
-    hits: [], point: null, paper: null, selection: [], range: null,
-    sort: {key: 'year', dir: 1}};
+    text: '', textPaper: null, miss: null, examples: [], negatives: [], years: null, categories: [],
+    topics: [], hidden: [], hits: [], point: null, paper: null, selection: [], range: null,
+    // "papers like these": the selection as one example, {ids (closest to its centre first), total}
+    group: null, quiet: false, sort: {key: 'year', dir: 1}};
   const $ = {};
   const status = msg => { $.status.textContent = msg || ''; };
 
@@ -89,12 +93,24 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
       h('button', {type: 'button', id: 'clear-filters', on: {click: clearFilters}}, 'clear filters'),
       $.chips = h('div', {class: 'chips', id: 'chips'})),
     h('div', {class: 'body'},
-      h('div', {class: 'mapcol'}, $.map = h('div', {id: 'map'}),
+      h('div', {class: 'mapcol'},
+        h('div', {class: 'maptools', id: 'map-tools', role: 'toolbar', 'aria-label': 'map tools'},
+          $.tools = ['pan', 'select', 'lasso'].map(m => h('button', {type: 'button', id: 'tool-' + m,
+            class: 'tool', 'aria-pressed': String(m === 'pan'), dataset: {mode: m},
+            title: {pan: 'drag to pan, scroll to zoom', select: 'drag a box to select papers',
+              lasso: 'draw round papers to select them'}[m],
+            on: {click: () => dragMode(m)}}, {pan: 'Pan', select: 'Box', lasso: 'Lasso'}[m])),
+          h('button', {type: 'button', id: 'tool-clear', class: 'tool', on: {click: () => clearSelection()}},
+            'Clear selection'),
+          h('button', {type: 'button', id: 'tool-reset', class: 'tool', title: 'show the whole map',
+            on: {click: () => Plotly.relayout($.map, {'xaxis.autorange': true, 'yaxis.autorange': true})}},
+          'Whole map')),
+        $.map = h('div', {id: 'map'}),
         $.timeline = h('div', {id: 'timeline'})),
       h('aside', {},
+        h('section', {id: 'results-panel'}, h('h2', {}, 'Results'), $.results = h('div', {id: 'results'})),
         $.card = h('section', {id: 'card'}),
         $.sel = h('section', {id: 'selection', hidden: true}),
-        h('section', {}, h('h2', {}, 'Results'), $.results = h('div', {id: 'results'})),
         $.topicList = h('section', {id: 'topics-panel'})))));
 
   async function call(name, params, what) {
@@ -156,16 +172,16 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   }
 
   // -- queries -------------------------------------------------------------------------------
-  function showHits(hits, point, note) {
+  function showHits(hits, point, note, miss = null) {
     S.hits = hits; S.point = point;
-    resultsPanel($.results, hits, note, openPaper);
+    resultsPanel($.results, hits, note, openPaper, miss, suggestion);
     setMarks($.map, S.pts, S.index, hits, point, S.paper);
     saveUrl();
   }
   // The box's text names a paper (S.textPaper: its related papers are the results) or is
   // free text to search for; examples and negatives accumulate from the cards' buttons.
   async function resolveText() {
-    S.textPaper = null;
+    S.textPaper = null; S.miss = null;
     if (!S.text) return true;
     let found;
     try { found = await call('find', {q: S.text}, 'looking up…'); } catch (e) {
@@ -173,19 +189,41 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
       return e instanceof ApiError && e.status === 409;
     }
     S.textPaper = found.paper ? found.paper.id : null;
+    S.miss = !found.paper && found.miss && found.miss.message ? found.miss : null;
     return true;
   }
   async function fromBox() {
     S.text = $.box.value.trim();
-    if (!S.text && !S.examples.length) return;
+    if (!S.text && !S.examples.length && !S.group) return;
     if (await resolveText()) await rerun(true);
   }
-  function examples() {
+  // The query's examples: the named paper, the chips', then as many of the selection's (closest
+  // to its centre first) as the API's limit leaves room for.
+  function ownExamples() {
     const ex = S.textPaper ? [S.textPaper, ...S.examples] : S.examples;
-    return Array.from(new Set(ex)).filter(x => !S.negatives.includes(x));
+    return Array.from(new Set(ex)).filter(x => !S.negatives.includes(x)).slice(0, EXAMPLE_LIMIT);
+  }
+  function groupExamples(own = ownExamples()) {
+    if (!S.group) return [];
+    const taken = new Set([...own, ...S.negatives]);
+    return S.group.ids.filter(x => !taken.has(x)).slice(0, Math.max(0, EXAMPLE_LIMIT - own.length));
+  }
+  function examples() { const own = ownExamples(); return [...own, ...groupExamples(own)]; }
+  function groupText() {
+    const used = groupExamples().length, total = S.group.total;
+    return used >= total ? `${total} selected papers`
+      : `${used} of ${total} selected papers (the closest to their centre)`;
+  }
+  function showChips() {
+    const items = [];
+    if (S.group) items.push({key: 'selection', kind: 'group pos', text: groupText(),
+      remove: () => { S.group = null; runSearch(); }});
+    for (const id of S.examples) items.push({key: id, kind: 'pos', text: titleOf(id), remove: () => removeChip(id, 'pos')});
+    for (const id of S.negatives) items.push({key: id, kind: 'neg', text: titleOf(id), remove: () => removeChip(id, 'neg')});
+    chips($.chips, items, () => { S.group = null; S.examples = []; S.negatives = []; runSearch(); });
   }
   async function runSearch() {
-    chips($.chips, S.examples, S.negatives, titleOf, removeChip);
+    showChips();
     const text = S.textPaper ? '' : S.text, exs = examples();
     if (!text && !exs.length) { showHits([], null, ''); return; }
     const waitModel = text && !S.info.model_loaded;
@@ -196,14 +234,22 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     let r;
     try { r = await call('search', body, waitModel ? 'loading the model…' : 'searching…'); } catch (e) { return; }
     if (text) S.info.model_loaded = true;
-    showHits(r.hits, r.point, exs.length > 1 || S.negatives.length ? `like ${exs.length} example(s)` : '');
+    let note = exs.length > 1 || S.negatives.length ? `like ${exs.length} example(s)` : '';
+    if (S.group) {
+      const used = groupExamples().length;
+      note = used < S.group.total
+        ? `like ${used} of the ${S.group.total} selected papers (a query takes at most ${EXAMPLE_LIMIT} examples: those closest to the selection's centre on the map)`
+        : `like the ${S.group.total} selected papers`;
+      if (exs.length > used) note += ` and ${exs.length - used} more example(s)`;
+    }
+    showHits(r.hits, r.point, note, text ? S.miss : null);
   }
   // Results again (filters or mode changed, a new query): a named paper alone lists its
   // related papers and opens its card; anything else is a search.
   async function rerun(fresh = false) {
-    const alone = S.textPaper && !S.examples.length && !S.negatives.length;
-    if (alone) { chips($.chips, [], [], titleOf, removeChip); await openPaper(S.textPaper, true); return; }
-    if (S.text || S.examples.length) await runSearch();
+    const alone = S.textPaper && !S.examples.length && !S.negatives.length && !S.group;
+    if (alone) { chips($.chips, [], null); await openPaper(S.textPaper, true); return; }
+    if (S.text || S.examples.length || S.group) await runSearch();
     if (S.paper && !fresh) await openPaper(S.paper, false);
   }
   const titleOf = id => { const i = S.index.get(id); return i === undefined ? id : S.pts.title[i]; };
@@ -212,6 +258,8 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     else S.negatives = S.negatives.filter(x => x !== id);
     runSearch();
   }
+  // A "did you mean" suggestion: that paper is the query now.
+  function suggestion(id) { $.box.value = id; fromBox(); }
 
   // -- a paper's card --------------------------------------------------------------------------
   async function openPaper(id, asResults = false) {
@@ -238,7 +286,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   // -- selection, export, timeline, topics -----------------------------------------------------
   function snapshot() {
     return {selection: S.selection.map(i => S.pts.ids[i]), text: S.text || '',
-      examples: [...S.examples], negatives: [...S.negatives],
+      examples: [...S.examples, ...groupExamples([...S.examples])], negatives: [...S.negatives],
       years: S.years ? `${S.years[0] ?? ''}-${S.years[1] ?? ''}` : null,
       categories: [...S.categories], topics: [...S.topics], mode: S.mode || null,
       paper: S.paper || null};
@@ -250,13 +298,50 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     const data = rows.map(i => ({id: S.pts.ids[i], title: S.pts.title[i], year: S.pts.year[i]}));
     selectionPanel($.sel, data, S.sort, {
       sort: key => { S.sort = {key, dir: S.sort.key === key ? -S.sort.dir : 1}; setSelection(S.selection, S.range); },
-      like: () => { S.examples = data.slice(0, 100).map(d => d.id); S.negatives = []; S.text = ''; S.textPaper = null; $.box.value = ''; runSearch(); },
+      like: () => {
+        S.group = {ids: byCentre(rows).map(i => S.pts.ids[i]), total: rows.length};
+        S.examples = []; S.negatives = []; S.text = ''; S.textPaper = null; S.miss = null; $.box.value = '';
+        runSearch();
+      },
       export: fmt => exportAs(data.map(d => d.id), fmt),
-      clear: () => { Plotly.restyle($.map, {selectedpoints: [null]}, [0]); setSelection([]); },
+      clear: () => clearSelection(),
       open: id => openPaper(id),
     });
     timeline();
     notify();
+  }
+  // The selection's rows, closest to its centre (the mean of its map positions) first.
+  function byCentre(rows) {
+    const n = rows.length || 1;
+    const cx = rows.reduce((a, i) => a + S.pts.x[i], 0) / n, cy = rows.reduce((a, i) => a + S.pts.y[i], 0) / n;
+    const d = i => (S.pts.x[i] - cx) ** 2 + (S.pts.y[i] - cy) ** 2;
+    return rows.slice().sort((a, b) => d(a) - d(b));
+  }
+  // The page's own drag modes (plotly's are in its hover toolbar): pan, box, lasso.
+  function dragMode(m) {
+    for (const b of $.tools) b.setAttribute('aria-pressed', String(b.dataset.mode === m));
+    return Plotly.relayout($.map, {dragmode: m});
+  }
+  // Plotly's own events while the page changes the selection itself are not the user's.
+  async function quietly(f) {
+    S.quiet = true;
+    try { await f(); } finally { S.quiet = false; }
+  }
+  // A drawn box or lasso selects its points, then goes: the points stay selected, the map is
+  // back to pan and zoom (a drawn shape would swallow the wheel inside it).
+  async function settle(rows) {
+    await quietly(async () => {
+      await Plotly.relayout($.map, {selections: []});
+      await Plotly.restyle($.map, {selectedpoints: [rows.length ? rows : null]}, [0]);
+    });
+    await dragMode('pan');
+  }
+  async function clearSelection() {
+    await quietly(async () => {
+      await Plotly.relayout($.map, {selections: []});
+      await Plotly.restyle($.map, {selectedpoints: [null]}, [0]);
+    });
+    setSelection([]);
   }
   async function exportAs(ids, format) {
     let r;
@@ -273,6 +358,21 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     S.monthly = monthly;
     return drawTimeline($.timeline, rows.map(i => (monthly ? P.month[i] : P.year[i])));
   }
+  // The legend: hide or show a topic's points and label (a view, not a filter: queries ignore it).
+  async function hideTopics(hidden) {
+    S.hidden = hidden;
+    legend();
+    await setHidden($.map, S.pts, S.hidden);
+    if (S.selection.length) setSelection(S.selection.filter(i => !S.hidden.includes(S.pts.topic[i])), S.range);
+  }
+  function legend() {
+    topicsPanel($.topicList, S.info.topics, S.hidden, {
+      zoom: zoomTopic,
+      toggle: t => hideTopics(S.hidden.includes(t) ? S.hidden.filter(x => x !== t) : [...S.hidden, t]).then(saveUrl),
+      showAll: () => hideTopics([]).then(saveUrl),
+      hideAll: () => hideTopics(S.info.topics.map(t => t.id)).then(saveUrl),
+    });
+  }
   function zoomTopic(t) {
     const rows = S.pts.topic.flatMap((c, i) => (c === t ? [i] : []));
     zoomTo($.map, rows.map(i => S.pts.x[i]), rows.map(i => S.pts.y[i]));
@@ -288,6 +388,8 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     if (S.years) q.set('years', `${S.years[0] ?? ''}-${S.years[1] ?? ''}`);
     for (const c of S.categories) q.append('cat', c);
     for (const t of S.topics) q.append('topic', t);
+    for (const t of S.hidden) q.append('hide', t);
+    if (S.group) { q.set('sel', S.group.ids.slice(0, EXAMPLE_LIMIT).join(',')); q.set('seln', S.group.total); }
     if (S.paper) q.set('paper', S.paper);
     if (S.mode) q.set('mode', S.mode);
     if (S.colorBy !== 'topic') q.set('color', S.colorBy);
@@ -304,15 +406,20 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     const m = /^(\d*)-(\d*)$/.exec(q.get('years') || '');
     S.years = m && (m[1] || m[2]) ? [m[1] ? Number(m[1]) : null, m[2] ? Number(m[2]) : null] : null;
     S.categories = q.getAll('cat'); S.topics = q.getAll('topic').map(Number);
+    const sel = (q.get('sel') || '').split(',').filter(Boolean);
+    S.group = sel.length ? {ids: sel, total: Math.max(Number(q.get('seln')) || 0, sel.length)} : null;
+    const known = new Set(S.info.topics.map(t => t.id));
+    S.hidden = q.getAll('hide').map(Number).filter(t => known.has(t));
+    if (S.hidden.length) await hideTopics(S.hidden);
     S.mode = q.get('mode') || ''; $.mode.value = S.mode;
     S.colorBy = q.get('color') || 'topic'; $.color.value = S.colorBy;
     showFilters();
     if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
     if (!(await resolveText())) S.textPaper = null;
     const paper = q.get('paper');
-    if (S.text || S.examples.length) await rerun(true);
-    if (paper && (paper !== S.textPaper || S.examples.length || S.negatives.length)) {
-      await openPaper(paper, !S.text && !S.examples.length);
+    if (S.text || S.examples.length || S.group) await rerun(true);
+    if (paper && (paper !== S.textPaper || S.examples.length || S.negatives.length || S.group)) {
+      await openPaper(paper, !S.text && !S.examples.length && !S.group);
     }
     timeline();
   }
@@ -339,9 +446,19 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     S.info.modes.filter(m => m !== S.info.default_mode).map(m => h('option', {value: m}, 'ranking: ' + m)));
   clear($.cats, S.info.categories.slice(0, 200).map(c => h('option', {value: c.name}, `${c.name} (${c.count})`)));
   clear($.tops, S.info.topics.map(t => h('option', {value: t.id}, `${t.label} (${t.size})`)));
-  topicsPanel($.topicList, S.info.topics, zoomTopic);
+  legend();
+  chips($.chips, [], null);
   resultsPanel($.results, [], '', openPaper);
   await drawMap($.map, S.pts, S.info, {colorBy: S.colorBy, opacity: 0.8});
+  // The map fills what the header, filters and chips leave, and is redrawn to it: its plot
+  // never runs under the timeline when the bars above it grow.
+  if (typeof ResizeObserver !== 'undefined') {
+    let raf = 0;
+    new ResizeObserver(() => {
+      cancelAnimationFrame(raf);
+      raf = requestAnimationFrame(() => { if ($.map.isConnected) Plotly.Plots.resize($.map); });
+    }).observe($.map);
+  }
   await timeline();
   $.map.on('plotly_click', ev => {
     const pt = ev.points && ev.points[0];
@@ -350,10 +467,13 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     if (id) openPaper(id);
   });
   $.map.on('plotly_selected', ev => {
-    const rows = ev ? ev.points.filter(p => p.curveNumber === 0).map(p => p.pointIndex) : [];
-    setSelection(Array.from(new Set(rows)), ev && (ev.range || ev.lassoPoints) ? (ev.range || {lasso: ev.lassoPoints}) : null);
+    if (S.quiet) return;
+    const rows = Array.from(new Set(ev ? ev.points.filter(p => p.curveNumber === 0).map(p => p.pointIndex) : []));
+    const drawn = ev && (ev.range || ev.lassoPoints);
+    setSelection(rows, drawn ? (ev.range || {lasso: ev.lassoPoints}) : null);
+    if (drawn) settle(rows);
   });
-  $.map.on('plotly_deselect', () => setSelection([]));
+  $.map.on('plotly_deselect', () => { if (!S.quiet) setSelection([]); });
   $.timeline.on('plotly_selected', ev => {
     if (!ev || !ev.points.length) return;
     const keys = ev.points.map(p => String(p.x)).sort();
@@ -374,8 +494,10 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     // Select these papers (ids) on the map and in the table; unknown ids are left out.
     async select(ids) {
       const rows = ids.map(id => S.index.get(id)).filter(i => i !== undefined);
-      await Plotly.relayout($.map, {selections: []});  // an earlier box would reselect its points
-      await Plotly.restyle($.map, {selectedpoints: [rows.length ? rows : null]}, [0]);
+      await quietly(async () => {
+        await Plotly.relayout($.map, {selections: []});  // an earlier box would reselect its points
+        await Plotly.restyle($.map, {selectedpoints: [rows.length ? rows : null]}, [0]);
+      });
       setSelection(rows);
     },
     // List these hits (Hit.to_dict()s) as the results and mark them on the map.

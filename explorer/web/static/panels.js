@@ -57,11 +57,30 @@ export function hitItem(hit, onOpen) {
     why(hit.why));
 }
 
-export function resultsPanel(el, hits, note, onOpen) {
+// The results: a note, and first (when the box's text looked like an id or a title that names no
+// paper) what it missed, its suggestions (each opens that paper) and that the words were searched.
+export function resultsPanel(el, hits, note, onOpen, miss = null, onSuggest = null) {
   clear(el,
+    miss ? missNote(miss, onSuggest || onOpen) : null,
     note ? h('p', {class: 'note'}, note) : null,
     hits.length ? h('ol', {class: 'hits', id: 'result-list'}, hits.map(x => hitItem(x, onOpen)))
       : h('p', {class: 'empty'}, 'No results yet: search for a paper id, a title or any text.'));
+}
+
+function missNote(miss, onSuggest) {
+  const sugg = (miss.suggestions || []).slice(0, 3);
+  const parts = [];
+  sugg.forEach((s, i) => {
+    if (i) parts.push(', ');
+    parts.push(h('button', {type: 'button', class: 'link suggestion', dataset: {id: s.id},
+      title: s.id, on: {click: () => onSuggest(s.id)}}, s.title || s.id));
+  });
+  let message = String(miss.message || '');
+  if (message) message = message[0].toUpperCase() + message.slice(1);
+  return h('p', {class: 'miss', id: 'miss', role: 'status', dataset: {kind: miss.kind || ''}},
+    message,
+    sugg.length ? [' — did you mean: ', ...parts, '?'] : null,
+    ' Showing papers about these words instead.');
 }
 
 // A paper's card: its fields, link, buttons and related papers (filled in later).
@@ -116,27 +135,46 @@ export function selectionPanel(el, rows, sort, actions) {
         bibtex: 'BibTeX'}[f])),
       h('button', {type: 'button', id: 'clear-selection', on: {click: actions.clear}}, 'clear')),
     h('table', {class: 'selection', id: 'selection-table'},
+      h('colgroup', {}, h('col', {class: 'c-year'}), h('col', {class: 'c-title'}),
+        h('col', {class: 'c-id'})),
       h('thead', {}, h('tr', {}, th('year', 'year'), th('title', 'title'), h('th', {}, 'id'))),
       h('tbody', {}, sorted.map(r => h('tr', {dataset: {id: r.id}},
         h('td', {}, r.year ?? ''),
-        h('td', {}, h('button', {type: 'button', class: 'link',
+        h('td', {class: 'title'}, h('button', {type: 'button', class: 'link',
           on: {click: () => actions.open(r.id)}}, r.title)),
-        h('td', {class: 'id'}, r.id))))));
+        h('td', {class: 'id', title: r.id}, r.id))))));
 }
 
-export function topicsPanel(el, topics, onZoom) {
+// The topics as the map's legend: a swatch in the topic's colour shows or hides its points
+// (aria-pressed: shown), the label zooms the map to it.
+export function topicsPanel(el, topics, hidden, actions) {
+  const off = new Set(hidden);
   clear(el, h('h2', {}, `Topics (${topics.length})`),
-    h('ol', {class: 'topics', id: 'topic-list'}, topics.map(t => h('li', {dataset: {topic: t.id}},
-      h('button', {type: 'button', class: 'link topic', on: {click: () => onZoom(t.id)}},
-        t.label),
-      h('span', {class: 'meta'}, ` ${t.size} papers`),
-      h('ul', {class: 'tops'}, (t.papers || []).slice(0, 3).map(p => h('li', {}, p.title)))))));
+    h('div', {class: 'buttons'},
+      h('button', {type: 'button', id: 'topics-all', on: {click: actions.showAll}}, 'show all'),
+      h('button', {type: 'button', id: 'topics-none', on: {click: actions.hideAll}}, 'hide all')),
+    h('ol', {class: 'topics legend', id: 'topic-list'}, topics.map(t => {
+      const sw = h('button', {type: 'button', class: 'swatch', 'aria-pressed': String(!off.has(t.id)),
+        'aria-label': 'show or hide this topic', title: 'show or hide this topic on the map',
+        dataset: {topic: t.id}, on: {click: () => actions.toggle(t.id)}});
+      sw.style.background = off.has(t.id) ? 'transparent' : String(t.color || '#999');
+      sw.style.borderColor = String(t.color || '#999');
+      return h('li', {dataset: {topic: t.id}, class: off.has(t.id) ? 'off' : null}, sw,
+        h('button', {type: 'button', class: 'link topic', on: {click: () => actions.zoom(t.id)}},
+          t.label),
+        h('span', {class: 'meta'}, ` ${t.size} papers`),
+        h('ul', {class: 'tops'}, (t.papers || []).slice(0, 3).map(p => h('li', {}, p.title))));
+    })));
 }
 
-export function chips(el, examples, negatives, titleOf, onRemove) {
-  const chip = (id, kind) => h('span', {class: 'chip ' + kind, dataset: {id}},
-    (kind === 'neg' ? '− ' : '+ ') + titleOf(id),
-    h('button', {type: 'button', class: 'x', 'aria-label': 'remove',
-      on: {click: () => onRemove(id, kind)}}, '×'));
-  clear(el, examples.map(i => chip(i, 'pos')), negatives.map(i => chip(i, 'neg')));
+// The query's examples as chips: each {key, kind: 'pos'|'neg'|'group', text, remove}; the text
+// is ellipsised and the × always shows; "clear all" when there are two or more.
+export function chips(el, items, onClearAll) {
+  const chip = c => h('span', {class: 'chip ' + c.kind, dataset: {id: c.key}, title: c.text},
+    h('span', {class: 'label'}, (c.kind === 'neg' ? '− ' : '+ ') + c.text),
+    h('button', {type: 'button', class: 'x', 'aria-label': 'remove', on: {click: c.remove}}, '×'));
+  clear(el, items.map(chip), items.length >= 2
+    ? h('button', {type: 'button', class: 'link clear-chips', id: 'clear-chips', on: {click: onClearAll}},
+      'clear all') : null);
+  el.hidden = !items.length;
 }

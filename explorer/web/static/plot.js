@@ -74,19 +74,34 @@ export function drawMap(el, pts, info, opts) {
 }
 
 // Labels never pile up: after each redraw, a topic label overlapping a bigger topic's (drawn
-// earlier: topics come biggest first) is hidden until a zoom makes room for it.
+// earlier: topics come biggest first) is hidden until a zoom makes room for it. A label never
+// covers a highlighted point (a result, the query's star, the open paper: gd._avoid, data
+// coordinates) nor stands for a topic hidden from the map (gd._hiddenTopics).
 export function tidyLabels(gd) {
-  const kept = [];
-  let hidden = 0;
+  const kept = [], L = gd._fullLayout, anns = (gd.layout && gd.layout.annotations) || [];
+  let hidden = 0, covering = 0;
+  const box = gd.getBoundingClientRect();
+  const avoid = L && L.xaxis && L.xaxis.l2p ? (gd._avoid || []).map(([x, y]) =>
+    [box.left + L._size.l + L.xaxis.l2p(x), box.top + L._size.t + L.yaxis.l2p(y)]) : [];
+  const off = new Set((gd._hiddenTopics || []).map(t => 'topic ' + t));
+  const PAD = 6;  // a highlighted marker's radius, about
   gd.querySelectorAll('.annotation').forEach(g => {
     g.style.visibility = '';
+    const a = anns[Number(g.getAttribute('data-index'))];
     const r = g.getBoundingClientRect();
-    if (kept.some(k => r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom)) {
+    if (a && off.has(a.name)) {
+      g.style.visibility = 'hidden';
+      hidden += 1;
+    } else if (avoid.some(([x, y]) => x > r.left - PAD && x < r.right + PAD && y > r.top - PAD && y < r.bottom + PAD)) {
+      g.style.visibility = 'hidden';
+      covering += 1;
+    } else if (kept.some(k => r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom)) {
       g.style.visibility = 'hidden';
       hidden += 1;
     } else kept.push(r);
   });
-  gd.dataset.hiddenLabels = String(hidden);
+  gd.dataset.hiddenLabels = String(hidden + covering);
+  gd.dataset.coveringLabels = String(covering);
 }
 
 function marks(x, y, text, kind) {
@@ -109,7 +124,18 @@ export function setMarks(el, pts, index, hits, point, paperId) {
     upd.x[2] = [pts.x[p]]; upd.y[2] = [pts.y[p]]; upd.hovertext[2] = [esc(pts.title[p])];
     upd.customdata[2] = [pts.ids[p]];
   }
-  return Plotly.restyle(el, upd, [1, 2, 3]);
+  el._avoid = [0, 1, 2].flatMap(c => upd.x[c].map((x, i) => [x, upd.y[c][i]]));
+  return Plotly.restyle(el, upd, [1, 2, 3]).then(() => tidyLabels(el));
+}
+
+// Topics hidden from the map (the legend's toggles): their points and labels are not drawn
+// (NaN coordinates: not drawn, not hoverable, not selectable; point indices are kept).
+export function setHidden(el, pts, hiddenTopics) {
+  el._hiddenTopics = [...hiddenTopics];
+  const off = new Set(hiddenTopics);
+  const x = off.size ? pts.x.map((v, i) => (off.has(pts.topic[i]) ? NaN : v)) : pts.x;
+  const y = off.size ? pts.y.map((v, i) => (off.has(pts.topic[i]) ? NaN : v)) : pts.y;
+  return Plotly.restyle(el, {x: [x], y: [y]}, [0]).then(() => tidyLabels(el));
 }
 
 export function restyleBase(el, pts, opts) {
