@@ -52,3 +52,17 @@ def oracle(vectors, queries, k, allowed=None):
         sims[:, ~allowed] = -np.inf
     rows = np.argsort(-sims, axis=1, kind="stable")[:, :k]
     return np.take_along_axis(sims, rows, axis=1), rows
+
+
+def error_of(*args, **kwargs) -> str:
+    """The message of the ExplorerError that read_corpus raises; it must be one line."""
+    import pytest
+
+    from explorer.papers import ExplorerError
+    from explorer.readers import read_corpus
+
+    with pytest.raises(ExplorerError) as info:
+        read_corpus(*args, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message and "\r" not in message
+    return message

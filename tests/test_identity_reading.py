@@ -18,11 +18,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import error_of  # tests/helpers.py
 
 from explorer import ids
 from explorer.building import BuildReport
 from explorer.maps.figure import COLORINGS
-from explorer.papers import Corpus, ExplorerError, Paper
+from explorer.papers import Corpus, Paper
 from explorer.readers import limits, read_corpus
 from explorer.readers.common import normalize_date
 from explorer.search.query import find_paper
@@ -40,14 +41,6 @@ def rec(pid: str | None, title: str, **fields) -> dict:
     if pid is not None:
         r = {"id": pid, **r}
     return r
-
-
-def error_of(*args, **kwargs) -> str:
-    with pytest.raises(ExplorerError) as info:
-        read_corpus(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message and "\r" not in message
-    return message
 
 
 # --------------------------------------------------------------------------- one paper per key

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import deadline  # tests/helpers.py
+from helpers import deadline, error_of  # tests/helpers.py
 
 from explorer.papers import ExplorerError
 from explorer.readers import detect_format, read_corpus
@@ -74,15 +74,6 @@ SEED_TITLES = [
 @pytest.fixture(scope="module")
 def seed():
     return read_corpus(SEED, listing_year=2026)
-
-
-def error_of(*args, **kwargs) -> str:
-    """The message of the ExplorerError that read_corpus raises; it must be one line."""
-    with pytest.raises(ExplorerError) as info:
-        read_corpus(*args, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message and "\r" not in message
-    return message
 
 
 # --------------------------------------------------------------------------- seed listing

@@ -319,19 +319,12 @@ class RayEmbedder(Embedder):
             for i, rows in enumerate(plan)
         ]
         out = np.empty((n, 0), dtype=np.float32)
-        bar = self.progress_bar(texts)
-        try:
-            for rows, vecs, _ in self._stream(plan, items):
-                if out.shape[1] == 0:  # the first chunk tells the dimension
-                    out = np.empty((n, vecs.shape[1]), dtype=np.float32)
-                out[rows] = vecs
-                if on_chunk is not None:
-                    on_chunk(rows, vecs)
-                if bar is not None:
-                    bar.step(texts, rows)
-        finally:
-            if bar is not None:
-                bar.close()
+        for rows, vecs, _ in self.tracked(texts, self._stream(plan, items)):
+            if out.shape[1] == 0:  # the first chunk tells the dimension
+                out = np.empty((n, vecs.shape[1]), dtype=np.float32)
+            out[rows] = vecs
+            if on_chunk is not None:
+                on_chunk(rows, vecs)
         return out
 
     def late_chunks(

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +48,7 @@ __all__ = [  # the model's names stay importable from here, where they always we
     "verify_bundled_weights",
 ]
 
+T = TypeVar("T")
 # Below this many texts a progress bar is noise.
 PROGRESS_MIN = 64
 # Texts per batch, by backend. int8 on 2 cores, 3,072 arXiv abstracts, one run: batch 16 97.2/s,
@@ -353,6 +354,19 @@ class Embedder:
             return None
         return Bar(n, sum(len(t) for t in texts))
 
+    def tracked(self, texts: Sequence[str], chunks: Iterable[T]) -> Iterator[T]:
+        """`chunks` of `texts` as they come (each a chunk's rows, or a tuple led by them), the
+        bar stepped after the caller has handled each and closed at the end."""
+        bar = self.progress_bar(texts)
+        try:
+            for chunk in chunks:
+                yield chunk
+                if bar is not None:
+                    bar.step(texts, chunk[0] if isinstance(chunk, tuple) else chunk)  # type: ignore[arg-type]
+        finally:
+            if bar is not None:
+                bar.close()
+
     def chunks(self, texts: Sequence[str]) -> list[NDArray[np.intp]]:
         """The positions of `texts` in the chunks `embed` sends to the backend, in order.
 
@@ -405,24 +419,17 @@ class Embedder:
         at = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         first = whole = spans_out = np.empty((0, 0), np.float32)
         empty: list[int] = []
-        bar = self.progress_bar(texts)
-        try:
-            for rows, got in self.late_chunks(texts, text_spans):
-                if first.shape[1] == 0:  # the first chunk tells the dimension
-                    d = got.first.shape[1]
-                    first, whole = np.empty((n, d), np.float32), np.empty((n, d), np.float32)
-                    spans_out = np.empty((int(at[-1]), d), np.float32)
-                first[rows], whole[rows] = got.first, got.whole
-                where = np.concatenate([np.arange(at[i], at[i + 1]) for i in rows])
-                spans_out[where] = got.spans
-                empty += [int(where[j]) for j in got.empty]
-                if on_chunk is not None:
-                    on_chunk(rows, got)
-                if bar is not None:
-                    bar.step(texts, rows)
-        finally:
-            if bar is not None:
-                bar.close()
+        for rows, got in self.tracked(texts, self.late_chunks(texts, text_spans)):
+            if first.shape[1] == 0:  # the first chunk tells the dimension
+                d = got.first.shape[1]
+                first, whole = np.empty((n, d), np.float32), np.empty((n, d), np.float32)
+                spans_out = np.empty((int(at[-1]), d), np.float32)
+            first[rows], whole[rows] = got.first, got.whole
+            where = np.concatenate([np.arange(at[i], at[i + 1]) for i in rows])
+            spans_out[where] = got.spans
+            empty += [int(where[j]) for j in got.empty]
+            if on_chunk is not None:
+                on_chunk(rows, got)
         return late.Pooled(first, whole, spans_out, sorted(empty))
 
     def embed(
@@ -440,19 +447,12 @@ class Embedder:
         if n == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.empty((n, self.dim), dtype=np.float32)
-        bar = self.progress_bar(texts)
-        try:
-            for rows in self.chunks(texts):
-                t0 = time.perf_counter()
-                vecs = self.backend.encode([texts[i] for i in rows], self.batch_size)
-                self.seconds += time.perf_counter() - t0
-                out[rows] = vecs
-                self.calls += len(rows)
-                if on_chunk is not None:
-                    on_chunk(rows, vecs)
-                if bar is not None:
-                    bar.step(texts, rows)
-        finally:
-            if bar is not None:
-                bar.close()
+        for rows in self.tracked(texts, self.chunks(texts)):
+            t0 = time.perf_counter()
+            vecs = self.backend.encode([texts[i] for i in rows], self.batch_size)
+            self.seconds += time.perf_counter() - t0
+            out[rows] = vecs
+            self.calls += len(rows)
+            if on_chunk is not None:
+                on_chunk(rows, vecs)
         return out
