@@ -55,7 +55,6 @@ if TYPE_CHECKING:
     from explorer.index.lexical import LexicalIndex
 
 
-
 @dataclass
 class BuildReport:
     """What a build did, for the summary line and for tests."""
