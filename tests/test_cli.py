@@ -64,7 +64,7 @@ def test_related_table_is_readable(built):
     )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].split() == ["#", "score", "cos", "year", "id", "title"]
+    assert lines[0].split() == ["#", "cos", "score", "year", "id", "title"]
     assert "Toxicity Detection can be Sensitive to the Conversational Context" in lines[1]
     assert len(lines) == 3
 

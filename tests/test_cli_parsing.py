@@ -184,5 +184,5 @@ def test_the_table_names_the_match(cli):
     assert out.exit_code == 0, out.stderr
     assert "matched short title" in out.stderr or "matched" in out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].split()[:5] == ["#", "score", "cos", "year", "id"]
+    assert lines[0].split()[:5] == ["#", "cos", "score", "year", "id"]
     assert len(lines) == 4

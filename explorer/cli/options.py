@@ -82,7 +82,8 @@ def print_hits(
     title_w = None
     if sys.stdout.isatty():
         title_w = max(20, shutil.get_terminal_size((100, 20)).columns - id_w - 28)
-    click.echo(f"{'#':>3}  {'score':>5}  {'cos':>5}  {'year':>4}  {'id':<{id_w}}  title")
+    # cos first: it compares across queries; score (what ranked this list) is scaled within it.
+    click.echo(f"{'#':>3}  {'cos':>5}  {'score':>5}  {'year':>4}  {'id':<{id_w}}  title")
     for h in hits:
         title = h.paper.title
         if title_w is not None and len(title) > title_w:
@@ -90,16 +91,16 @@ def print_hits(
         year = h.paper.year or ""
         cos = "" if h.cosine is None else f"{h.cosine:5.3f}"
         click.echo(
-            f"{h.rank:>3}  {h.score:5.3f}  {cos:>5}  {year:>4}  {h.paper.id:<{id_w}}  {title}"
+            f"{h.rank:>3}  {cos:>5}  {h.score:5.3f}  {year:>4}  {h.paper.id:<{id_w}}  {title}"
         )
 
 
 SCORES_HELP = (
-    "Columns: score = what ranked the list (sentences, the default: 0.5 x dense + 0.3 x "
+    "Columns: cos = cosine similarity of the paper and the query, comparable across queries "
+    "and modes; score = what ranked the list (sentences, the default: 0.5 x dense + 0.3 x "
     "sentence alignment + 0.2 x BM25; hybrid: 0.8 x dense + 0.2 x BM25; each scaled to "
-    "[0, 1] over the candidates, so the first is often 1.000; dense: the cosine; lexical: "
-    "BM25); cos = cosine similarity of the paper and the query, comparable across queries "
-    "and modes."
+    "[0, 1] over the candidates, so the first is often 1.000 and only the order within one "
+    "list means something; dense: the cosine; lexical: BM25)."
 )
 
 
