@@ -101,12 +101,16 @@ def _start(cache: Path, *args: str) -> subprocess.Popen:
 
 
 def test_two_builds_of_one_corpus_at_once_take_turns(trials, tmp_path):
-    """10 rounds: two builds of the same corpus (two versions of it) started together."""
+    """10 rounds: two builds of the same corpus (two versions of it, from two files: each
+    replaces the other's papers, hence --replace) started together."""
     cache = tmp_path / "cache"
     a, b = trials.input("first"), trials.input("changed")
     waited = 0
     for round_ in range(10):
-        procs = [_start(cache, "build", str(f), "--corpus", "lab", "--no-map") for f in (a, b)]
+        procs = [
+            _start(cache, "build", str(f), "--corpus", "lab", "--no-map", "--replace")
+            for f in (a, b)
+        ]
         outs = [p.communicate(timeout=600) for p in procs]
         for p, (_, err) in zip(procs, outs, strict=True):
             assert p.returncode == 0, f"round {round_}: {err}"
@@ -121,7 +125,12 @@ def test_readers_never_see_a_half_written_corpus(trials, tmp_path):
     """related and search in a loop in another process while the corpus is rebuilt 10 times."""
     cache = tmp_path / "cache"
     a, b = trials.input("first"), trials.input("changed")
-    assert explorer("build", str(a), "--corpus", "lab", "--no-map", cache=cache).returncode == 0
+    assert (
+        explorer(
+            "build", str(a), "--corpus", "lab", "--no-map", "--replace", cache=cache
+        ).returncode
+        == 0
+    )
     reader = subprocess.Popen(
         [sys.executable, "-c", _READER, str(cache), str(tmp_path / "stop")],
         stdout=subprocess.PIPE,
@@ -131,7 +140,13 @@ def test_readers_never_see_a_half_written_corpus(trials, tmp_path):
     try:
         for i in range(10):
             out = explorer(
-                "build", str(b if i % 2 == 0 else a), "--corpus", "lab", "--no-map", cache=cache
+                "build",
+                str(b if i % 2 == 0 else a),
+                "--corpus",
+                "lab",
+                "--no-map",
+                "--replace",
+                cache=cache,
             )
             assert out.returncode == 0, out.stderr
     finally:
@@ -208,7 +223,10 @@ def test_a_full_disk_is_one_line_and_keeps_the_corpus_built_before(trials, tmp_p
     with mounted(tmp_path / "small", "-t", "tmpfs", "-o", "size=3m", "tmpfs") as cache:
         # 32 papers without a map fit in 3 MB; a map (plotly.js inline, 4.7 MB) does not.
         assert (
-            explorer("build", str(src), "--corpus", "lab", "--no-map", cache=cache).returncode == 0
+            explorer(
+                "build", str(src), "--corpus", "lab", "--no-map", "--replace", cache=cache
+            ).returncode
+            == 0
         )
         before = committed(cache, "lab")
         line = _one_error_line(explorer("build", str(src), "--corpus", "lab", cache=cache))
@@ -227,13 +245,24 @@ def test_a_full_disk_is_one_line_and_keeps_the_corpus_built_before(trials, tmp_p
 
 def test_a_read_only_cache_is_one_line_and_still_opens(trials, tmp_path):
     src, cache = trials.input("first"), tmp_path / "cache"
-    assert explorer("build", str(src), "--corpus", "lab", "--no-map", cache=cache).returncode == 0
+    assert (
+        explorer(
+            "build", str(src), "--corpus", "lab", "--no-map", "--replace", cache=cache
+        ).returncode
+        == 0
+    )
     before = committed(cache, "lab")
     with mounted(cache, "--bind", str(cache)):
         subprocess.run(["mount", "-o", "remount,bind,ro", str(cache)], check=True)
         line = _one_error_line(
             explorer(
-                "build", str(trials.input("changed")), "--corpus", "lab", "--no-map", cache=cache
+                "build",
+                str(trials.input("changed")),
+                "--corpus",
+                "lab",
+                "--no-map",
+                "--replace",
+                cache=cache,
             )
         )
         assert "the file system is read-only" in line
