@@ -433,6 +433,21 @@ def test_the_servers_miss_is_shown_for_a_typo_and_an_unknown_id(open_at, ex):
     assert page.query_selector("#miss") is None
 
 
+@pytest.mark.browser
+def test_a_hit_shows_its_cosine_first_and_the_list_score_in_its_tooltip(open_at, ex):
+    """Issue 23, finding 11: scores were scaled per query (the top hit always 1.000)."""
+    page = open_at()
+    search(page, "language models")
+    metas = page.eval_on_selector_all(
+        "#result-list li.hit .meta", "ms => ms.map(m => [m.textContent, m.title])"
+    )
+    want = ex.search("language models", k=len(metas))
+    assert len(metas) >= 3
+    for (text, tip), hit in zip(metas, want, strict=True):
+        assert text.strip().endswith(f"cos {hit.cosine:.3f}"), text
+        assert tip == f"score {hit.score:.3f}: what ranked this list"
+
+
 def png_size(path: Path) -> tuple[int, int]:
     head = path.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR"

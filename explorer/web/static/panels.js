@@ -47,13 +47,17 @@ function why(w) {
 
 // One ranked hit: its title opens the card.
 export function hitItem(hit, onOpen) {
-  // a highlighted paper (not a hit) has no score
-  const score = hit.score === null || hit.score === undefined ? null : Number(hit.score).toFixed(3);
-  const meta = [hit.year, (hit.categories || [])[0], score].filter(Boolean).join(' · ');
+  // The cosine first: it compares across queries (the ranking score is scaled within its list,
+  // the top hit often 1.000: kept in the tooltip). A highlighted paper (not a hit) has neither.
+  const has = v => v !== null && v !== undefined;
+  const cos = has(hit.cosine) ? `cos ${Number(hit.cosine).toFixed(3)}` : null;
+  const score = has(hit.score) ? `score ${Number(hit.score).toFixed(3)}` : null;
+  const meta = [hit.year, (hit.categories || [])[0], cos || score].filter(Boolean).join(' · ');
   return h('li', {class: 'hit', dataset: {id: hit.id}},
     h('button', {class: 'title link', type: 'button', on: {click: () => onOpen(hit.id)}},
       hit.title),
-    h('span', {class: 'meta'}, ` ${meta}`),
+    h('span', {class: 'meta', title: cos && score ? `${score}: what ranked this list` : ''},
+      ` ${meta}`),
     why(hit.why));
 }
 
