@@ -131,3 +131,36 @@ def test_a_mistyped_title_or_unknown_id_says_so_with_did_you_mean(ex, cache):
     }
     plain = client.get("/api/find", params={"q": "reward models"}).json()
     assert plain == {"paper": None, "miss": None}
+
+
+def test_a_free_text_query_on_openvino_imports_neither_torch_nor_transformers(tmp_path):
+    """Issue 23, finding 16: `explorer search` spent 5 of its 6 seconds importing transformers
+    (and with it torch) for the tokenizer. On the OpenVINO backends a query now reads the
+    tokenizer with the `tokenizers` library: a new process answers without either."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers import run_explorer
+
+    cache = tmp_path / "cache"
+    built = run_explorer("build", "--no-map", cache=cache)  # the suite's backend: openvino-int8
+    assert built.returncode == 0, built.stderr
+    code = (
+        "import sys\n"
+        "from explorer import Explorer\n"
+        "ex = Explorer.open('seeds')\n"
+        "assert ex.manifest['backend'].startswith('openvino'), ex.manifest['backend']\n"
+        "hits = ex.search('toxic comments in online conversations', k=3)\n"
+        "print(' | '.join(h.paper.title for h in hits))\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') "
+        "if m in sys.modules))\n"
+    )
+    env = dict(os.environ, EXPLORER_CACHE=str(cache))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    titles, modules = out.stdout.strip().splitlines()
+    assert "Civil Rephrases Of Toxic Texts" in titles or "Unhealthy Conversation" in titles
+    assert modules == "[]"
