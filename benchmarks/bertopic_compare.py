@@ -109,7 +109,7 @@ def run_explorer(args: argparse.Namespace, out: dict) -> None:
         embedder=embedder,
     )
     out["phases"]["read+embed+index"] = time.perf_counter() - t
-    used = getattr(ex, "_embedder", None) or embedder
+    used = ex._parts.embedder or embedder
     # Time in the model's encode calls (model loading or export mostly falls outside it).
     out["embed_s"] = getattr(used, "seconds", None)
     out["backend"] = ex.manifest.get("backend", "torch")
