@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--no-sandbox",
@@ -118,3 +120,28 @@ def hover_text_of(page, paper_id: str) -> str:
     page.evaluate("""() => Plotly.relayout(document.querySelector('.js-plotly-plot'),
         {'xaxis.autorange': true, 'yaxis.autorange': true})""")
     return text
+
+
+@pytest.fixture(scope="module", name="server")
+def page_server(ex: Any) -> Iterator[str]:
+    """The web app over the test module's `ex` fixture, served on loopback; skips without
+    Debian's chromium. A module imports it (with `page_browser`) to use both fixtures."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
+    from webapp import serving  # tests/webapp.py
+
+    from explorer.web.app import create_app
+
+    with serving(create_app(ex)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", name="browser")
+def page_browser(server: str) -> Iterator[Any]:
+    """Headless Debian chromium, driven by Playwright, for the module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()

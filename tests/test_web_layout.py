@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import ARGS, CHROMIUM, PageLog, record  # tests/browser.py
+from browser import PageLog, page_browser, page_server, record  # noqa: F401 (fixtures)
 from fakes import HashEmbedder  # tests/fakes.py
 from test_web_page import MAP, idle, pixel, ready, search, shown_ids
-from webapp import XSS_IMG, serving  # tests/webapp.py
+from webapp import XSS_IMG  # tests/webapp.py
 
 from explorer import Explorer
 
@@ -49,26 +49,6 @@ def ex(tmp_path_factory, seed_corpus) -> Explorer:
                     r["title"] = LONG
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
     return Explorer.build(src, name="three", root=folder / "cache", embedder=HashEmbedder())
-
-
-@pytest.fixture(scope="module")
-def server(ex) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
-    from explorer.web.app import create_app
-
-    with serving(create_app(ex)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from browser import ARGS, CHROMIUM, PageLog, record  # tests/browser.py
+from browser import PageLog, page_browser, page_server, record  # noqa: F401 (fixtures)
 from fakes import HashEmbedder  # tests/fakes.py
 from webapp import FORMULA, XSS_IMG, XSS_SCRIPT, hostile_jsonl, serving  # tests/webapp.py
 
@@ -30,26 +30,6 @@ def ex(tmp_path_factory, seed_corpus) -> Explorer:
     folder = tmp_path_factory.mktemp("webpage")
     src = hostile_jsonl(seed_corpus, folder / "hostile.jsonl")
     return Explorer.build(src, name="hostile", root=folder / "cache", embedder=HashEmbedder())
-
-
-@pytest.fixture(scope="module")
-def server(ex) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
-    from explorer.web.app import create_app
-
-    with serving(create_app(ex)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser(server) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
