@@ -144,7 +144,8 @@ def build(
     and `report.extra["settings_changed"]` says what changed. When only the topics' settings
     change, the saved map is reused and only the topics are found again.
     `sentences`: keep each paper's sentence vectors (None: as the corpus's last build did,
-    else yes); without them the build embeds about half as much and ranks by "hybrid".
+    else yes), pooled from each paper's one pass (`explorer.embed.late`); without them the
+    build reads each text only up to the model's length and ranks by "hybrid".
     `progress`: a line per stage and an embedding bar on stderr (default: from 64 papers).
     `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
     instance, or the cluster at `address`; the same vectors land in the same cache, and the
