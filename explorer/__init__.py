@@ -17,7 +17,7 @@ from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit, Paper
 from explorer.readers import read_corpus
-from explorer.search.query import Match
+from explorer.search.lookup import Match
 from explorer.workspace import Explorer
 
 __all__ = [

@@ -234,7 +234,7 @@ def highlight_on(
     related papers, or else free text, its k hits and where it lands; (hits, point, label)."""
     from explorer.maps import topics
     from explorer.search import asking
-    from explorer.search.query import find_paper
+    from explorer.search.lookup import find_paper
     from explorer.search.ranking import Filters
 
     try:

@@ -25,15 +25,8 @@ from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
 from explorer.parts import Parts, highlight_on
 from explorer.search import asking
-from explorer.search.query import (
-    DEFAULT_COMBINE,
-    DEFAULT_MODE,
-    MODES,
-    Match,
-    check_k,
-    find_paper,
-    needs_sentences,
-)
+from explorer.search.lookup import Match, find_paper
+from explorer.search.query import DEFAULT_COMBINE, DEFAULT_MODE, MODES, check_k, needs_sentences
 from explorer.search.ranking import Filters
 from explorer.storage import SEED_NAME, Layout, cache_root
 from explorer.text import split_sentences

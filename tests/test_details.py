@@ -82,7 +82,7 @@ def test_a_negative_name_that_fits_a_family_excludes_every_paper_it_fits(ex, cac
 
 def test_the_embedding_bar_moves_by_length_so_its_eta_is_honest_from_the_start():
     """Chunks go longest first: a bar counting texts said 2 h 31 min for a 40-minute build."""
-    from explorer.embed.embedder import Bar
+    from explorer.progress import Bar
 
     texts = ["x" * 800, "y" * 100, "z" * 100]
     bar = Bar(len(texts), sum(map(len, texts)))
@@ -99,7 +99,7 @@ def test_a_mistyped_title_or_unknown_id_says_so_with_did_you_mean(ex, cache):
     ("OcluGausian") or an unknown id ("2503.99999") for free text without a word."""
     from fastapi.testclient import TestClient
 
-    from explorer.search.query import near_miss
+    from explorer.search.lookup import near_miss
     from explorer.web.app import create_app
 
     out = cli(cache, "related", "Gema 2")

@@ -26,7 +26,7 @@ from explorer.maps.figure import COLORINGS
 from explorer.papers import Corpus, Paper
 from explorer.readers import limits, read_corpus
 from explorer.readers.common import normalize_date
-from explorer.search.query import find_paper
+from explorer.search.lookup import find_paper
 
 ABSTRACT = "We study a problem of some interest."
 

@@ -14,7 +14,7 @@ from explorer import Explorer, ExplorerError, ids
 from explorer.cli import main
 from explorer.maps import figure
 from explorer.papers import Corpus, Hit, Paper
-from explorer.search.query import find_paper
+from explorer.search.lookup import find_paper
 from explorer.search.ranking import Filters
 
 ABSTRACT = "We study a problem of some interest and report what we found in experiments."

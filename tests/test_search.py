@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from explorer import Explorer, ExplorerError
-from explorer.search.query import find_paper
+from explorer.search.lookup import find_paper
 
 GEMMA2 = "Gemma 2: Improving Open Language Models at a Practical Size"
 GEMMA = "Gemma: Open Models Based on Gemini Research and Technology"

@@ -24,12 +24,13 @@ from explorer.embed.model import (
     OFFICIAL_MINILM_SHA256,
     Backend,
     ModelSpec,
-    offline,
     resolve_model,
     sha256_file,
     verify_bundled_weights,
 )
+from explorer.embed.torch_backend import TORCH_BACKENDS, TorchBackend
 from explorer.papers import ExplorerError
+from explorer.progress import Bar
 
 __all__ = [  # the model's names stay importable from here, where they always were
     "DEFAULT_MODEL",
@@ -59,84 +60,7 @@ BATCH_SIZES = {"openvino-int8": 32}
 DEFAULT_BATCH_SIZE = 64
 
 
-# The backends run through sentence-transformers: name → (device, dtype).
-TORCH_BACKENDS = {
-    "torch": ("cpu", None),  # the reference: float32
-    "torch-bf16": ("cpu", "bfloat16"),  # pays only with native bf16 (avx512_bf16, AMX)
-    "cuda-fp16": ("cuda", "float16"),  # an NVIDIA GPU: model.half() on device cuda
-}
 ENV_BACKEND = "EXPLORER_BACKEND"  # a backend for every local model, instead of measuring
-
-
-class TorchBackend:
-    """sentence-transformers on PyTorch: float32 on the CPU (the reference), bf16 or CUDA fp16."""
-
-    def __init__(self, spec: ModelSpec, name: str = "torch") -> None:
-        device, dtype = TORCH_BACKENDS[name]
-        self.name = name
-        if spec.path is not None:
-            offline()  # a local model never needs the hub: nothing may try to reach it
-        import torch
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        if device == "cuda" and not torch.cuda.is_available():
-            raise ExplorerError(f"backend {name!r} needs an NVIDIA GPU and torch built with CUDA")
-        hf_logging.disable_progress_bar()  # "Loading weights" on every start is noise to users
-        try:
-            self.model = SentenceTransformer(
-                str(spec.path or spec.name),
-                device=device,
-                local_files_only=spec.path is not None,
-            )
-        except OSError as e:
-            raise ExplorerError(
-                f"cannot load model {spec.name!r}: {str(e).splitlines()[0]}"
-            ) from None
-        self.renormalise = dtype is not None  # float32 rows come normalised already
-        if dtype == "float16":
-            self.model.half()
-        elif dtype == "bfloat16":
-            self.model.to(torch.bfloat16)
-        # What the one pass (`embed.late`) needs: the tokenizer and the window's length.
-        self.tok = self.model.tokenizer
-        self.max_len = int(self.model.max_seq_length or 512)
-        dim = self.model.get_embedding_dimension()
-        if dim is None:
-            raise ExplorerError(f"model {spec.name!r} does not say its embedding dimension")
-        self.dim = int(dim)
-
-    def encode(self, texts: list[str], batch_size: int) -> NDArray[np.float32]:
-        out = self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        out = np.asarray(out, dtype=np.float32)
-        if self.renormalise:  # bf16 and fp16 rows, normalised at their precision
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-        return out
-
-    def hidden(
-        self, batches: list[tuple[NDArray[np.int64], NDArray[np.int64]]]
-    ) -> list[NDArray[np.float32]]:
-        """The transformer's last hidden states (B, T, d) for each batch of token ids, as
-        sentence-transformers' own Transformer module gives them (`embed.late` pools them)."""
-        import torch
-
-        module, device = self.model[0], self.model.device
-        out = []
-        with torch.inference_mode():
-            for ids, mask in batches:
-                feats = {
-                    "input_ids": torch.from_numpy(ids).to(device),
-                    "attention_mask": torch.from_numpy(mask).to(device),
-                }
-                h = module(feats)["token_embeddings"]
-                out.append(h.float().cpu().numpy())
-        return out
 
 
 def backend_names() -> tuple[str, ...]:
@@ -273,40 +197,6 @@ def calibration_texts() -> list[str]:
     from explorer.storage import SEED_LISTING_YEAR, seed_file
 
     return [p.text for p in read_corpus(seed_file(), listing_year=SEED_LISTING_YEAR)]
-
-
-class Bar:
-    """A bar that moves by the texts' length, not their count: chunks go longest first, so a
-    bar counting texts promised hours at the start of a build that took minutes (issue 23).
-    It says how many texts are done beside it; the ETA is tqdm's, from the length done."""
-
-    def __init__(self, n: int, size: int) -> None:
-        import importlib.util
-
-        # tqdm.auto draws a widget in a notebook, but warns "IProgress not found" in one
-        # without ipywidgets: the plain bar then, silently.
-        if importlib.util.find_spec("ipywidgets") is not None:
-            from tqdm.auto import tqdm
-        else:
-            from tqdm import tqdm
-
-        self.n, self.done = n, 0
-        self.bar = tqdm(
-            total=max(size, 1),
-            desc=f"embedding 0/{n:,} texts",
-            file=sys.stderr,
-            leave=False,
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
-        )
-
-    def step(self, texts: Sequence[str], rows: Sequence[int] | NDArray[np.intp]) -> None:
-        """`rows` of `texts` are done."""
-        self.done += len(rows)
-        self.bar.set_description_str(f"embedding {self.done:,}/{self.n:,} texts", refresh=False)
-        self.bar.update(sum(len(texts[int(i)]) for i in rows))
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 class Embedder:

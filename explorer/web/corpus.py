@@ -20,14 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from explorer.maps import figure, placement
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
-from explorer.search.query import (
-    MODES,
-    AmbiguousName,
-    Miss,
-    NoSuchPaper,
-    near_miss,
-    needs_sentences,
-)
+from explorer.search.lookup import AmbiguousName, Miss, NoSuchPaper, near_miss
+from explorer.search.query import MODES, needs_sentences
 from explorer.web import exports
 from explorer.workspace import Explorer
 
