@@ -20,11 +20,13 @@ from explorer.building import BuildReport
 from explorer.embed.embedder import Embedder
 from explorer.generations import read_manifest
 from explorer.index.vectors import VectorIndex
+from explorer.libraries import NEW_DAYS, LibrarySource, read_library, recent_since, with_library
 from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
 from explorer.parts import Parts, highlight_on
 from explorer.search import asking
+from explorer.search.library import Library, library_why
 from explorer.search.lookup import Match, find_paper
 from explorer.search.query import DEFAULT_COMBINE, DEFAULT_MODE, MODES, check_k, needs_sentences
 from explorer.search.ranking import Filters
@@ -183,14 +185,22 @@ class Explorer:
         categories: str | Sequence[str] = (),
         author: str | None = None,
         ids: Sequence[str] | None = None,
+        topic: str | int | Sequence[str | int] | None = None,
         diverse: float | None = None,
         explain: bool = False,
         sentences: Sequence[int] | None = None,
         combine: str = DEFAULT_COMBINE,
+        library: LibrarySource | None = None,
+        since: str | None = None,
     ) -> list[Hit]:
         """The k papers most like the examples (ids or titles, and/or free `texts`), least like
         the `negatives` (a title that fits several papers, such as "Gemini", names them all);
         the examples themselves excluded. See `search` for the other options.
+
+        `library`: a researcher's library (files, a built corpus's name, or `self.library(…)`)
+        as more examples, combined by `combine`; the library's papers are never returned, and
+        each hit's `why["library"]` names the library papers closest to it. `since`
+        ("YYYY-MM-DD"): only papers dated on or after it (`new`).
 
         `sentences`: query by part of one example paper, its abstract's sentences by number
         (1 = the first; `sentences_of` lists them): only that evidence ranks ("related by
@@ -199,13 +209,18 @@ class Explorer:
         measured best, see docs/quality.md).
         """
         check_k(k)
+        ids = self._parts.in_topic(topic, ids)  # a topic of any level: `search`
         bad = [e for e in (*examples, *negatives) if not isinstance(e, str)]
         if bad:
             raise ExplorerError(f"examples are ids or titles, got {bad[0]!r}; pass k=… by name")
         pos = [self.corpus.position(self.find(e).paper.id) for e in examples]
         named = [self.find(e) for e in negatives]
         neg = [self.corpus.position(m.paper.id) for m in named]
-        if not pos and not texts:
+        filters = Filters.make(years, categories, author, ids, since)  # its errors come first
+        lib = self.library(library) if library is not None else None
+        if lib is not None:
+            pos = list(dict.fromkeys([*pos, *lib.in_corpus]))
+        if not pos and not texts and not (lib and lib.outside):
             raise ExplorerError("give at least one example paper (id or title) or text")
         if set(pos) & set(neg):
             raise ExplorerError("a paper cannot be both a positive and a negative example")
@@ -220,20 +235,48 @@ class Explorer:
                     f"sentences are picked from one example paper; got {len(pos)} papers"
                 )
             picked = asking.picked(self._parts, pos.pop(), sentences)
-        return asking.rank(
+        all_texts, embedded = list(texts), None
+        if lib is not None and lib.outside:
+            ranks_sentences = needs_sentences(self.default_mode if mode is None else mode)
+            all_texts, embedded = with_library(self._parts, all_texts, lib, ranks_sentences)
+        hits = asking.rank(
             self._parts,
             pos,
             neg,
-            list(texts),
+            all_texts,
             list(negative_texts),
             k,
             self.default_mode if mode is None else mode,
-            Filters.make(years, categories, author, ids),
+            filters,
             diverse,
             explain,
             pick=picked,
             combine=combine,
+            embedded=embedded,
         )
+        return hits if lib is None else library_why(hits, lib, self.vectors, self.corpus)
+
+    def library(self, source: LibrarySource, **options: Any) -> Library:
+        """A researcher's library read against this corpus (`explorer.libraries.read_library`):
+        files (BibTeX, RIS, CSL-JSON, … or any format `build` reads) or a built corpus's name.
+        Its papers the corpus holds are found by identity (id, DOI, arXiv id, or title and
+        first author); the rest are embedded with this corpus's model (cached)."""
+        return read_library(self._parts, source, sentences=self._ranks_sentences, **options)
+
+    @property
+    def _ranks_sentences(self) -> bool:
+        return needs_sentences(self.default_mode)
+
+    def new(
+        self, library: LibrarySource, *, since: str | None = None, k: int = 50, **options: Any
+    ) -> list[Hit]:
+        """`related(library=…)` among the papers dated `since` or later (default: the last
+        `NEW_DAYS` days before the corpus's newest date): the daily "what should I read"."""
+        return self.related(library=library, since=since or self.recent_since(), k=k, **options)
+
+    def recent_since(self, days: int = NEW_DAYS) -> str:
+        """The day `days` before the newest date of the corpus's papers ("YYYY-MM-DD")."""
+        return recent_since(self.corpus, days, self.name)
 
     def sentences_of(self, id_or_title: str) -> list[str]:
         """A paper's abstract as numbered sentences: item i - 1 is sentence i of `related(…,
@@ -250,6 +293,7 @@ class Explorer:
         categories: str | Sequence[str] = (),
         author: str | None = None,
         ids: Sequence[str] | None = None,
+        topic: str | int | Sequence[str | int] | None = None,
         diverse: float | None = None,
         explain: bool = False,
     ) -> list[Hit]:
@@ -259,12 +303,14 @@ class Explorer:
         `DEFAULT_MODE`); see `explorer.search.query.RANKERS`.
         Filters, applied before ranking (k results whenever k papers pass): `years` ("2020-2024",
         "2020-", "-2024", "2024"), `categories` (any of a paper's categories; "cs" = all cs.*),
-        `author` (substring), `ids`. `diverse`: MMR's λ in [0, 1] (1 = plain ranking).
+        `author` (substring), `ids`, `topic` (a topic id at `topics()`'s default level, or
+        "LEVEL.ID" at any level of the topic tree, or several). `diverse`: MMR's λ in [0, 1].
         `explain`: each hit's `why` holds shared terms and the most similar sentence pair.
         """
         check_k(k)
         if not text or not text.strip():
             raise ExplorerError("empty query: give a phrase or an abstract to search for")
+        ids = self._parts.in_topic(topic, ids)
         return asking.rank(
             self._parts,
             [],
@@ -319,17 +365,21 @@ class Explorer:
         `<corpus>/views/`, which never changes what the corpus, its map or `topics` show."""
         return self._parts.landscape(settings)
 
-    def topics(self, settings: Settings | None = None) -> list[Topic]:
-        """The corpus's topics, biggest first: label, size and its most central papers."""
+    def topics(self, settings: Settings | None = None, *, level: int | None = None) -> list[Topic]:
+        """The corpus's topics, biggest first: label, size and its most central papers. `level`:
+        a level of the topic tree (0 the coarsest; None: the map's own topics), each topic with
+        its `parent` one level up and `children` one level down (`landscape().tree`)."""
+        tree = self.landscape(settings).tree
         return [
             replace(t, papers=tuple(self.corpus[r] for r in t.rows))
-            for t in self.landscape(settings).topics
+            for t in tree.topics[tree.check(level)]
         ]
 
     def to_pandas(self, *, with_map: bool = True) -> pd.DataFrame:
         """Every paper as a row of a pandas DataFrame (pandas is optional): id, title, authors,
         year, date, categories, url, abstract and, `with_map`, its map position (x, y) and
-        topic (topic_id, -1 for none, and topic label)."""
+        topic (topic_id, -1 for none, and topic label), and its topic at every level of the
+        topic tree (topic_0 the coarsest label, topic_1, …; topic_id_0, …)."""
         from explorer.frames import papers_frame
 
         if not with_map:
@@ -342,6 +392,7 @@ class Explorer:
             y=np.asarray(land.coords)[:, 1].tolist(),
             topic_id=[int(c) for c in land.clusters],
             topic=[names.get(int(c)) for c in land.clusters],
+            **land.tree.columns(),
         )
 
     def figure(

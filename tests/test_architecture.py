@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "explorer"
 # Lowest first. A module's stage is the first entry that is its name or the package holding it.
 STAGES: list[tuple[str, ...]] = [
     ("_version", "atomic", "ids", "papers", "frames", "progress", "text", "storage", "generations"),
-    ("readers",),
+    ("readers", "references"),
     ("embed",),
     ("index",),
     ("search", "maps"),
-    ("building", "opening", "sources", "parts", "stages"),
+    ("building", "opening", "sources", "parts", "stages", "libraries"),
     ("workspace",),
     ("cli", "web", "widget", "__main__", ""),  # the faces; "" is explorer/__init__.py
 ]

@@ -13,6 +13,7 @@ import click
 from explorer.cli.build import build
 from explorer.cli.doctor import doctor
 from explorer.cli.find import eval_, related, search, sentences_
+from explorer.cli.library import new
 from explorer.cli.maps import map_, topics
 from explorer.cli.serve import serve
 from explorer.storage import ENV_CACHE
@@ -34,7 +35,7 @@ def main(cache: Path | None) -> None:
         os.environ[ENV_CACHE] = str(cache)
 
 
-for command in (build, related, search, sentences_, eval_, map_, topics, serve, doctor):
+for command in (build, related, new, search, sentences_, eval_, map_, topics, serve, doctor):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -8,6 +8,14 @@ from pathlib import Path
 
 import click
 
+from explorer.cli.library import (
+    export_format,
+    export_hits,
+    export_option,
+    library_option,
+    library_source,
+    print_library_why,
+)
 from explorer.cli.options import (
     FILTERED,
     SCORES_HELP,
@@ -63,8 +71,16 @@ from explorer.search.query import COMBINES, DEFAULT_COMBINE, check_k
     help="Several examples: their mean (Rocchio), each candidate's closest example (max), or "
     "the average of the two (blend: the measured best).",
 )
+@library_option
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Only papers dated on or after DATE (YYYY-MM-DD, YYYY-MM or YYYY).",
+)
 @corpus_option
 @ranking_options
+@export_option
 @output_options
 @errors
 def related(
@@ -74,6 +90,8 @@ def related(
     negative_texts: tuple[str, ...],
     picks: str | None,
     combine: str,
+    libraries: tuple[str, ...],
+    since: str | None,
     corpus: str | None,
     mode: str | None,
     years: str | None,
@@ -82,21 +100,29 @@ def related(
     ids: tuple[str, ...],
     diverse: float | None,
     explain: bool,
+    export_to: Path | None,
     k: int,
     as_json: bool,
 ) -> None:
-    """Papers related to one or more papers of the corpus, given by ID or (partial) TITLE.
+    """Papers related to one or more papers of the corpus, given by ID or (partial) TITLE,
+    free --text, or your --library.
 
     Several examples are combined (--combine; by default half the closest example's cosine,
     half the cosine to their mean, minus 0.15 × the cosine to the mean of the --not ones); the
-    examples themselves are never returned.
+    examples themselves are never returned. With --library, each result also names the
+    library papers it is closest to.
     """
     check_k(k)
-    if not queries and not texts:
-        raise ExplorerError("give at least one paper (id or title) or --text")
+    if not queries and not texts and not libraries:
+        raise ExplorerError("give at least one paper (id or title), --text or --library")
+    if export_to is not None:
+        export_format(export_to)
     ex = open_corpus(corpus)
     pos = [ex.find(q) for q in queries]
     neg = [ex.find(q) for q in negatives]
+    lib = ex.library(library_source(libraries)) if libraries else None
+    if lib is not None:
+        click.echo(lib.describe(), err=True)
     hits = ex.related(
         *[m.paper.id for m in pos],
         negatives=list(negatives),  # a name that fits several papers is all of them
@@ -112,16 +138,22 @@ def related(
         explain=explain,
         sentences=parse_numbers(picks) if picks is not None else None,
         combine=combine,
+        library=lib,
+        since=since,
     )
     # After ranking, so that a mistake in any option is the only line a user sees.
     for m in pos:
         click.echo(m.describe(), err=True)
     for m in neg:
         click.echo("not: " + m.describe(also="also not"), err=True)
-    filtered = bool(years or categories or author or ids)
+    filtered = bool(years or categories or author or ids or since)
     pool = FILTERED if filtered else "other papers in the corpus"
     hint = years_hint(ex, years) if not hits else ""
     show_hits(hits, as_json, k, pool, explain, hint)
+    if lib is not None and hits and not as_json:
+        print_library_why(hits)
+    if export_to is not None:
+        export_hits(hits, export_to)
 
 
 def parse_numbers(text: str) -> list[int]:
@@ -159,6 +191,7 @@ def sentences_(query: str, corpus: str | None) -> None:
 @click.argument("text")
 @corpus_option
 @ranking_options
+@export_option
 @output_options
 @errors
 def search(
@@ -171,11 +204,14 @@ def search(
     ids: tuple[str, ...],
     diverse: float | None,
     explain: bool,
+    export_to: Path | None,
     k: int,
     as_json: bool,
 ) -> None:
     """Papers related to free TEXT: a phrase or a whole draft abstract ('-' reads stdin)."""
     check_k(k)
+    if export_to is not None:
+        export_format(export_to)
     if text == "-":
         text = sys.stdin.read()
     ex = open_corpus(corpus)
@@ -193,6 +229,8 @@ def search(
     filtered = bool(years or categories or author or ids)
     pool = FILTERED if filtered else "papers in the corpus"
     show_hits(hits, as_json, k, pool, explain, years_hint(ex, years) if not hits else "")
+    if export_to is not None:
+        export_hits(hits, export_to)
 
 
 @click.command("eval")

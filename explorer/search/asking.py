@@ -94,20 +94,29 @@ def rank(
     *,
     pick: Picked | None = None,
     combine: str = "mean",
+    embedded: tuple[NDArray[np.float32], Sequence[NDArray[np.float32]]] | None = None,
 ) -> list[Hit]:
     """The k hits for positive and negative example rows and texts (and a paper's picked
-    sentences, which act as one more free text), each with its topic and, `explain`, its why."""
+    sentences, which act as one more free text), each with its topic and, `explain`, its why.
+    `embedded`: the texts' vectors (m, d) and sentence vectors, when they are known already
+    (a library's papers): then no model is loaded for them."""
     mode = check_mode(mode)
     corpus = parts.corpus
     # Filters first: a mistake in one is the only thing a user sees, before any model loads.
     allowed = filters.mask(corpus) if filters.active else None
-    tv = parts.model.embed(texts) if texts else None  # free text needs the model
+    if embedded is not None:
+        tv = np.asarray(embedded[0], np.float32).reshape(len(texts), -1) if texts else None
+    else:
+        tv = parts.model.embed(texts) if texts else None  # free text needs the model
     nv = parts.model.embed(neg_texts) if neg_texts else None
     lexical = needs_lexical(mode)
     lex = parts.lexical if lexical or explain else None
     store = parts.sentences if needs_sentences(mode) else None
     # The model is asked for only when there is free text (`related <id>` loads none).
-    text_sents = text_sentences(parts.model, texts, tv) if store is not None and texts else []
+    text_sents: list[NDArray[np.float32]] = []
+    if store is not None and texts:
+        given = list(embedded[1]) if embedded is not None else []
+        text_sents = given if given else text_sentences(parts.model, texts, tv)
     if pick is not None:
         texts = [*texts, " ".join(pick.sentences)]
         tv = pick.mean[None] if tv is None else np.concatenate([tv, pick.mean[None]])

@@ -5,6 +5,7 @@ Pure functions: arrays (and a corpus, for filters) in, arrays out. No model, no 
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from collections import Counter
@@ -62,12 +63,16 @@ class Filters:
     `categories` match any of a paper's categories, primary or cross-list (as arXiv's own
     listings do), case-insensitively; "cs" matches every "cs.*". Several categories: any of them.
     `author` is a case- and accent-insensitive substring of any author's name.
+    `since` ("YYYY-MM-DD", "YYYY-MM" or "YYYY"): papers dated on or after it. A paper dated
+    only to a month or a year passes when some day of it is on or after `since` (listed in June
+    counts as new since June 10); a paper without a date never does.
     """
 
     years: tuple[int | None, int | None] | None = None
     categories: tuple[str, ...] = ()
     author: str | None = None
     ids: frozenset[str] | None = None
+    since: str | None = None
 
     @classmethod
     def make(
@@ -76,6 +81,7 @@ class Filters:
         categories: str | Iterable[str] = (),
         author: str | None = None,
         ids: Iterable[str] | None = None,
+        since: str | None = None,
     ) -> Filters:
         """Filters from user-facing values: years as text or a pair, one or more categories."""
         if isinstance(years, str):
@@ -86,11 +92,14 @@ class Filters:
             tuple(c.strip() for c in cats if c.strip()),
             author or None,
             frozenset(ids) if ids is not None else None,
+            parse_since(since) if since is not None else None,
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.years or self.categories or self.author or self.ids is not None)
+        return bool(
+            self.years or self.categories or self.author or self.ids is not None or self.since
+        )
 
     def describe(self) -> str:
         parts = []
@@ -103,6 +112,8 @@ class Filters:
             parts.append(f"author ~ {self.author!r}")
         if self.ids is not None:
             parts.append(f"{len(self.ids)} chosen ids")
+        if self.since:
+            parts.append(f"dated {self.since} or later")
         return ", ".join(parts)
 
     def mask(self, corpus: Corpus) -> NDArray[np.bool_]:
@@ -155,7 +166,35 @@ class Filters:
             sel = np.zeros(len(corpus), dtype=bool)
             sel[[corpus.position(i) for i in self.ids]] = True
             keep &= sel
+        if self.since:
+            dates = [p.date for p in corpus]
+            if all(d is None for d in dates):
+                raise ExplorerError(
+                    "the since filter needs dates, and no paper of this corpus has a date"
+                )
+            # "2026-06" runs to "2026-06-99" here: some day of it is on or after `since`
+            keep &= np.array(
+                [d is not None and (d + "-99-99"[len(d) - 4 :]) >= self.since for d in dates],
+                dtype=bool,
+            )
         return keep
+
+
+_SINCE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def parse_since(text: str) -> str:
+    """ "2026-06-01", "2026-06" or "2026" as the first day it names ("2026-06-01"); anything
+    else is an error naming the value."""
+    t = text.strip()
+    if not _SINCE.fullmatch(t):
+        raise ExplorerError(f"since must be a date, YYYY-MM-DD, YYYY-MM or YYYY; got {text!r}")
+    full = t + "-01-01"[len(t) - 4 :]
+    try:
+        datetime.date.fromisoformat(full)
+    except ValueError:
+        raise ExplorerError(f"since must be a real date, got {text!r}") from None
+    return full
 
 
 def _check_categories(corpus: Corpus, wanted: Sequence[str]) -> None:
