@@ -22,7 +22,9 @@ _ARXIV_URL = re.compile(
     re.IGNORECASE,
 )
 _ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
-_DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+_DOI = re.compile(
+    r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)?(10\.\d{4,9}/\S+|10/[a-z0-9]+)$", re.IGNORECASE
+)
 
 
 def _arxiv(text: str) -> re.Match[str] | None:
@@ -76,9 +78,40 @@ def month(text: str) -> str | None:
 
 
 def doi(text: str) -> str | None:
-    """The DOI (lower-cased, as DOIs compare) that `text` names, with or without its resolver."""
+    """The DOI (lower-cased, as DOIs compare) that `text` names, with or without its resolver;
+    a shortDOI (`10/fqd6hj`, which doi.org resolves) is one too, kept short."""
     m = _DOI.match(text.strip())
     return m.group(1).lower() if m else None
+
+
+_DOI_IN = re.compile(
+    r"(?:\bdoi\.org/|\bdoi:\s*|\bDOI\s+|\b)(10\.\d{4,9}/[^\s\"<>]+|(?<=doi\.org/)10/[a-z0-9]+)",
+    re.IGNORECASE,
+)
+_ARXIV_IN = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf|html)/|\barxiv:\s*)"
+    r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
+    re.IGNORECASE,
+)
+
+
+def find_doi(text: str) -> str | None:
+    """The first DOI written anywhere in `text` (a URL such as `https://doi.org/10.1/x`, a
+    line `DOI: 10.1/x` of Zotero's `extra`, an identifier `DOI 10.1/x`), lower-cased, with
+    trailing punctuation and a `.pdf` left off; a URL's `%2F` is read as `/`. None if none."""
+    m = _DOI_IN.search(text.replace("%2F", "/").replace("%2f", "/"))
+    if m is None:
+        return None
+    found = m.group(1).rstrip(".,;:)]}'")
+    found = found.removesuffix(".pdf").removesuffix("/abstract").removesuffix("/full")
+    return found.lower()
+
+
+def find_arxiv(text: str) -> str | None:
+    """The arXiv id (no version) of an `arxiv.org/abs|pdf/` URL or an `arXiv:` id anywhere in
+    `text`, or None."""
+    m = _ARXIV_IN.search(text)
+    return m.group(1) if m else None
 
 
 def key(text: str) -> str:

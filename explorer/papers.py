@@ -22,7 +22,18 @@ class ExplorerError(Exception):
 
 @dataclass(frozen=True)
 class Paper:
-    """One paper. Only `id`, `title` and `abstract` are required."""
+    """One paper. Only `id`, `title` and `abstract` are required.
+
+    The fields after `extra` come from reference-manager libraries (BibTeX, RIS, CSL-JSON,
+    Zotero, EndNote; `explorer.readers`): `venue` (journal, book or proceedings), `keywords`,
+    `url`, `doi` (lower-cased `10.…`, or a shortDOI `10/…` when the file gives no other),
+    `cite_key` (the library's citation key, kept for writing the entry back), `no_abstract`
+    (the entry had none: `abstract` is "" and `text` is the title and keywords) and `entry`
+    (the record as the library wrote it, for writing it back: `("@format", "bibtex")`,
+    `("@type", "article")`, then each field in file order, a repeated one repeated). They
+    default to empty, and `to_dict` leaves out those that are, so that a corpus saved before
+    them reads back the same and a paper with an abstract keeps its `text` and `text_hash`.
+    """
 
     id: str
     title: str
@@ -34,10 +45,21 @@ class Paper:
     date: str | None = None  # ISO "YYYY-MM-DD", or "YYYY-MM" / "YYYY" when only those are known
     has_code: bool = False
     extra: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    venue: str | None = None
+    keywords: tuple[str, ...] = ()
+    url: str | None = None
+    doi: str | None = None
+    cite_key: str | None = None
+    no_abstract: bool = False
+    entry: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def text(self) -> str:
-        """What is embedded: title and abstract, white space normalised."""
+        """What is embedded: title and abstract, white space normalised; for a library entry
+        without an abstract (`no_abstract`), its title and keywords ("Title. k1, k2")."""
+        if self.no_abstract:
+            words = clean_text(", ".join(self.keywords))
+            return f"{clean_text(self.title)}. {words}" if words else clean_text(self.title)
         return f"{clean_text(self.title)}. {clean_text(self.abstract)}"
 
     @property
@@ -58,6 +80,11 @@ class Paper:
         d["affiliations"] = list(self.affiliations)
         d["categories"] = list(self.categories)
         d["extra"] = dict(self.extra)
+        d["keywords"] = list(self.keywords)
+        d["entry"] = [list(pair) for pair in self.entry]
+        for name in _LIBRARY_FIELDS:  # left out when empty: saved corpora stay as they were
+            if not d[name]:
+                del d[name]
         return d
 
     @classmethod
@@ -73,7 +100,17 @@ class Paper:
             date=d.get("date"),
             has_code=bool(d.get("has_code", False)),
             extra=tuple(sorted((d.get("extra") or {}).items())),
+            venue=d.get("venue") or None,
+            keywords=tuple(d.get("keywords") or ()),
+            url=d.get("url") or None,
+            doi=d.get("doi") or None,
+            cite_key=d.get("cite_key") or None,
+            no_abstract=bool(d.get("no_abstract", False)),
+            entry=tuple((str(k), str(v)) for k, v in d.get("entry") or ()),
         )
+
+
+_LIBRARY_FIELDS = ("venue", "keywords", "url", "doi", "cite_key", "no_abstract", "entry")
 
 
 @dataclass(frozen=True)
@@ -123,13 +160,28 @@ class ReadStats:
     `duplicate_ids`: the ids of records dropped for repeating an earlier paper's id (compared
     by `ids.key`); `merged_versions`: records that were another arXiv version of a paper read
     already (one paper kept, the latest version's); `dates_from_ids`: records without a date
-    that took their arXiv id's month as one."""
+    that took their arXiv id's month as one.
+
+    Library files (BibTeX, RIS, CSL-JSON, Zotero, EndNote) add: `no_abstract`, entries kept
+    without an abstract (flagged on the paper); `skipped_entries`, entries that could not be
+    read (no title, a broken record), with `skipped_keys` naming the first few of each file
+    ("FILE: KEY (why)"); `merges`, one per paper that absorbed others of the same identity
+    (`{"kept": id, "merged": [ids or keys], "why": "doi" | "arxiv" | "title"}`, see
+    `explorer.readers.identity`), `merged_entries` counting the entries absorbed."""
 
     rows: int = 0
     skipped_no_abstract: int = 0
     duplicate_ids: list[str] = field(default_factory=list)
     merged_versions: int = 0
     dates_from_ids: int = 0
+    no_abstract: int = 0
+    skipped_entries: int = 0
+    skipped_keys: list[str] = field(default_factory=list)
+    merges: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def merged_entries(self) -> int:
+        return sum(len(m["merged"]) for m in self.merges)
 
     def merge(self, other: ReadStats) -> None:
         self.rows += other.rows
@@ -137,6 +189,10 @@ class ReadStats:
         self.duplicate_ids.extend(other.duplicate_ids)
         self.merged_versions += other.merged_versions
         self.dates_from_ids += other.dates_from_ids
+        self.no_abstract += other.no_abstract
+        self.skipped_entries += other.skipped_entries
+        self.skipped_keys.extend(other.skipped_keys)
+        self.merges.extend(other.merges)
 
 
 def _latest(kept: Paper, other: Paper) -> Paper | None:

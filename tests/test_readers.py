@@ -619,8 +619,10 @@ BAD_INPUTS = [
         b"hello",
         {},
         ": unknown file type '.docx' (supported: .txt (seed listing), .jsonl/.ndjson (JSON "
-        "Lines), .json (a JSON array of papers), .csv (CSV with a header), .tsv (TSV with a "
-        "header), each optionally .gz; or pass fmt=...)",
+        "Lines), .json (a JSON array of papers, or CSL-JSON or Better BibTeX JSON), .csv (CSV "
+        "with a header), .tsv (TSV with a header), .bib/.bibtex/.biblatex (BibTeX or "
+        "BibLaTeX), .ris (RIS), .rdf (Zotero RDF), .xml (EndNote XML), each optionally .gz; "
+        "or pass fmt=...)",
     ),
     (
         "broken.jsonl.gz",
@@ -709,7 +711,8 @@ def test_bad_arguments(tmp_path):
     assert error_of(str(tmp_path)) == f"{tmp_path}: is a directory, not a file"
     assert error_of([]) == "no input files given"
     assert error_of(SEED, fmt="xml") == (
-        "unknown format 'xml' (choose from: seed, jsonl, json, csv, tsv, arxiv)"
+        "unknown format 'xml' (choose from: seed, jsonl, json, csv, tsv, arxiv, bibtex, ris, "
+        "csl-json, bbt-json, zotero-rdf, endnote)"
     )
     assert error_of(DATA / "refs.csv", columns={"author": "authors"}) == (
         "columns: unknown field 'author' (did you mean 'authors'? fields: id, title, abstract, "

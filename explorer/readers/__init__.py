@@ -73,15 +73,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explorer.papers import Corpus, ExplorerError, Paper, ReadStats
-from explorer.readers.common import SlugAllocator, check_regular_file, fail, slugify
+from explorer.readers.bibtex import read_bibtex
+from explorer.readers.common import SlugAllocator, check_regular_file, fail, read_text, slugify
+from explorer.readers.csljson import read_bbt, read_csl, sniff
 from explorer.readers.csvfile import read_csv
+from explorer.readers.identity import merge_library
 from explorer.readers.jsonfiles import read_json, read_jsonl
 from explorer.readers.records import FIELDS, check_columns
+from explorer.readers.ris import read_ris
 from explorer.readers.seed import read_seed
+from explorer.readers.xmlformats import read_endnote, read_rdf
 
 __all__ = [
     "FIELDS",
     "FORMATS",
+    "LIBRARY_FORMATS",
     "REGISTRY",
     "SUFFIXES",
     "Format",
@@ -111,18 +117,48 @@ class Format:
     read: Reader
 
 
+def _any_json(
+    p: Path, s: str, columns: dict[str, str], slugs: SlugAllocator
+) -> tuple[list[Paper], ReadStats]:
+    """A `.json` file: CSL-JSON, Better BibTeX JSON or explorer's own, by its shape
+    (`csljson.sniff`)."""
+    text = read_text(p, s)
+    kind = sniff(text)
+    if kind == "csl-json":
+        return read_csl(p, s, text)
+    if kind == "bbt-json":
+        return read_bbt(p, s, text)
+    return read_json(p, s, columns, slugs)
+
+
 REGISTRY: tuple[Format, ...] = (
     Format("seed", (".txt",), "seed listing", lambda p, s, y, _, g: read_seed(p, s, y, g)),
     Format(
         "jsonl", (".jsonl", ".ndjson"), "JSON Lines", lambda p, s, _, c, g: read_jsonl(p, s, c, g)
     ),
     Format(
-        "json", (".json",), "a JSON array of papers", lambda p, s, _, c, g: read_json(p, s, c, g)
+        "json",
+        (".json",),
+        "a JSON array of papers, or CSL-JSON or Better BibTeX JSON",
+        lambda p, s, _, c, g: _any_json(p, s, c, g),
     ),
     Format("csv", (".csv",), "CSV with a header", lambda p, s, _, c, g: read_csv(p, s, c, ",", g)),
     Format("tsv", (".tsv",), "TSV with a header", lambda p, s, _, c, g: read_csv(p, s, c, "\t", g)),
     Format("arxiv", (), "arXiv's metadata dump", lambda p, s, _, c, g: read_jsonl(p, s, c, g)),
+    Format(
+        "bibtex",
+        (".bib", ".bibtex", ".biblatex"),
+        "BibTeX or BibLaTeX",
+        lambda p, s, *_: read_bibtex(p, s),
+    ),
+    Format("ris", (".ris",), "RIS", lambda p, s, *_: read_ris(p, s)),
+    Format("csl-json", (), "CSL-JSON", lambda p, s, *_: read_csl(p, s)),
+    Format("bbt-json", (), "Better BibTeX JSON (Zotero)", lambda p, s, *_: read_bbt(p, s)),
+    Format("zotero-rdf", (".rdf",), "Zotero RDF", lambda p, s, *_: read_rdf(p, s)),
+    Format("endnote", (".xml",), "EndNote XML", lambda p, s, *_: read_endnote(p, s)),
 )
+# Reference-manager formats: entries without abstracts are kept (flagged), duplicates merged.
+LIBRARY_FORMATS = ("bibtex", "ris", "csl-json", "bbt-json", "zotero-rdf", "endnote")
 _BY_NAME = {f.name: f for f in REGISTRY}
 FORMATS = tuple(_BY_NAME)
 SUFFIXES = {suffix: f.name for f in REGISTRY for suffix in f.suffixes}
@@ -174,6 +210,11 @@ def read_file(
         )
     slugs = slugs if slugs is not None else SlugAllocator()
     papers, stats = _BY_NAME[kind].read(p, source, listing_year, check_columns(columns), slugs)
+    if not papers and (kind in LIBRARY_FORMATS or stats.skipped_entries):
+        named = "; ".join(stats.skipped_keys[:3])
+        raise fail(
+            source, None, f"no papers (none of its {stats.rows} entries is readable: {named})"
+        )
     if not papers:
         raise fail(source, None, f"no papers (none of its {stats.rows} rows has an abstract)")
     return papers, stats
@@ -216,4 +257,6 @@ def read_corpus(
         papers.extend(file_papers)
         stats.merge(file_stats)
         slugs.done(p.id for p in file_papers)  # no later slug is one of these ids
+    papers, merges = merge_library(papers)
+    stats.merges.extend(merges)
     return Corpus(papers, stats)
