@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -177,6 +178,24 @@ class Parts:
         if own:
             self.land = land
         return land
+
+    def in_topic(
+        self, topic: str | int | Sequence[str | int] | None, ids: Sequence[str] | None
+    ) -> Sequence[str] | None:
+        """`ids` narrowed to the papers of `topic` (any of several), on the corpus's own map: a
+        topic id at its default level (7) or LEVEL.ID at any level ("0.3", 0 the coarsest)."""
+        if topic is None:
+            return ids
+        from explorer.maps.tree import parse_key
+
+        tree = self.landscape().tree
+        keys = [topic] if isinstance(topic, (str, int)) else list(topic)
+        rows = sorted({int(r) for k in keys for r in tree.rows(*parse_key(k, tree.default))})
+        inside = [self.corpus[r].id for r in rows]
+        if ids is None:
+            return inside
+        given = {self.corpus.position(i) for i in ids if i in self.corpus}
+        return [self.corpus[r].id for r in sorted(given & set(rows))]
 
     def topic_labels(self) -> list[str | None] | None:
         """Each paper's topic label on the corpus's own map, None without a saved map: read,

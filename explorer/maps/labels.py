@@ -42,6 +42,21 @@ GROW = 0.6
 # docs/quality.md measures it: filler terms 23% → 6% of the subset's label terms.
 COMMON_WORDS = 200
 MIN_LIFT = 3.0
+# Words that name no topic alone, seen in labels (issue 26): adverbs ("increasingly"), verbs of
+# method ("derive") and comparatives ("lower"). Inside an n-gram they stay ("lower bounds").
+NO_NAME = frozenset(
+    """derive derives derived deriving obtain obtains obtained yield yields yielding achieve
+    achieves achieved achieving enable enables enabled enabling improve improves improved
+    lower higher greater larger smaller fewer better worse faster slower stronger weaker
+    newer older wider deeper broader richer harder easier simpler""".split()
+)
+# Adverbs by their ending ("increasingly", "substantially", "effectively", "notably").
+_ADVERB = re.compile(r".{3,}(?:ingly|ively|ously|ally|ibly|ably|[tdehrw]ly)$")
+
+
+def names_nothing(term: str) -> bool:
+    """Whether a single-word term is one that names no topic (`NO_NAME` or an adverb)."""
+    return " " not in term and (term in NO_NAME or bool(_ADVERB.match(term)))
 
 
 def terms(text: str, *, ngrams: int = 3, stop: frozenset[str] | None = None) -> list[str]:
@@ -220,8 +235,25 @@ def label_clusters(
     seed: int = 42,
     common: int = COMMON_WORDS,
 ) -> dict[int, str]:
-    """Name each cluster (labels >= 0) by its top c-TF-IDF terms: {cluster: "a · b · c · d"}.
+    """Name each cluster (labels >= 0) by its top c-TF-IDF terms: {cluster: "a · b · c · d"};
+    see `sibling_labels` for the rules."""
+    found = sibling_labels(texts, labels, (), n_terms=n_terms, seed=seed, common=common)
+    return {c: LABEL_SEPARATOR.join(chosen) for c, chosen in found.items()}
 
+
+def sibling_labels(
+    texts: Sequence[str],
+    labels: NDArray[np.integer],
+    avoid: Sequence[str] = (),
+    *,
+    n_terms: int = 4,
+    seed: int = 42,
+    common: int = COMMON_WORDS,
+) -> dict[int, list[str]]:
+    """Each cluster's (labels >= 0) top c-TF-IDF terms against the others: {cluster: [terms]}.
+
+    The clusters are siblings (the topic tree labels each parent's children by this, on the
+    parent's papers only), and no term repeats a word of `avoid` (their ancestors' labels).
     `texts` (n,) align with `labels` (n,); noise (-1) gets no name. Terms that repeat a word
     of a better term are skipped, so a label never says "game · games". Generic filler is left
     out: a word among the corpus's `common` most frequent names a topic alone only where it is
@@ -251,7 +283,10 @@ def label_clusters(
             (vocab[j], float(r[0, j]), float(k[0, j]))
             for j in r.indices[order]
             # a generic word, or a form of one ("evaluating" for "evaluation"), is not a name
-            if j not in banned[row] and (" " in vocab[j] or not _repeats(vocab[j], generic))
+            if j not in banned[row]
+            and not names_nothing(vocab[j])
+            and (" " in vocab[j] or not _repeats(vocab[j], generic))
+            and not (avoid and _repeats(vocab[j], avoid))
         ]
     index = {t: j for j, t in enumerate(vocab)}
     picked = {row: pick_terms(terms_, n_terms) for row, terms_ in ranked.items()}
@@ -271,4 +306,4 @@ def label_clusters(
                 if r != keep:  # nor a part of it ("large language" of "large language models")
                     ranked[r] = [x for x in ranked[r] if not _within(x[0], t)]
                     picked[r] = pick_terms(ranked[r], n_terms)
-    return {int(classes[row]): LABEL_SEPARATOR.join(chosen) for row, chosen in picked.items()}
+    return {int(classes[row]): chosen for row, chosen in picked.items()}

@@ -1,8 +1,10 @@
 """The landscape of a corpus: map coordinates, clusters and topic labels, computed once and kept.
 
-`compute` wires the array functions of `topics.py`; `save`/`load` keep the result beside the
-corpus (`<corpus>/landscape/`: coords.npy, clusters.npy, topics.json) keyed by the corpus hash
-and every setting, so the map is recomputed only when the vectors or the settings change.
+`compute` wires the array functions of `topics.py` and `tree.py`; `save`/`load` keep the result
+beside the corpus (`<corpus>/landscape/`: coords.npy, clusters.npy, topics.json and, for a topic
+tree of several levels, levels.npy) keyed by the corpus hash and every setting, so the map is
+recomputed only when the vectors or the settings change. A landscape saved before topic trees
+loads as a tree of one level.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer import atomic
-from explorer.maps import sampled, topics
+from explorer.maps import sampled, topics, tree
 from explorer.papers import Corpus, ExplorerError
 from explorer.progress import Stages
 
@@ -65,10 +67,16 @@ class Landscape:
     settings: Settings
     key: str
     extra: dict[str, Any] = field(default_factory=dict)
+    tree_: tree.Tree | None = None  # None: one level, `clusters` and `topics`
 
     @property
     def label_names(self) -> dict[int, str]:
         return {t.id: t.label for t in self.topics}
+
+    @property
+    def tree(self) -> tree.Tree:
+        """The topic tree; `clusters` and `topics` are its default level."""
+        return self.tree_ or tree.Tree.flat(self.clusters, self.topics)
 
 
 def compute(
@@ -120,12 +128,13 @@ def compute(
             clusters = topics.cluster(
                 space, min_cluster_size=s.min_cluster_size, assign_noise=s.assign_noise
             )
-    with stage("label", "topics"):
-        found = topics.summarize(texts, vectors, clusters, n_terms=s.n_terms)
+    with stage("label", "topics, at every level of their tree"):
+        grown = tree.build(vectors, coords, clusters, list(texts), n_terms=s.n_terms, seed=s.seed)
+    found = list(grown.topics[grown.default])
     # Clusters and labels above came from every point, whether the layout was fitted on all of
     # them or on a sample (sample_fit: its size, saved in topics.json; 0: a full fit).
     extra = {"sample_fit": fitted_on} if fitted_on else {}
-    return Landscape(coords, clusters, found, s, s.key(corpus_hash), extra)
+    return Landscape(coords, clusters, found, s, s.key(corpus_hash), extra, grown)
 
 
 def _how(n: int) -> str:
@@ -153,9 +162,12 @@ def save(folder: Path, land: Landscape, corpus_hash: str) -> Path:
                 "count": int(land.coords.shape[0]),
                 "settings": asdict(land.settings),
                 "topics": [t.to_dict() for t in land.topics],
+                "tree": land.tree.to_dict(),
                 **land.extra,
             },
         )
+        if land.tree.depth > 1:
+            atomic.write_npy(tmp / "levels.npy", land.tree.levels.astype(np.int32))
 
     return atomic.replace_dir(folder, fill)
 
@@ -178,25 +190,44 @@ def extend(
     """Place the papers after the old ones (rows len(old.coords):) without moving any old point.
 
     Each new paper goes where its k most similar old papers are (`topics.place`) and joins the
-    topic most of them belong to; topic labels stay as they were, sizes are recounted.
+    finest topic most of them belong to, and that topic's ancestors at every level of the tree;
+    topic labels stay as they were, sizes are recounted. extra["grown"] says, per level, how
+    many papers each topic gained in this growth ({"LEVEL.ID": count}).
     """
     n_old = old.coords.shape[0]
     old_vecs, new_vecs = vectors[:n_old], vectors[n_old:]
     coords = np.vstack([old.coords, topics.place(new_vecs, old_vecs, old.coords, k=k)])
     near, _ = topics.neighbours(new_vecs, old_vecs, k)
-    new_clusters = np.array([_majority(old.clusters[row]) for row in near], dtype=np.intp)
-    clusters = np.concatenate([old.clusters, new_clusters])
-    sizes = {t.id: int((clusters == t.id).sum()) for t in old.topics}
-    found = [topics.Topic(t.id, t.label, sizes[t.id], t.rows) for t in old.topics]
-    found.sort(key=lambda t: (-t.size, t.id))
+    was = old.tree
+    finest = np.array([_majority(was.levels[-1][row]) for row in near], dtype=np.intp)
+    new_levels = tree.place(was, finest)
+    levels = np.concatenate([was.levels, new_levels], axis=1)
+    found = tuple(
+        tuple(
+            sorted(
+                (replace(t, size=int((levels[lv] == t.id).sum())) for t in level),
+                key=lambda t: (-t.size, t.id),
+            )
+        )
+        for lv, level in enumerate(was.topics)
+    )
+    grown_tree = tree.Tree(levels, found, was.default)
+    gained = {
+        f"{lv}.{c}": int(n)
+        for lv in range(len(new_levels))
+        for c, n in zip(
+            *np.unique(new_levels[lv][new_levels[lv] >= 0], return_counts=True), strict=True
+        )
+    }
     placed = int(old.extra.get("placed", 0)) + len(new_vecs)
     return Landscape(
         coords.astype(np.float32),
-        clusters,
-        found,
+        levels[was.default].copy(),
+        list(found[was.default]),
         old.settings,
         old.settings.key(corpus_hash),
-        {**old.extra, "placed": placed},
+        {**old.extra, "placed": placed, "grown": gained},
+        grown_tree if was.depth > 1 else None,
     )
 
 
@@ -231,8 +262,40 @@ def load(folder: Path, settings: Settings, corpus_hash: str) -> Landscape | None
         return None
     coords = np.load(folder / "coords.npy", allow_pickle=False)
     clusters = np.load(folder / "clusters.npy", allow_pickle=False).astype(np.intp)
-    found = [topics.Topic(t["id"], t["label"], t["size"], tuple(t["rows"])) for t in meta["topics"]]
+    found = [_topic(t) for t in meta["topics"]]
     if coords.shape[0] != clusters.shape[0]:
         raise ExplorerError(f"{folder} is damaged (coords and clusters differ in length); rebuild")
-    extra = {k: meta[k] for k in ("placed", "sample_fit") if k in meta}
-    return Landscape(coords, clusters, found, settings, meta["key"], {"placed": 0, **extra})
+    extra = {k: meta[k] for k in ("placed", "sample_fit", "grown") if k in meta}
+    grown = _load_tree(folder, meta.get("tree"), clusters)
+    if grown is not None:
+        found = list(grown.topics[grown.default])
+    land = Landscape(coords, clusters, found, settings, meta["key"], {"placed": 0, **extra}, grown)
+    return land
+
+
+def _topic(t: dict[str, Any], level: int = 0) -> topics.Topic:
+    parent = t.get("parent")
+    return topics.Topic(
+        int(t["id"]),
+        str(t["label"]),
+        int(t["size"]),
+        tuple(t["rows"]),
+        level=int(t.get("level", level)),
+        parent=None if parent is None else int(parent),
+        children=tuple(int(c) for c in t.get("children", ())),
+    )
+
+
+def _load_tree(folder: Path, meta: Any, clusters: NDArray[np.intp]) -> tree.Tree | None:
+    """The saved tree of several levels; None for one level (or a landscape saved before)."""
+    if not isinstance(meta, dict) or len(meta.get("levels", ())) < 2:
+        return None
+    try:
+        levels = np.load(folder / "levels.npy", allow_pickle=False).astype(np.intp)
+    except FileNotFoundError:
+        raise ExplorerError(f"{folder} is damaged (levels.npy is missing); rebuild") from None
+    default = int(meta["default_level"])
+    found = tuple(tuple(_topic(t, lv) for t in level) for lv, level in enumerate(meta["levels"]))
+    if levels.shape != (len(found), len(clusters)) or not np.array_equal(levels[default], clusters):
+        raise ExplorerError(f"{folder} is damaged (levels.npy does not fit the map); rebuild")
+    return tree.Tree(levels, found, default)

@@ -348,21 +348,27 @@ def representatives(
 @dataclass(frozen=True)
 class Topic:
     """One cluster, for listing: id, label, size, its most central rows and (from
-    `Explorer.topics()`) those papers themselves."""
+    `Explorer.topics()`) those papers themselves; in the topic tree (`maps.tree`) its level
+    (0 the coarsest), its parent's id one level up and its children's ids one level down."""
 
     id: int
     label: str
     size: int
     rows: tuple[int, ...]
     papers: tuple[Paper, ...] = field(default=(), compare=False)
+    level: int = 0
+    parent: int | None = None
+    children: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The topic's name across levels, "LEVEL.ID", as `topic=` filters take it."""
+        return f"{self.level}.{self.id}"
 
     def to_dict(self) -> dict[str, object]:
-        d: dict[str, object] = {
-            "id": self.id,
-            "label": self.label,
-            "size": self.size,
-            "rows": list(self.rows),
-        }
+        d: dict[str, object] = {"id": self.id, "label": self.label, "size": self.size}
+        d |= {"rows": list(self.rows), "level": self.level, "parent": self.parent}
+        d["children"] = list(self.children)
         if self.papers:
             d["papers"] = [{"id": p.id, "title": p.title} for p in self.papers]
         return d
