@@ -34,13 +34,26 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv-cs-2025"
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument(
+        "--corpus",
+        default=None,
+        help="a corpus built with the real model under $EXPLORER_CACHE (e.g. the listing's "
+        "`explorer build papers.jsonl.gz --corpus arxiv74k`) instead of the hash-vector one",
+    )
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     root = args.work / "cache"
+    if args.corpus:
+        from explorer.storage import cache_root
+
+        root = cache_root()
+    name = args.corpus or "arxivhash"
     t0 = time.perf_counter()
     try:
-        ex = Explorer.open("arxivhash", root=root)
+        ex = Explorer.open(name, root=root)
     except Exception:
+        if args.corpus:  # a real corpus is built by the user, never here with hash vectors
+            raise
         ex = Explorer.build(
             DATA, name="arxivhash", root=root, embedder=HashEmbedder(dim=384), with_map=False
         )
@@ -62,7 +75,7 @@ def main() -> None:
         for mode in times:
             t0 = time.perf_counter()
             out = subprocess.run(
-                [exe, "related", pid, "-c", "arxivhash", "-k", "10", "--mode", mode],
+                [exe, "related", pid, "-c", name, "-k", "10", "--mode", mode],
                 env=env,
                 capture_output=True,
                 text=True,

@@ -58,6 +58,12 @@ def box_of(xy: np.ndarray, want: int) -> tuple[float, float, float, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument(
+        "--corpus",
+        default=None,
+        help="a corpus built with the real model under $EXPLORER_CACHE (e.g. the listing's "
+        "`explorer build papers.jsonl.gz --corpus arxiv74k`) instead of the hash-vector one",
+    )
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--shots", type=Path)
     args = ap.parse_args()
@@ -65,16 +71,24 @@ def main() -> int:
         print(f"{CHROMIUM} is missing: nothing to measure", file=sys.stderr)
         return 0
     root = args.work / "cache"
+    if args.corpus:
+        from explorer.storage import cache_root
+
+        root = cache_root()
+    name = args.corpus or "arxivhash"
     try:
-        ex = Explorer.open("arxivhash", root=root)
+        ex = Explorer.open(name, root=root)
     except Exception:
+        if args.corpus:  # a real corpus is built by the user, never here with hash vectors
+            raise
         if not ARXIV.exists():
             print(f"{ARXIV} is missing: nothing to measure", file=sys.stderr)
             return 0
         ex = Explorer.build(
             ARXIV, name="arxivhash", root=root, embedder=HashEmbedder(dim=384), with_map=False
         )
-    ex._parts.embedder = HashEmbedder(dim=384)
+    if not args.corpus:  # the real corpus answers free text with its own model
+        ex._parts.embedder = HashEmbedder(dim=384)
     t = time.perf_counter()
     xy = np.asarray(ex.landscape().coords, dtype=np.float64)  # laid out once, then kept
     print(describe())
