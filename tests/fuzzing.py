@@ -902,6 +902,166 @@ def mutated_case(draw) -> Case:
     return Case("mutated", name, data, kwargs=base.kwargs, note=base.note)
 
 
+# --------------------------------------------------------------------------- library files
+
+_LIB_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcXYZ 019-,;:{}\\\"#%@=()$~^_&<>\n\t\r'é") + ["\u2028"]),
+    max_size=24,
+)
+
+
+def _bib_entry(draw, i: int) -> str:
+    kind = draw(st.sampled_from(["article", "ARTICLE", "inproceedings", "misc", "set"]))
+    key = draw(st.sampled_from([f"k{i}", "", f"k{i}*x", "dup"]))
+    fields = {
+        "title": draw(_LIB_TEXT),
+        "author": draw(st.sampled_from(["A. Ba and C. Du", "Ba, A.", "", "{Team X}", "a and"])),
+        "year": draw(st.sampled_from(["2020", "20x", "", "{1999}"])),
+        "abstract": draw(_LIB_TEXT),
+        "doi": draw(st.sampled_from(["10.1/x", "https://doi.org/10.5/AB", "", "10/abc"])),
+        "crossref": draw(st.sampled_from(["", f"k{i}", "k0", "nowhere"])),
+        "month": draw(st.sampled_from(["jan", "{May}", "13", "undefinedmacro"])),
+    }
+    opener, closer = draw(st.sampled_from([("{", "}"), ("(", ")")]))
+    shapes = st.sampled_from(["{%s}", '"%s"'])
+    body = ",\n".join(f"  {k} = " + draw(shapes) % v for k, v in fields.items())
+    return f"@{kind}{opener}{key},\n{body}\n{closer}\n"
+
+
+def _ris_record(draw) -> str:
+    tags = [("TY", draw(st.sampled_from(["JOUR", "GEN", "??"])))]
+    tags += [("TI", draw(_LIB_TEXT)), ("AU", draw(_LIB_TEXT)), ("AB", draw(_LIB_TEXT))]
+    tags += [("PY", draw(st.sampled_from(["2020", "x", "2020/01/02/"]))), ("DO", "10.1/r")]
+    lines = [f"{t}  - {v}" for t, v in tags] + [draw(_LIB_TEXT), "ER  - "]
+    return "\n".join(lines) + "\n"
+
+
+def _csl_item(draw) -> dict:
+    item: dict[str, Any] = {"type": draw(st.sampled_from(["article-journal", "report", "x"]))}
+    item["title"] = draw(st.one_of(_LIB_TEXT, st.integers(), st.none(), st.lists(_LIB_TEXT)))
+    item["author"] = draw(
+        st.sampled_from([[{"family": "Ba", "given": "A"}], [{"literal": "X"}], "Ba", [1], None])
+    )
+    item["issued"] = draw(
+        st.sampled_from([{"date-parts": [[2020, 1]]}, {"date-parts": [["x"]]}, 5, {}])
+    )
+    item["DOI"] = draw(st.sampled_from(["10/abc", "10.1/A", 7, ""]))
+    item["abstract"] = draw(_LIB_TEXT)
+    return item
+
+
+def _xml_text(draw) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(draw(_LIB_TEXT).replace("\x00", ""))
+
+
+@st.composite
+def library_case(draw) -> Case:
+    """A small reference-manager file (BibTeX, RIS, CSL-JSON, Better BibTeX JSON, EndNote
+    XML, Zotero RDF) of random text, maybe damaged (cut, a brace or quote inserted): the
+    readers must give well-typed papers or a one-line error, never a traceback or a hang."""
+    fmt = draw(st.sampled_from(["bib", "ris", "csl", "bbt", "xml", "rdf"]))
+    n = draw(st.integers(1, 4))
+    if fmt == "bib":
+        name, text_ = "lib.bib", "@string{dtv = {Deutscher}}\n"
+        text_ += "".join(_bib_entry(draw, i) for i in range(n))
+    elif fmt == "ris":
+        name, text_ = "lib.ris", "".join(_ris_record(draw) for _ in range(n))
+    elif fmt in ("csl", "bbt"):
+        items = [_csl_item(draw) for _ in range(n)]
+        if fmt == "bbt":
+            items = [{"itemType": i["type"], "title": i["title"], "DOI": i["DOI"]} for i in items]
+        name = "lib.json"
+        text_ = json.dumps(items if fmt == "csl" else {"items": items}, ensure_ascii=False)
+    elif fmt == "xml":
+        records = "".join(
+            f"<record><titles><title><style>{_xml_text(draw)}</style></title></titles>"
+            f"<abstract>{_xml_text(draw)}</abstract><dates><year>2020</year></dates></record>"
+            for _ in range(n)
+        )
+        name, text_ = "lib.xml", f'<?xml version="1.0"?><xml><records>{records}</records></xml>'
+    else:
+        nodes = "".join(
+            f'<bib:Article rdf:about="#a{i}"><z:itemType>journalArticle</z:itemType>'
+            f"<dc:title>{_xml_text(draw)}</dc:title></bib:Article>"
+            for i in range(n)
+        )
+        name = "lib.rdf"
+        text_ = (
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns:z="http://www.zotero.org/namespaces/export#" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            f'xmlns:bib="http://purl.org/net/biblio#">{nodes}</rdf:RDF>'
+        )
+    data = text_.encode("utf-8", "surrogatepass")
+    for _ in range(draw(st.integers(0, 2))):
+        at = draw(st.integers(0, len(data)))
+        op = draw(st.sampled_from(["cut", "insert"]))
+        if op == "cut":
+            data = data[:at]
+        else:
+            data = (
+                data[:at] + draw(st.sampled_from([b"{", b"}", b'"', b"@", b"<", b"\n"])) + data[at:]
+            )
+    return Case("library", name, data, note=fmt)
+
+
+def library_special_cases() -> list[Case]:
+    """Named hard cases for the library readers: each must read or be a one-line error."""
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        "<xml><records><record><titles><title>&lol2;</title></titles></record></records></xml>"
+    )
+    external = (
+        '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        "<xml><records><record><titles><title>&e;</title></titles></record></records></xml>"
+    )
+    loop = (
+        "@inproceedings{a, title={A}, crossref={b}}\n@proceedings{b, title={B}, crossref={a}}\n"
+        "@inproceedings{c, title={C}, crossref={c}}\n"
+    )
+    return [
+        Case("library", "trunc.bib", b"@article{a, title={Deep", note="truncated bib"),
+        Case(
+            "library",
+            "unbalanced.bib",
+            b"@article{a, title={A {b}\n@article{b, title={B}}\n",
+            note="unbalanced braces",
+        ),
+        Case(
+            "library",
+            "macro.bib",
+            b"@article{a, title=nomacro # {x}, journal=undefined}\n",
+            note="undefined macro",
+        ),
+        Case("library", "loop.bib", loop.encode(), note="crossref loop"),
+        Case("library", "empty.bib", b"", must_fail=True, note="empty bib"),
+        Case("library", "junk.bib", b"hello world\n", must_fail=True, note="no entries"),
+        Case(
+            "library", "trunc.ris", b"TY  - JOUR\nTI  - A title\nAB  - An abs", note="truncated ris"
+        ),
+        Case("library", "laughs.xml", laughs.encode(), must_fail=True, note="billion laughs"),
+        Case("library", "external.xml", external.encode(), must_fail=True, note="external entity"),
+        Case(
+            "library",
+            "trunc.xml",
+            b"<xml><records><record><titles>",
+            must_fail=True,
+            note="truncated xml",
+        ),
+        Case(
+            "library",
+            "trunc.json",
+            b'[{"type": "article", "title": "A", "issued": {',
+            must_fail=True,
+            note="truncated csl",
+        ),
+        Case("library", "trunc.rdf", b"<rdf:RDF xmlns:rdf=", must_fail=True, note="truncated rdf"),
+    ]
+
+
 # --------------------------------------------------------------------------- special paths
 
 
@@ -998,7 +1158,9 @@ def type_problems(papers: list[Any]) -> list[str]:
         strings(p.title, "title", p)
         if isinstance(p.title, str) and p.title != squash(p.title):
             problems.append(f"{p.id!r}: the title's white space is not normalised")
-        strings(p.abstract, "abstract", p)
+        strings(p.abstract, "abstract", p, nonblank=not getattr(p, "no_abstract", False))
+        if getattr(p, "no_abstract", False) == bool(p.abstract):
+            problems.append(f"{p.id!r}: no_abstract is {p.no_abstract} with {p.abstract!r}")
         for what in ("authors", "affiliations", "categories"):
             values = getattr(p, what)
             if not isinstance(values, tuple):

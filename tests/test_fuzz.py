@@ -241,3 +241,45 @@ def test_cli_bad_arguments_are_one_line(cli, args, code, pattern):
     line = _one_error_line(result)
     assert result.exit_code == code, result.output
     assert re.search(pattern, line), line
+
+
+# --------------------------------------------------------------------------- library files
+
+
+@pytest.mark.parametrize("case", fuzzing.library_special_cases(), ids=lambda c: c.note)
+def test_hard_library_files_read_or_fail_in_one_line(workdir, case):
+    outcome = check(case, workdir)
+    if case.must_fail:
+        assert outcome.kind == "error", outcome
+
+
+@budget(0.25)
+@given(case=fuzzing.library_case())
+def test_damaged_library_files_are_papers_or_one_line_errors(workdir, case):
+    check(case, workdir)
+
+
+def test_a_50000_entry_bib_reads_in_seconds(tmp_path):
+    """50,000 entries, each with a macro, a `#`, LaTeX and a crossref: read in a few seconds
+    (most go to bibtexparser's splitter), every one kept."""
+    import time
+
+    from explorer.readers import read_corpus
+
+    entries = ['@string{pub = {Springer}}\n@proceedings{conf, title = {Proc. of \\"Uber}}\n']
+    entries += [
+        f"@inproceedings{{k{i},\n  title = {{Paper {{{i}}} on Caf\\'e}},\n"
+        f"  author = {{Ba, A. and Du, C.}},\n  year = {{{2000 + i % 20}}},\n"
+        f"  publisher = pub # {{ Verlag}},\n  crossref = {{conf}}\n}}\n"
+        for i in range(50_000)
+    ]
+    path = tmp_path / "big.bib"
+    path.write_text("".join(entries), encoding="utf-8")
+    start = time.perf_counter()
+    corpus = read_corpus(path)
+    seconds = time.perf_counter() - start
+    assert len(corpus) == 50_001 and corpus.stats.skipped_entries == 0
+    p = corpus.get("ba-2007-paper-7-on-cafe")
+    assert (p.title, p.venue, p.no_abstract) == ("Paper 7 on Café", "Proc. of Über", True)
+    assert dict(p.entry)["publisher"] == "Springer Verlag"
+    assert seconds < 60, seconds

@@ -11,7 +11,8 @@ The rules every library reader shares:
   kept in `extra["short_doi"]`), else the arXiv id (version dropped), else a slug of the first
   author's surname, the year and the title (`smith-2019-deep-learning-for-cells`: stable, and
   made unique across the files of one read by `explorer.readers.identity`);
-- an entry with no title is skipped (counted, named); one with no abstract is kept, flagged
+- an entry with no title, or with a lone UTF-16 surrogate (a JSON `\\ud800` escape) in any
+  field, is skipped (counted, named); one with no abstract is kept, flagged
   `no_abstract`, and embedded from its title and keywords;
 - abstracts lose markup (`<p>`, `<jats:p>`), publisher boilerplate that is all an abstract
   holds ("Downloaded via … See https://pubs.acs.org/sharingguidelines …": no abstract), and
@@ -25,14 +26,16 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from explorer import ids
 from explorer.papers import Paper, ReadStats
-from explorer.readers.common import fail, month_number, normalize_date, slugify
+from explorer.readers.common import fail, month_number, normalize_date, slugify, surrogate
 
 __all__ = ["Entry", "Library", "clean_abstract", "latex_text", "person", "split_keywords"]
 
 SKIPPED_NAMED = 5  # keys named per file in `ReadStats.skipped_keys`
+_CONTROL = re.compile("[\x00-\x20\x7f-\x9f\u2028\u2029]")  # never in an id
 
 _LATEX = None  # pylatexenc's converter, made on first use
 
@@ -50,14 +53,63 @@ def squash(text: str) -> str:
     return " ".join(text.replace("\xad", "").split())
 
 
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", '"': "\u0308", "^": "\u0302", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "c": "\u0327", "u": "\u0306", "v": "\u030c", "H": "\u030b", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323",
+}  # fmt: skip
+_LETTERS = {
+    "i": "ı", "j": "ȷ", "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ",
+    "OE": "Œ", "aa": "å", "AA": "Å", "l": "ł", "L": "Ł",
+}  # fmt: skip
+_ACCENT = re.compile(
+    r"\\([\'`\"^~=.])\s*(?:\{\s*(\\?[A-Za-z]+|[^{}\\])\s*\}|(\\?[A-Za-z]))"
+    r"|\\([cuvHkrd])(?:\s*\{\s*(\\?[A-Za-z]+)\s*\}|\s+([A-Za-z]))"
+)
+_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[ijoOlL])(?![A-Za-z])\s*(?:\{\})?")
+_ESCAPED = re.compile(r"\\([&%$#_{}\-/ ])")
+_PERCENT = re.compile(r"(?<!\\)%")
+_DASHES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"))
+
+
+def _accent(m: re.Match[str]) -> str:
+    mark, base = (m[1], m[2] or m[3]) if m[1] else (m[4], m[5] or m[6])
+    if base.startswith("\\"):  # an accent on a dotless i or j is on an i or j
+        base = {"i": "i", "j": "j"}.get(base[1:]) or _LETTERS.get(base[1:], base)
+    return base + _ACCENTS[mark]
+
+
+def _fast_latex(value: str) -> str | None:
+    """The common LaTeX of titles and names (accents, `\\ss`-style letters, escaped specials,
+    `~`, dashes, protecting braces) as text; None where anything else is left (a command, `$`
+    math): then pylatexenc reads it. Gives what pylatexenc gives for what it handles."""
+    if "$" in value:
+        return None
+    text = value
+    for tex, char in _DASHES:
+        text = text.replace(tex, char)
+    text = _ACCENT.sub(_accent, text)
+    text = _LETTER.sub(lambda m: _LETTERS[m[1]], text)
+    text = _ESCAPED.sub(lambda m: "" if m[1] == "-" else m[1].replace("/", ""), text)
+    if "\\" in text:
+        return None
+    text = text.replace("{", "").replace("}", "")
+    return unicodedata.normalize("NFC", text.replace("~", "\xa0"))
+
+
+@lru_cache(maxsize=65536)
 def latex_text(value: str) -> str:
     """BibTeX text as plain text: accents (`Bogad\\'{o}ttir` -> "Bogadóttir"), commands' text
     (`\\emph{x}` -> "x"), protecting braces and `\\-` gone, math as its characters; white space
-    squashed. Text without `\\`, `{`, `$` or `~` is only squashed (the common case, fast)."""
-    if not any(c in value for c in "\\{}$~"):
+    squashed. Text without `\\`, `{`, `$` or `~` is only squashed (the common case, fast); the
+    common accents and braces are read here (`_fast_latex`), the rest by pylatexenc."""
+    if not any(c in value for c in "\\{}$~-`'"):
         return squash(value)
-    try:
-        return squash(_converter().latex_to_text(value))
+    fast = _fast_latex(value)
+    if fast is not None:
+        return squash(fast)
+    try:  # a `%` in a BibTeX value is text, never a comment
+        return squash(_converter().latex_to_text(_PERCENT.sub(r"\\%", value)))
     except Exception:  # pylatexenc on text it cannot parse: keep the letters, drop the syntax
         return squash(re.sub(r"\\[a-zA-Z]+\*?|[{}$\\]", "", value).replace("~", " "))
 
@@ -241,7 +293,14 @@ class Library:
             self.stats.rows -= 1
             self.skip(e.key, "no title", line)
             return
+        texts = [title, e.key, e.abstract, *e.authors, e.venue or "", e.url or "", *e.keywords]
+        bad = surrogate("\x00".join([*texts, *(v for _, v in e.raw)]))
+        if bad is not None:
+            self.stats.rows -= 1
+            self.skip(e.key, f"holds a lone UTF-16 surrogate ({bad!r})", line)
+            return
         dois = [d for d in (ids.doi(e.doi or "") or e.doi, e.other_doi) if d]
+        dois = [d for d in dois if not _CONTROL.search(d)]
         dois = [ids.doi(d) or d.lower() for d in dois]
         long_dois = [d for d in dois if not d.startswith("10/")]
         short = next((d for d in dois if d.startswith("10/")), None)
