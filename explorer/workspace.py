@@ -403,17 +403,25 @@ class Explorer:
         k: int = 10,
         settings: Settings | None = None,
         title: str | None = None,
+        library: LibrarySource | None = None,
     ) -> go.Figure:
         """The interactive map as a Plotly figure; `highlight` (an id, a title or free text)
-        marks the query and its k related papers."""
+        marks the query and its k related papers. `library` (as `related` takes it) adds a
+        legend entry "your library" of hollow markers (papers the corpus lacks placed by their
+        text) and, without `highlight`, marks the k papers recommended for it."""
         from explorer.maps import figure, page
 
         land = self.landscape(settings)
         marks, point, label = None, None, None
+        hits: list[Hit] = []
+        lib = self.library(library) if library is not None else None
         if highlight is not None:
             hits, point, label = highlight_on(self._parts, highlight, k, land, self.default_mode)
+        elif lib is not None:
+            hits = self.related(library=lib, k=k)
+        if hits:
             marks = {self.corpus.position(h.paper.id): h.score for h in hits}
-        return figure.map_figure(
+        fig = figure.map_figure(
             land.coords,
             self.corpus,
             land.clusters,
@@ -424,15 +432,26 @@ class Explorer:
             query_label=label,
             title=title or page.map_title(self.name, len(self.corpus)),
         )
+        if lib is not None:
+            from explorer.maps import library as layer
+
+            xy = layer.place_library(lib.rows, lib.vectors, self.vectors, land.coords)
+            layer.add_library_layer(fig, list(lib.papers), xy, lib.rows)
+            likes = {h.paper.id: (h.why or {}).get("library", []) for h in hits}
+            layer.note_recommended(fig, likes)
+        return fig
 
     def write_map(self, path: str | Path | None = None, **options: Any) -> Path:
         """Write the map as one self-contained, offline HTML file; returns its path.
 
         Without a path: the corpus's own map (`<corpus>/map.html`, made by `build`) when no
         option changes it, else a one-off view in `<corpus>/views/`, never over the corpus's map.
+        `options` are `figure`'s (`library=…` draws your library and its recommendations).
         """
         from explorer.maps import page
 
         if path is None:
-            path = page.map_path(self.layout, self.manifest, options, self.settings)
+            lib = options.get("library")  # a library read already: named by where it came from
+            named = {**options, "library": lib.name} if isinstance(lib, Library) else options
+            path = page.map_path(self.layout, self.manifest, named, self.settings)
         return page.write_html(self.figure(**options), Path(path))

@@ -19,11 +19,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from explorer.libraries import LibrarySource
 from explorer.papers import ExplorerError
 from explorer.web.assets import ASSETS, Asset
-from explorer.web.corpus import MAX_K, Corpus, ExportBody, SearchBody, failure
+from explorer.web.corpus import MAX_K, Corpus, ExportBody, LibraryParams, SearchBody, failure
 from explorer.web.following import Follow, Follower
 from explorer.web.guard import HEADERS, LOCAL_HOSTS, Guard
+from explorer.web.library import DEFAULT_K
 from explorer.workspace import Explorer
 
 __all__ = ["LOCAL_HOSTS", "MAX_K", "Corpus", "ExportBody", "SearchBody", "create_app"]
@@ -53,6 +55,7 @@ def create_app(
     *,
     remote: bool = False,
     follow: bool = True,
+    library: LibrarySource | None = None,
 ) -> FastAPI:
     """The web app over `ex`: the page at `/`, the JSON API under `/api/`.
 
@@ -61,7 +64,9 @@ def create_app(
     through the user's browser. `remote`: the server listens on an address other machines reach;
     their requests may give any name (they reach it by names this process can not know), while a
     client on this machine is still held to `hosts` (`hosts=None`: remote, loopback names).
-    `follow`: after a build of the corpus commits, the next request reopens it (following.py)."""
+    `follow`: after a build of the corpus commits, the next request reopens it (following.py).
+    `library`: a researcher's library (files or a built corpus) read against the corpus now,
+    and again for each build followed: `/api/library` (web/library.py)."""
     if hosts is None:
         hosts, remote = LOCAL_HOSTS, True
     app = FastAPI(
@@ -70,7 +75,7 @@ def create_app(
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
     )
-    follower = Follower(ex, follow=follow)
+    follower = Follower(ex, follow=follow, library=library)
     app.state.follower = follower
     app.add_middleware(Follow, follower=follower)
     app.add_middleware(Guard, hosts=hosts, remote=remote)  # outermost: before anything is read
@@ -176,6 +181,19 @@ def create_app(
         state = corpus_of(request)
         with state.lock:
             return state.search(body)
+
+    @app.get("/api/library")
+    def library_(
+        request: Request,
+        k: Annotated[int, Query(ge=1, le=MAX_K)] = DEFAULT_K,
+        since: Annotated[str | None, Query(max_length=50)] = None,
+    ) -> dict[str, Any]:
+        """The library's papers on the map (row null: not in the corpus, placed by its text)
+        and the k papers recommended for it, each naming its closest library papers (404: the
+        app serves no library)."""
+        state = corpus_of(request)
+        with state.lock:
+            return state.library(LibraryParams(k=k, since=since))
 
     @app.post("/api/export")
     def export(request: Request, body: ExportBody) -> Response:

@@ -17,12 +17,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from explorer.libraries import LibrarySource
 from explorer.maps import figure, placement
 from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
 from explorer.search.lookup import AmbiguousName, Miss, NoSuchPaper, near_miss
 from explorer.search.query import MODES, needs_sentences
 from explorer.web import exports
+from explorer.web.library import DEFAULT_K, LibraryLayer, NoLibrary, no_library
 from explorer.workspace import Explorer
 
 MAX_K = 500
@@ -42,7 +44,7 @@ def failure(exc: BaseException) -> tuple[int, str]:
         return 422, "; ".join(parts).replace("\n", " ") or "invalid request"
     if isinstance(exc, ExplorerError):
         msg = " ".join(str(exc).split()) or "invalid request"
-        if isinstance(exc, NoSuchPaper):
+        if isinstance(exc, (NoSuchPaper, NoLibrary)):
             return 404, msg
         if isinstance(exc, AmbiguousName):
             return 409, msg
@@ -70,11 +72,25 @@ class ExportBody(BaseModel):
     format: Literal["csv", "jsonl", "bibtex"]
 
 
-class Corpus:
-    """What the app computes once from the opened corpus: the map's columns and the summary."""
+class LibraryParams(BaseModel):
+    """`/api/library`'s query: how many recommended papers, and since when (YYYY-MM-DD)."""
 
-    def __init__(self, ex: Explorer) -> None:
+    model_config = ConfigDict(extra="forbid")
+    k: int = Field(default=DEFAULT_K, ge=1, le=MAX_K)
+    since: str | None = Field(default=None, max_length=50)
+
+
+class Corpus:
+    """What the app computes once from the opened corpus: the map's columns and the summary.
+
+    `library`: the researcher's library to show (files or a built corpus), read against this
+    build by `read_library` (web/library.py)."""
+
+    def __init__(self, ex: Explorer, library: LibrarySource | None = None) -> None:
         self.ex = ex
+        self.library_source = library
+        self.layer: LibraryLayer | None = None
+        self.library_error: str | None = None  # why the library could not be read, one line
         self.lock = threading.Lock()  # one facade, lazily loading parts: one query at a time
         # Which build this is: the generation its manifest names (a corpus of an older version
         # has none: its content hash). The page compares it with what each answer carries.
@@ -153,7 +169,40 @@ class Corpus:
                 "palette": list(figure.PALETTE),
                 "noise_color": figure.NOISE_COLOR,
             }
-        return {**self._info, "model_loaded": self.ex.model_loaded}
+        return {**self._info, "model_loaded": self.ex.model_loaded, "library": self.library_info()}
+
+    # -- the library (web/library.py) --------------------------------------------------------
+
+    def read_library(self, *, strict: bool = True) -> None:
+        """Read the library against this build; `strict`: its failure raises (at start), else
+        it is kept in `library_error` and `/api/library` answers it (after a rebuild)."""
+        if self.library_source is None or self.layer is not None:
+            return
+        try:
+            self.layer = LibraryLayer(self.ex, self.library_source)
+            self.library_error = None
+        except (ExplorerError, OSError) as e:
+            self.library_error = failure(e)[1] if isinstance(e, ExplorerError) else str(e)
+            if strict:
+                raise
+
+    def library_info(self) -> dict[str, Any] | None:
+        """`/api/info`'s `library`: {name, count, in_corpus}, {error} or None (no library)."""
+        if self.library_source is None:
+            return None
+        self.read_library(strict=False)
+        if self.layer is None:
+            return {"error": self.library_error}
+        return self.layer.summary()
+
+    def library(self, params: LibraryParams) -> dict[str, Any]:
+        """`/api/library`: the library's papers on the map and the papers recommended for it."""
+        if self.library_source is None:
+            raise no_library()
+        self.read_library(strict=False)
+        if self.layer is None:
+            raise ExplorerError(f"the library could not be read: {self.library_error}")
+        return self.layer.answer(params.k, params.since)
 
     def topic_ids(self, wanted: list[int]) -> list[str] | None:
         """The ids of the papers in the given topics: a filter applied before ranking."""

@@ -16,8 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from explorer.libraries import LibrarySource
 from explorer.papers import ExplorerError
-from explorer.web.corpus import MAX_K, Corpus, ExportBody, SearchBody, failure
+from explorer.web.corpus import MAX_K, Corpus, ExportBody, LibraryParams, SearchBody, failure
 from explorer.workspace import Explorer
 
 
@@ -52,9 +53,10 @@ def one_line(exc: BaseException) -> str:
 class Dispatcher:
     """The JSON API's questions by name over one `Explorer`, without HTTP."""
 
-    def __init__(self, ex: Explorer) -> None:
+    def __init__(self, ex: Explorer, library: LibrarySource | None = None) -> None:
         self.ex = ex
-        self.state = Corpus(ex)
+        self.state = Corpus(ex, library)
+        self.state.read_library()  # a library that can not be read: an ExplorerError now
         self._points: dict[str, Any] | None = None
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "info": lambda p: self.state.info(),
@@ -64,6 +66,7 @@ class Dispatcher:
             "related": self.related,
             "search": self.search,
             "export": self.export,
+            "library": self.library,
         }
 
     def answer(self, name: Any, params: Any = None) -> Any:
@@ -118,6 +121,9 @@ class Dispatcher:
 
     def search(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.state.search(SearchBody.model_validate(params))
+
+    def library(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.state.library(LibraryParams.model_validate(params))
 
     def export(self, params: dict[str, Any]) -> dict[str, Any]:
         """The download as text: `{text, filename, media_type}` (the page makes it a Blob)."""

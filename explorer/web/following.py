@@ -7,7 +7,9 @@ it started with: its parts are in memory or memory-mapped (`Explorer.load`), and
 after a later build removes their files. `Follower.current` stats the corpus's manifest.json on
 every request (a syscall) and reads it only when that changed; a new generation is opened under
 a lock (`Explorer.reopen`: the loaded model is kept when the new build used the same one, so free
-text stays warm) and replaces the old state, which is dropped when its last request ends.
+text stays warm) and replaces the old state, which is dropped when its last request ends. A
+library the app shows (`--library`) is read again against the new build (its rows and vectors
+are the build's); one that can not be read then is answered by `/api/library` as its error.
 
 Every API response carries the generation it was answered from (`X-Explorer-Generation`); the
 page compares it with the one it loaded and offers to reload when they differ.
@@ -25,6 +27,7 @@ from typing import Any
 import anyio.to_thread
 
 from explorer.generations import read_manifest
+from explorer.libraries import LibrarySource
 from explorer.papers import ExplorerError
 from explorer.storage import Layout
 from explorer.web.corpus import Corpus
@@ -53,11 +56,14 @@ def _stamp(path: os.PathLike[str] | str) -> tuple[int, int, int] | None:
 class Follower:
     """The app's current `Corpus`, reopened when the corpus's committed generation changes."""
 
-    def __init__(self, ex: Explorer, *, follow: bool = True) -> None:
+    def __init__(
+        self, ex: Explorer, *, follow: bool = True, library: LibrarySource | None = None
+    ) -> None:
         self.follow = follow
         self.layout = Layout(ex.layout.root)
         self._lock = threading.Lock()
-        self._state = Corpus(ex)
+        self._state = Corpus(ex, library)
+        self._state.read_library()  # a library that can not be read stops the start: one line
         self._seen: tuple[int, int, int] | None = None  # the manifest as last compared
         # Loaded, so that requests in flight on it survive a rebuild too; one opened on a
         # generation removed since is reopened by the first request.
@@ -98,7 +104,9 @@ class Follower:
                 manifest = read_manifest(self.layout)
                 if manifest is None or _generation(manifest) == state.generation:
                     return state
-                return Corpus(state.ex.reopen())
+                fresh = Corpus(state.ex.reopen(), state.library_source)
+                fresh.read_library(strict=False)  # the library against the new build
+                return fresh
             except (ExplorerError, OSError) as e:
                 problem = " ".join(str(e).split())
         print(
