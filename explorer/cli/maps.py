@@ -38,6 +38,14 @@ from explorer.search.query import check_k
 )
 @click.option("-k", "k", type=int, default=10, show_default=True, help="How many to highlight.")
 @click.option(
+    "--library",
+    "libraries",
+    multiple=True,
+    metavar="FILE|CORPUS",
+    help="Draw your library (hollow markers, a legend entry) and mark the k papers most like "
+    "it: its files (BibTeX, RIS, CSL-JSON, JSON Lines, …; repeatable) or a built corpus.",
+)
+@click.option(
     "--out",
     "out",
     type=click.Path(path_type=Path),
@@ -52,6 +60,7 @@ def map_(
     color_by: str,
     highlight: str | None,
     k: int,
+    libraries: tuple[str, ...],
     out: Path | None,
     seed: int | None,
     min_cluster_size: int | str | None,
@@ -64,7 +73,10 @@ def map_(
     check_k(k)
     ex = open_corpus(corpus)
     settings = settings_from(ex.settings, seed, min_cluster_size, assign_noise)
-    path = ex.write_map(out, color_by=color_by, highlight=highlight, k=k, settings=settings)
+    library = (libraries[0] if len(libraries) == 1 else list(libraries)) if libraries else None
+    path = ex.write_map(
+        out, color_by=color_by, highlight=highlight, k=k, settings=settings, library=library
+    )
     click.echo(str(path))
 
 

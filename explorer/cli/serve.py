@@ -40,14 +40,26 @@ def listen(host: str, port: int) -> socket.socket:
     help="Where to listen. Anyone who can reach another address can read the corpus.",
 )
 @click.option("--no-browser", is_flag=True, help="Do not open a browser tab.")
+@click.option(
+    "--library",
+    "libraries",
+    multiple=True,
+    metavar="FILE|CORPUS",
+    help="Show your library on the map, and the papers recommended for it: its files "
+    "(BibTeX, RIS, CSL-JSON, JSON Lines, …; repeatable) or a built corpus.",
+)
 @errors
-def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
+def serve(
+    corpus: str | None, port: int, host: str, no_browser: bool, libraries: tuple[str, ...]
+) -> None:
     """Explore a built corpus in the browser: its map, search, papers and exports.
 
     Serves this one corpus, read-only, until Ctrl-C; a build of it meanwhile is served from the
-    next request on. The model loads on the first free-text query."""
+    next request on (the --library is read again against it). The model loads on the first
+    free-text query."""
     import uvicorn
 
+    from explorer.cli.library import library_source
     from explorer.web import server
     from explorer.web.app import create_app
 
@@ -63,7 +75,15 @@ def serve(corpus: str | None, port: int, host: str, no_browser: bool) -> None:
     # or the machine's name (else it may be a page whose domain was rebound to this machine: DNS
     # rebinding); a client on another machine, when there are any, by any name.
     names = (*LOCAL_HOSTS, host, *([socket.gethostname()] if remote else []))
-    app = create_app(ex, hosts=names, remote=remote)
+    library = library_source(libraries) if libraries else None
+    app = create_app(ex, hosts=names, remote=remote, library=library)
+    if library is not None:
+        info = app.state.follower.state.library_info() or {}
+        click.echo(
+            f"library {info.get('name')}: {info.get('count')} papers, "
+            f"{info.get('in_corpus')} of them in the corpus",
+            err=True,
+        )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{sock.getsockname()[1]}/"
     click.echo(f"serving {ex.name} ({len(ex.corpus):,} papers) at {url}; Ctrl-C to stop", err=True)
