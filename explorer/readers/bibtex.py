@@ -49,11 +49,13 @@ def _pieces(value: str) -> list[str]:
     """`a # {b # c} # "d"` -> ["a", "{b # c}", '"d"']: split at `#` outside braces and quotes."""
     out, depth, quoted, start = [], 0, False, 0
     for i, ch in enumerate(value):
+        if i and value[i - 1] == "\\":  # `\{`, `\}`, `\"`, `\#` are text
+            continue
         if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
-        elif ch == '"' and depth == 0 and (i == 0 or value[i - 1] != "\\"):
+        elif ch == '"' and depth == 0:
             quoted = not quoted
         elif ch == "#" and depth == 0 and not quoted:
             out.append(value[start:i].strip())

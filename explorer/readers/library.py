@@ -16,8 +16,9 @@ The rules every library reader shares:
   `no_abstract`, and embedded from its title and keywords;
 - abstracts lose markup (`<p>`, `<jats:p>`), publisher boilerplate that is all an abstract
   holds ("Downloaded via … See https://pubs.acs.org/sharingguidelines …": no abstract), and
-  copyright tails ("© 2019 Elsevier Ltd. All rights reserved.", "(PsycINFO Database Record
-  (c) 2020 APA, all rights reserved)", "Copyright of X is the property of …").
+  a download stamp after the text ("… Downloaded via UNIV X on March 10, 2021 at 10:38:35
+  (UTC)."), and copyright tails ("© 2019 Elsevier Ltd. All rights reserved.", "(PsycINFO
+  Database Record (c) 2020 APA, all rights reserved)", "Copyright of X is the property of …").
 """
 
 from __future__ import annotations
@@ -60,15 +61,25 @@ _ACCENTS = {
 }  # fmt: skip
 _LETTERS = {
     "i": "ı", "j": "ȷ", "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ",
-    "OE": "Œ", "aa": "å", "AA": "Å", "l": "ł", "L": "Ł",
+    "OE": "Œ", "aa": "å", "AA": "Å", "l": "ł", "L": "Ł", "dh": "ð", "DH": "Ð", "th": "þ",
+    "TH": "Þ", "d": "ð",  # JabRef writes the ð of "Ragnhei{\\d}ur" as a bare \\d
 }  # fmt: skip
 _ACCENT = re.compile(
     r"\\([\'`\"^~=.])\s*(?:\{\s*(\\?[A-Za-z]+|[^{}\\])\s*\}|(\\?[A-Za-z]))"
     r"|\\([cuvHkrd])(?:\s*\{\s*(\\?[A-Za-z]+)\s*\}|\s+([A-Za-z]))"
 )
-_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[ijoOlL])(?![A-Za-z])\s*(?:\{\})?")
+_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|dh|DH|th|TH|[ijoOlLd])(?![A-Za-z])\s*(?:\{\})?")
 _ESCAPED = re.compile(r"\\([&%$#_{}\-/ ])")
 _PERCENT = re.compile(r"(?<!\\)%")
+_MATH = re.compile(r"(?<!\\)\$")
+# What the writers escape with, read back (kept apart from braces until those are dropped).
+_TEXT_COMMANDS = (
+    ("\\textbackslash{}", "\x02"),
+    ("\\textasciitilde{}", "\x03"),
+    ("\\textasciicircum{}", "\x04"),
+    ("\\{", "\x00"),
+    ("\\}", "\x01"),
+)
 _DASHES = (("---", "\u2014"), ("--", "\u2013"), ("``", "\u201c"), ("''", "\u201d"))
 
 
@@ -83,9 +94,11 @@ def _fast_latex(value: str) -> str | None:
     """The common LaTeX of titles and names (accents, `\\ss`-style letters, escaped specials,
     `~`, dashes, protecting braces) as text; None where anything else is left (a command, `$`
     math): then pylatexenc reads it. Gives what pylatexenc gives for what it handles."""
-    if "$" in value:
+    if _MATH.search(value):
         return None
     text = value
+    for tex, char in _TEXT_COMMANDS:
+        text = text.replace(tex, char)
     for tex, char in _DASHES:
         text = text.replace(tex, char)
     text = _ACCENT.sub(_accent, text)
@@ -93,8 +106,9 @@ def _fast_latex(value: str) -> str | None:
     text = _ESCAPED.sub(lambda m: "" if m[1] == "-" else m[1].replace("/", ""), text)
     if "\\" in text:
         return None
-    text = text.replace("{", "").replace("}", "")
-    return unicodedata.normalize("NFC", text.replace("~", "\xa0"))
+    text = text.replace("{", "").replace("}", "").replace("~", "\xa0")
+    text = text.replace("\x00", "{").replace("\x01", "}").replace("\x02", "\\")
+    return unicodedata.normalize("NFC", text.replace("\x03", "~").replace("\x04", "^"))
 
 
 @lru_cache(maxsize=65536)
@@ -121,6 +135,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _TAILS = (
+    re.compile(r"\s*Downloaded via .{3,200}? on .{0,80}?\(UTC\)\..{0,300}$", re.DOTALL),
     re.compile(r"\s*\(PsycINFO Database Record \(c\)[^)]*\)\s*$", re.IGNORECASE),
     re.compile(r"\s*\(Copyright applies to all Abstracts\.?\)\s*$", re.IGNORECASE),
     re.compile(r"\s*\[?ABSTRACT FROM AUTHOR\]?[;.]?\s*(?:Copyright of .*)?$", re.DOTALL),

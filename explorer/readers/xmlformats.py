@@ -11,7 +11,7 @@ authors `bib:authors` (`foaf:givenName` + `foaf:surname`), else `bib:editors`; d
 `dc:date`; venue the container's `dc:title`; keywords `dc:subject` (text or
 `z:AutomaticTag`'s `rdf:value`); DOI a `dc:identifier` "DOI 10.…" of the item, else of its
 container, else one in its URL; URL a `dc:identifier`'s `dcterms:URI`/`rdf:value`; arXiv id
-from an arXiv URL; key `z:citationKey`, else the node's `rdf:about`.
+from an arXiv URL; key `z:citationKey` (none without one).
 
 EndNote XML (EndNote, Bookends): one paper per `record`. Title `titles/title`; abstract
 `abstract`; authors `contributors/authors/author` ("Family, Given" turned around), else
@@ -89,7 +89,7 @@ def _rdf_entry(node: Element, containers: dict[str, Element]) -> Entry:
     container_doi, _ = _identifiers(container)
     doi = doi or container_doi or (ids.find_doi(url) if url else None)
     words = [_text(s.find(f".//{RDF}value")) or _text(s) for s in node.findall(f"{DC}subject")]
-    key = _text(node.find(f"{Z}citationKey")) or node.get(f"{RDF}about", "")
+    key = _text(node.find(f"{Z}citationKey"))
     kind = _text(node.find(f"{Z}itemType"))
     title = _text(node.find(f"{DC}title"))
     return Entry(
