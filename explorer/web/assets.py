@@ -29,6 +29,7 @@ ASSETS: dict[str, Asset] = {
     "app.js": Asset(STATIC / "app.js", "text/javascript; charset=utf-8"),
     "panels.js": Asset(STATIC / "panels.js", "text/javascript; charset=utf-8"),
     "plot.js": Asset(STATIC / "plot.js", "text/javascript; charset=utf-8"),
+    "library.js": Asset(STATIC / "library.js", "text/javascript; charset=utf-8"),
     "app.css": Asset(STATIC / "app.css", "text/css; charset=utf-8"),
     "plotly.min.js": Asset(
         STATIC / "vendor" / "plotly-strict.min.js", "text/javascript; charset=utf-8"

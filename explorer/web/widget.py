@@ -8,6 +8,7 @@
     w.selection_frame()     # ... as a pandas DataFrame
     w.query, w.filters      # the search box's text; years, categories, topics, mode
     w.select(ids)           # select papers from Python; w.highlight(ex.related(...)) marks hits
+    ExplorerWidget(ex, library="mylib.bib")  # your library as a layer, its recommended papers
 
 The front end is the page's own modules (`static/`), inlined in the widget's ES module (see
 widget.js) and talking through custom messages that `dispatch.Dispatcher` answers with the web
@@ -28,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
+from explorer.libraries import LibrarySource
 from explorer.papers import ExplorerError, Hit, Paper
+from explorer.search.library import Library
 from explorer.web.assets import ASSETS, STATIC
 from explorer.web.dispatch import Dispatcher
 from explorer.workspace import Explorer
@@ -36,7 +39,8 @@ from explorer.workspace import Explorer
 if TYPE_CHECKING:
     import pandas as pd
 
-MODULES = ("panels.js", "plot.js", "app.js")  # the page's ES modules, by their import names
+# the page's ES modules, by their import names
+MODULES = ("panels.js", "plot.js", "library.js", "app.js")
 SCOPE = ".explorer-widget"
 PLOTLY = "plotly.js"  # the one request that is not the web API's: the vendored bundle
 
@@ -97,15 +101,26 @@ class ExplorerWidget(anywidget.AnyWidget):
     highlighted = traitlets.List(traitlets.Dict()).tag(sync=True)
     highlight_note = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, explorer: Explorer, *, height: int = 720, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        explorer: Explorer,
+        *,
+        height: int = 720,
+        library: LibrarySource | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`library`: your library (files, a built corpus's name or `explorer.library(…)`),
+        shown as the web app's `--library` shows it: a map layer you can show, hide and select,
+        and the papers recommended for it as the results."""
         if not isinstance(explorer, Explorer):
             raise ExplorerError(
                 f"ExplorerWidget needs an Explorer (Explorer.build() or Explorer.open()), "
                 f"not {type(explorer).__name__}"
             )
+        dispatcher = Dispatcher(explorer, library)  # a library that can not be read: an error
         super().__init__(height=height, **kwargs)
         self.explorer = explorer
-        self.dispatcher = Dispatcher(explorer)
+        self.dispatcher = dispatcher
         self.on_msg(self._on_message)
 
     def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -171,6 +186,12 @@ class ExplorerWidget(anywidget.AnyWidget):
             rows.append(d)
         self.highlight_note = note
         self.highlighted = rows
+
+    @property
+    def library(self) -> Library | None:
+        """The library shown (read against this corpus), or None."""
+        layer = self.dispatcher.state.layer
+        return None if layer is None else layer.lib
 
     @property
     def highlighted_ids(self) -> list[str]:

@@ -3,6 +3,7 @@
 import {h, clear, resultsPanel, cardPanel, relatedInto, selectionPanel, topicsPanel, chips}
   from './panels.js';
 import {drawMap, setMarks, setHidden, restyleBase, zoomTo, drawTimeline} from './plot.js';
+import {libraryLayer} from './library.js';
 
 // The most example papers one query may send (the API's limit, SearchBody.examples).
 export const EXAMPLE_LIMIT = 100;
@@ -32,6 +33,7 @@ const ROUTES = {
   related: ['GET', () => '/api/related'],
   search: ['POST', () => '/api/search'],
   export: ['POST', () => '/api/export'],
+  library: ['GET', () => '/api/library'],
 };
 
 // The page's transport: fetch to /api/… on this server. Export answers {blob, filename}.
@@ -70,7 +72,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     text: '', textPaper: null, miss: null, examples: [], negatives: [], years: null, categories: [],
     topics: [], hidden: [], hits: [], point: null, paper: null, selection: [], range: null,
     // "papers like these": the selection as one example, {ids (closest to its centre first), total}
-    group: null, quiet: false, sort: {key: 'year', dir: 1}};
+    group: null, quiet: false, sort: {key: 'year', dir: 1}, lib: null};
   const $ = {};
   const status = msg => { $.status.textContent = msg || ''; };
 
@@ -94,7 +96,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
       $.chips = h('div', {class: 'chips', id: 'chips'})),
     h('div', {class: 'body'},
       h('div', {class: 'mapcol'},
-        h('div', {class: 'maptools', id: 'map-tools', role: 'toolbar', 'aria-label': 'map tools'},
+        $.toolbar = h('div', {class: 'maptools', id: 'map-tools', role: 'toolbar', 'aria-label': 'map tools'},
           $.tools = ['pan', 'select', 'lasso'].map(m => h('button', {type: 'button', id: 'tool-' + m,
             class: 'tool', 'aria-pressed': String(m === 'pan'), dataset: {mode: m},
             title: {pan: 'drag to pan, scroll to zoom', select: 'drag a box to select papers',
@@ -272,6 +274,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
       less: pid => { if (!S.negatives.includes(pid)) S.negatives.push(pid); S.examples = S.examples.filter(x => x !== pid); runSearch(); },
       show: pid => { const i = S.index.get(pid); zoomTo($.map, [S.pts.x[i]], [S.pts.y[i]]); },
     });
+    if (S.lib) S.lib.annotate($.card, p.id);
     setMarks($.map, S.pts, S.index, S.hits, S.point, S.paper);
     saveUrl();
     let r;
@@ -316,6 +319,15 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     const cx = rows.reduce((a, i) => a + S.pts.x[i], 0) / n, cy = rows.reduce((a, i) => a + S.pts.y[i], 0) / n;
     const d = i => (S.pts.x[i] - cx) ** 2 + (S.pts.y[i] - cy) ** 2;
     return rows.slice().sort((a, b) => d(a) - d(b));
+  }
+  // Select these papers (ids) on the map and in the table; unknown ids are left out.
+  async function selectIds(ids) {
+    const rows = ids.map(id => S.index.get(id)).filter(i => i !== undefined);
+    await quietly(async () => {
+      await Plotly.relayout($.map, {selections: []});  // an earlier box would reselect its points
+      await Plotly.restyle($.map, {selectedpoints: [rows.length ? rows : null]}, [0]);
+    });
+    setSelection(rows);
   }
   // The page's own drag modes (plotly's are in its hover toolbar): pan, box, lasso.
   function dragMode(m) {
@@ -462,7 +474,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   await timeline();
   $.map.on('plotly_click', ev => {
     const pt = ev.points && ev.points[0];
-    if (!pt) return;
+    if (!pt || (S.lib && S.lib.click(pt))) return;
     const id = pt.curveNumber === 0 ? S.pts.ids[pt.pointIndex] : (pt.customdata ?? null);
     if (id) openPaper(id);
   });
@@ -484,22 +496,23 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   for (const el of [$.y0, $.y1, $.cats, $.tops]) el.addEventListener('change', () => { readFilters(); filtersChanged(); });
   $.mode.addEventListener('change', () => { S.mode = $.mode.value; rerun().then(saveUrl); });
   $.color.addEventListener('change', () => { S.colorBy = $.color.value; restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info}); saveUrl(); });
-  status('');
+  // Your library (explorer serve --library): a layer of the map, and its recommended papers as
+  // the results when the URL asks for nothing else.
+  const lib = S.info.library;
+  status(lib && lib.error ? 'Error: your library: ' + lib.error : '');
+  if (lib && !lib.error) {
+    S.lib = await libraryLayer({api: call, map: $.map, tools: $.toolbar, card: $.card, status,
+      select: selectIds, showHits: (hits, note) => showHits(hits, null, note)});
+  }
   await loadUrl();
+  if (S.lib && !S.hits.length && !S.text && !S.examples.length && !S.group && !S.paper) S.lib.recommend();
   timeline();
   root.dataset.ready = 'true';
   notify();
   return {
     state: S,
     // Select these papers (ids) on the map and in the table; unknown ids are left out.
-    async select(ids) {
-      const rows = ids.map(id => S.index.get(id)).filter(i => i !== undefined);
-      await quietly(async () => {
-        await Plotly.relayout($.map, {selections: []});  // an earlier box would reselect its points
-        await Plotly.restyle($.map, {selectedpoints: [rows.length ? rows : null]}, [0]);
-      });
-      setSelection(rows);
-    },
+    select: selectIds,
     // List these hits (Hit.to_dict()s) as the results and mark them on the map.
     highlight(hits, note = '') { showHits(hits, null, note); },
   };

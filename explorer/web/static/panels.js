@@ -38,8 +38,9 @@ export function safeLink(url, text) {
 function why(w) {
   if (!w) return null;
   const terms = (w.shared_terms || []).map(t => t.term).slice(0, 6);
-  const s = w.sentences;
+  const s = w.sentences, like = (w.library || []).map(n => n.title);  // your library's closest
   return h('div', {class: 'why'},
+    like.length ? h('div', {class: 'like'}, 'like: ', like.flatMap((t, i) => [i ? '; ' : '', h('q', {}, t)])) : null,
     terms.length ? h('div', {class: 'terms'}, 'shared terms: ', terms.join(', ')) : null,
     s && s.a && s.b ? h('div', {class: 'pair'},
       h('q', {}, s.a), ' ↔ ', h('q', {}, s.b)) : null);
