@@ -41,7 +41,7 @@ from explorer.generations import (
 from explorer.index.vectors import VectorIndex, library_versions
 from explorer.maps import landscape
 from explorer.maps.landscape import Landscape, Settings
-from explorer.papers import Corpus, ExplorerError
+from explorer.papers import Corpus, ExplorerError, library_summary
 from explorer.progress import Stages
 from explorer.storage import (
     MANIFEST_VERSION,
@@ -89,6 +89,7 @@ class BuildReport:
         if self.dates_from_ids:
             n = self.dates_from_ids
             s += f", {n} date{'s' if n != 1 else ''} taken from arXiv ids"
+        s += library_summary(self.extra.get("library"))  # merges, skips, no abstracts
         if self.up_to_date:
             return s + f"; already up to date ({self.seconds:.1f}s)"
         return s + f"; embedded {self.embedded}, reused {self.reused} cached; {self.seconds:.1f}s"
@@ -382,6 +383,8 @@ def _build_locked(
         path=folder,
         map_path=map_path,
     )
+    if library := stats.library():  # library files read (issue 25): merges, skips, no abstracts
+        report.extra["library"] = library
     if changed and old is not None:
         report.extra["settings_changed"] = changed
     return Built(name, corpus, index, manifest, folder.parent, embedder, lexical, land, report)

@@ -183,6 +183,19 @@ class ReadStats:
     def merged_entries(self) -> int:
         return sum(len(m["merged"]) for m in self.merges)
 
+    def library(self) -> dict[str, Any]:
+        """What reading library files did, for a build's report and `--json`: the counts, the
+        merges and the skipped entries named; {} when no library file was read."""
+        if not (self.merges or self.skipped_entries or self.no_abstract):
+            return {}
+        return {
+            "merged": self.merged_entries,
+            "merges": self.merges,
+            "skipped": self.skipped_entries,
+            "skipped_keys": self.skipped_keys,
+            "no_abstract": self.no_abstract,
+        }
+
     def merge(self, other: ReadStats) -> None:
         self.rows += other.rows
         self.skipped_no_abstract += other.skipped_no_abstract
@@ -193,6 +206,22 @@ class ReadStats:
         self.skipped_entries += other.skipped_entries
         self.skipped_keys.extend(other.skipped_keys)
         self.merges.extend(other.merges)
+
+
+def library_summary(library: dict[str, Any] | None) -> str:
+    """The build summary's words for `ReadStats.library()`: ", 6 duplicate entries merged, 1
+    entry skipped (…), 81 without abstract (embedded from title and keywords)"."""
+    if not library:
+        return ""
+    s, n = "", library["merged"]
+    if n:
+        s += f", {n} duplicate entr{'ies' if n != 1 else 'y'} merged"
+    if n := library["skipped"]:
+        shown = "; ".join(library["skipped_keys"][:2])
+        s += f", {n} entr{'ies' if n != 1 else 'y'} skipped ({shown})"
+    if n := library["no_abstract"]:
+        s += f", {n} without abstract (embedded from title and keywords)"
+    return s
 
 
 def _latest(kept: Paper, other: Paper) -> Paper | None:

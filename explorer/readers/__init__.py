@@ -12,6 +12,15 @@ Every user mistake is an `ExplorerError` with a one-line message naming the file
 and the field where one is at fault): never a traceback, never a hang, never a value silently
 converted from a wrong type.
 
+Reference-manager libraries (`LIBRARY_FORMATS`: `.bib`/`.bibtex`/`.biblatex`, `.ris`, `.rdf`,
+EndNote `.xml`, and CSL-JSON or Better BibTeX JSON in a `.json`, told apart from explorer's own
+JSON by shape) follow their readers' docstrings (`bibtex`, `ris`, `csljson`, `xmlformats`) and
+`library`'s shared rules: an entry without an abstract is kept (`Paper.no_abstract`, embedded
+from its title and keywords), an unreadable one is skipped, counted and named
+(`stats.skipped_entries`, `stats.skipped_keys`), never the whole file. After all the files are
+read, the library papers of one identity (`identity`: DOI, arXiv id, title + first surname)
+are merged into one, in the first's place, keeping the richest fields (`stats.merges`).
+
 Files. Only an existing regular file is read (a directory, FIFO, device such as /dev/stdin, or
 socket is refused before it is opened). It must be UTF-8 (a UTF-8 byte order mark is dropped; a
 UTF-16 or UTF-32 byte order mark, a NUL byte or a byte that is not UTF-8 is an error naming the
@@ -153,7 +162,7 @@ REGISTRY: tuple[Format, ...] = (
     ),
     Format("ris", (".ris",), "RIS", lambda p, s, *_: read_ris(p, s)),
     Format("csl-json", (), "CSL-JSON", lambda p, s, *_: read_csl(p, s)),
-    Format("bbt-json", (), "Better BibTeX JSON (Zotero)", lambda p, s, *_: read_bbt(p, s)),
+    Format("bbt-json", (), "Better BibTeX JSON", lambda p, s, *_: read_bbt(p, s)),
     Format("zotero-rdf", (".rdf",), "Zotero RDF", lambda p, s, *_: read_rdf(p, s)),
     Format("endnote", (".xml",), "EndNote XML", lambda p, s, *_: read_endnote(p, s)),
 )
@@ -232,10 +241,12 @@ def read_corpus(
     - `listing_year`: the year for seed-listing dates that have none (`AIMay 7`);
     - `columns`: our field -> the file's column, e.g. `{"abstract": "summary", "id": "paper_id"}`
       (fields: id, title, abstract, authors, affiliations, categories, date, year);
-    - `fmt`: one of `FORMATS` ("seed", "jsonl", "json", "csv", "tsv", "arxiv": see `REGISTRY`),
-      instead of guessing from the suffix.
+    - `fmt`: one of `FORMATS` ("seed", "jsonl", "json", "csv", "tsv", "arxiv", "bibtex", "ris",
+      "csl-json", "bbt-json", "zotero-rdf", "endnote": see `REGISTRY`), instead of guessing
+      from the suffix.
     `corpus.stats` counts rows read, rows skipped for having no abstract, duplicate ids, arXiv
-    versions merged and rows whose date was taken from their arXiv id.
+    versions merged and rows whose date was taken from their arXiv id; for library files also
+    entries kept without abstract, entries skipped (named) and merges (listed).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -259,4 +270,6 @@ def read_corpus(
         slugs.done(p.id for p in file_papers)  # no later slug is one of these ids
     papers, merges = merge_library(papers)
     stats.merges.extend(merges)
+    if stats.no_abstract:  # counted again after merging: papers, not entries
+        stats.no_abstract = sum(p.no_abstract for p in papers if p.entry)
     return Corpus(papers, stats)
