@@ -27,7 +27,9 @@ OFFICIAL_MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4
 _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 # `--model static`: a model2vec table distilled from the bundled MiniLM (`embed.static`).
 STATIC_MODEL = "static"
-STATIC_ID = f"{STATIC_MODEL}:{DEFAULT_MODEL}:model2vec"  # its vectors' own name in every cache
+# Its vectors' own name in every cache; the number is `embed.static.RECIPE`'s, which changes it.
+STATIC_RECIPE = 1
+STATIC_ID = f"{STATIC_MODEL}:{DEFAULT_MODEL}:model2vec-{STATIC_RECIPE}"
 
 
 @dataclass(frozen=True)

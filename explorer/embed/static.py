@@ -35,12 +35,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.embed import late
-from explorer.embed.model import ModelSpec, offline, sha256_file
+from explorer.embed.model import STATIC_RECIPE, ModelSpec, offline, sha256_file
 from explorer.papers import ExplorerError
 
 NAME = "static"  # the model's name (`--model static`) and its backend's
 # model2vec's defaults: 256 PCA dimensions, SIF weighting 1e-4, float16 table (15 MB).
-RECIPE: dict[str, Any] = {"recipe": 1, "pca_dims": 256, "sif_coefficient": 1e-4}
+RECIPE: dict[str, Any] = {"recipe": STATIC_RECIPE, "pca_dims": 256, "sif_coefficient": 1e-4}
 INSTALL = "pip install 'explorer[static]'"
 
 
