@@ -216,6 +216,11 @@ def test_explorer_map_takes_a_library(ex, tmp_path):
     r = run_explorer("map", "--library", "no-such.bib", "--out", str(out), cache=cache)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+    r = run_explorer(
+        "serve", "--library", "no-such.bib", "--port", "0", "--no-browser", cache=cache
+    )
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "no-such.bib" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
 
 
 # -- the page, in Debian's Chromium --------------------------------------------------------------

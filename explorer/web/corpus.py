@@ -176,8 +176,8 @@ class Corpus:
     def read_library(self, *, strict: bool = True) -> None:
         """Read the library against this build; `strict`: its failure raises (at start), else
         it is kept in `library_error` and `/api/library` answers it (after a rebuild)."""
-        if self.library_source is None or self.layer is not None:
-            return
+        if self.library_source is None or self.layer is not None or self.library_error:
+            return  # read once per build: a failure is not tried again on every request
         try:
             self.layer = LibraryLayer(self.ex, self.library_source)
             self.library_error = None
