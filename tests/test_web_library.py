@@ -24,7 +24,7 @@ from fakes import HashEmbedder  # tests/fakes.py
 from helpers import run_explorer  # tests/helpers.py
 from test_library import LIBRARY
 from test_web_follow import build, opened, versions  # noqa: F401 (a fixture)
-from webapp import serving  # tests/webapp.py
+from webapp import XSS_IMG, serving  # tests/webapp.py
 
 from explorer import Explorer, ExplorerError
 
@@ -38,6 +38,8 @@ MAP = "document.getElementById('map')"
 SHOTS = Path("/tmp/explorer-scratch")
 DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
 LAYER = f"{MAP}.data.find(t => t.name === 'your library')"
+# test_library's three papers, the one the corpus lacks with a title that is HTML: shown as text
+MINE = [*LIBRARY[:2], {**LIBRARY[2], "title": XSS_IMG + " " + LIBRARY[2]["title"]}]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,7 @@ def ex(tmp_path_factory) -> Explorer:
 @pytest.fixture(scope="module")
 def library_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("lib") / "mylib.jsonl"
-    path.write_text("".join(json.dumps(e) + "\n" for e in LIBRARY), "utf-8")
+    path.write_text("".join(json.dumps(e) + "\n" for e in MINE), "utf-8")
     return path
 
 
@@ -72,7 +74,7 @@ def test_the_library_answers_its_papers_on_the_map_and_its_recommendations(
         "count": 3,
         "in_corpus": 2,
     }
-    assert [p["id"] for p in d["papers"]] == [e["id"] for e in LIBRARY]
+    assert [p["id"] for p in d["papers"]] == [e["id"] for e in MINE]
     assert [p["row"] for p in d["papers"]] == list(lib.rows)
     pts = client.get("/api/points").json()
     for p in d["papers"]:
@@ -91,7 +93,7 @@ def test_the_library_answers_its_papers_on_the_map_and_its_recommendations(
     assert [h["id"] for h in d["recommended"]] == want and d["k"] == 20
     mine = {pts["ids"][r] for r in lib.in_corpus}
     assert not mine & set(want)
-    titles = {e["title"] for e in LIBRARY}
+    titles = {e["title"] for e in MINE}
     for h in d["recommended"]:
         near = h["why"]["library"]
         assert len(near) == 3 and {n["title"] for n in near} <= titles
@@ -196,7 +198,8 @@ def test_the_static_map_draws_the_library_and_its_recommendations(ex, library_fi
     (layer,) = [t for t in fig.data if str(t.name).startswith("your library")]
     assert layer.name == "your library (3)" and layer.showlegend
     assert layer.marker.symbol == "circle-open" and len(layer.x) == 3
-    assert list(layer.customdata) == [e["id"] for e in LIBRARY]
+    assert list(layer.customdata) == [e["id"] for e in MINE]
+    assert "&lt;img" in layer.hovertext[2] and "<img" not in layer.hovertext[2]
     assert all(math.isfinite(v) for v in [*layer.x, *layer.y])
     (top,) = [t for t in fig.data if str(t.name).startswith("top ")]
     assert len(top.x) == 5 and all("like: " in h for h in top.hovertext)
@@ -208,7 +211,7 @@ def test_explorer_map_takes_a_library(ex, tmp_path):
     """The command line draws it too (a library of papers the corpus holds: a new process has
     no model for the tests' `HashEmbedder` to embed others with)."""
     out, lib = tmp_path / "m.html", tmp_path / "held.jsonl"
-    lib.write_text("".join(json.dumps(e) + "\n" for e in LIBRARY[:2]), "utf-8")
+    lib.write_text("".join(json.dumps(e) + "\n" for e in MINE[:2]), "utf-8")
     cache = ex.layout.root.parent
     r = run_explorer("map", "--library", str(lib), "-k", "4", "--out", str(out), cache=cache)
     assert r.returncode == 0, r.stderr
@@ -264,6 +267,7 @@ def page_on(browser: Any, url: str, shot: str | None = None) -> Iterator[Any]:
         page.wait_for_timeout(100)
         page.close()
     assert log.page_errors == [] and log.console_errors == [] and log.blocked == []
+    assert log.dialogs == []  # no library or corpus text ran as HTML
 
 
 def idle(page: Any) -> None:
@@ -281,6 +285,8 @@ def test_the_page_shows_the_library_as_a_layer(browser, server, ex, library_file
         assert page.evaluate(f"{LAYER}.x.length") == 3
         assert page.evaluate(f"{LAYER}.marker.symbol") == "circle-open"
         assert page.evaluate(f"{MAP}.dataset.libraryPoints") == "3"
+        hover = page.evaluate(f"{LAYER}.hovertext[2]")  # Plotly reads it as HTML: escaped
+        assert "&lt;img" in hover and "<img" not in hover
         # hidden and shown again
         toggle.click()
         page.wait_for_function(f"{MAP}.dataset.libraryShown === 'false'")
@@ -297,7 +303,7 @@ def test_the_page_shows_the_library_as_a_layer(browser, server, ex, library_file
         assert "recommended for your library" in (page.text_content("#results") or "")
         first = page.locator("#result-list li.hit").first
         like = first.locator(".like").text_content() or ""
-        titles = {e["title"] for e in LIBRARY}
+        titles = {e["title"] for e in MINE}
         assert like.startswith("like: ") and any(t in like for t in titles)
         # its card names the library papers it is like
         first.locator("button.title").click()
@@ -322,7 +328,7 @@ def test_select_library_fills_the_selection(browser, server, ex, library_file):
         page.evaluate(f"""() => {{ const gd = {MAP}, c = gd.data.indexOf({LAYER});
             gd.emit('plotly_click', {{points: [{{curveNumber: c, pointIndex: 2}}]}}); }}""")
         page.wait_for_selector("#paper-card[data-library=outside]")
-        assert LIBRARY[2]["title"] in (page.text_content("#paper-card") or "")
+        assert MINE[2]["title"] in (page.text_content("#paper-card") or "")
 
 
 @pytest.mark.browser
