@@ -48,24 +48,33 @@ def condensed_levels(coords: np.ndarray, sizes: list[int], mcs: int) -> list[np.
     for r in ct:
         if r["child_size"] == 1:
             leaf_of[int(r["child"])] = int(r["parent"])
-    cands = np.unique(list(birth.values()))
+    nodes = np.array(sorted(birth))  # a child's id is above its parent's
+    par = np.array([parent.get(int(c), root) for c in nodes])
+    born = np.array([birth[int(c)] for c in nodes])
+    where = {int(c): i for i, c in enumerate(nodes)}
+    par_i = np.array([where[int(p)] for p in par])
+    leaf_i = np.array([where[int(c)] for c in leaf_of])
 
     def cut(lam: float) -> np.ndarray:
-        memo: dict[int, int] = {}
-
-        def alive(node: int) -> int:
-            if node not in memo:
-                memo[node] = node if birth[node] <= lam else alive(parent[node])
-            return memo[node]
-
-        lab = np.array([alive(int(c)) for c in leaf_of])
+        alive = np.arange(len(nodes))
+        for i in range(1, len(nodes)):  # parents first
+            if born[i] > lam:
+                alive[i] = alive[par_i[i]]
+        lab = nodes[alive[leaf_i]]
         lab[lab == root] = -1
         return topics._renumber_by_size(lab)
 
+    cands = np.unique(born)
     out = []
-    for k in sizes:
-        best = min(cands, key=lambda lam: abs(int(cut(lam).max()) + 1 - k))
-        out.append(topics._assign_noise(coords, cut(best)))
+    for k in sizes:  # bisect on λ: later cuts hold more clusters (near enough monotone)
+        lo, hi = 0, len(cands) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if int(cut(cands[mid]).max()) + 1 < k:
+                lo = mid + 1
+            else:
+                hi = mid
+        out.append(topics._assign_noise(coords, cut(cands[lo])))
     return out
 
 

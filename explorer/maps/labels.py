@@ -48,7 +48,8 @@ NO_NAME = frozenset(
     """derive derives derived deriving obtain obtains obtained yield yields yielding achieve
     achieves achieved achieving enable enables enabled enabling improve improves improved
     lower higher greater larger smaller fewer better worse faster slower stronger weaker
-    newer older wider deeper broader richer harder easier simpler""".split()
+    newer older wider deeper broader richer harder easier simpler heavily easily readily
+    primarily necessarily arbitrarily""".split()
 )
 # Adverbs by their ending ("increasingly", "substantially", "effectively", "notably").
 _ADVERB = re.compile(r".{3,}(?:ingly|ively|ously|ally|ibly|ably|[tdehrw]ly)$")

@@ -27,6 +27,9 @@ MERGE_MIN_TOPICS = 6
 # Finer topics below today's only from this many papers: below it they would be a few dozen
 # papers each, too few to name.
 SPLIT_MIN_PAPERS = 1_000
+# A child holding this share of its parent's papers is named against its whole level (see
+# `tree_labels`), not against siblings too small to tell it anything.
+ALONE = 0.8
 # A finer topic has at least a third of a topic's smallest size (`default_min_cluster_size`).
 SPLIT_SHARE = 3
 
@@ -217,7 +220,8 @@ def tree_labels(
             parent_of[c] = p
             groups.setdefault(p, []).append(c)
         names: dict[int, list[str]] = {}
-        for p in groups:
+        alone: list[int] = []  # children that are (nearly) all of their parent
+        for p, members in groups.items():
             # the top level: every paper (noise a class, its words discounted); below: the parent's
             rows = np.arange(len(labels)) if p is None else np.flatnonzero(levels[lv - 1] == p)
             avoid = said.get((lv - 1, p), []) if p is not None else []
@@ -226,6 +230,15 @@ def tree_labels(
                     [texts[i] for i in rows], labels[rows], avoid, n_terms=n_terms, seed=seed
                 )
             )
+            if p is not None:
+                alone += [c for c in members if (labels[rows] == c).mean() >= ALONE]
+        if alone:
+            # Against siblings that are not there a label is filler ("analysis · design"):
+            # such a child is named against its whole level instead, still without its
+            # ancestors' words.
+            avoid = [w for c in alone for w in said.get((lv - 1, parent_of[c]), [])]
+            found = sibling_labels(texts, labels, avoid, n_terms=n_terms, seed=seed)
+            names.update({c: found[c] for c in alone if c in found})
         for c, p in parent_of.items():
             said[(lv, c)] = [*(said.get((lv - 1, p), []) if p is not None else []), *names[c]]
         sizes = {c: int((labels == c).sum()) for c in reps}
