@@ -70,6 +70,11 @@ class Follower:
         with contextlib.suppress(ExplorerError, OSError):
             ex.load()
 
+    @property
+    def state(self) -> Corpus:
+        """The state last answered from (without looking for a new build)."""
+        return self._state
+
     def current(self) -> Corpus:
         """The state a request starting now answers from (reopened first, if a build has
         committed since the last request)."""
