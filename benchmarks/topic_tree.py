@@ -196,7 +196,8 @@ def synthetic(n: int, v: np.ndarray, xy: np.ndarray, seed: int = 0):
 
 def timing(args: argparse.Namespace) -> None:
     v = np.load(args.vectors).astype(np.float32)
-    xy = topics.project(v, seed=42).astype(np.float64)
+    xy = np.load(args.coords) if args.coords else topics.project(v, seed=42)
+    xy = xy.astype(np.float64)
     evoc_levels(v[:2000], 0)  # numba compiles once: not timed
     for n in args.n:
         vec, pts = synthetic(n, v, xy)
@@ -235,6 +236,7 @@ def main() -> None:
     ap.add_argument("--evoc", action="store_true", help="listing: EVoC too (minutes)")
     ap.add_argument("--labels", action="store_true", help="listing: label every level, timed")
     ap.add_argument("--vectors", type=Path, default=Path("/tmp/tree/subset_vecs.npy"))
+    ap.add_argument("--coords", type=Path, default=None, help="time: the subset's map, saved")
     ap.add_argument("--n", type=int, nargs="*", default=[74_728, 1_000_000])
     ap.add_argument("--skip-evoc-above", type=int, default=10**9)
     args = ap.parse_args()
