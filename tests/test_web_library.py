@@ -94,11 +94,13 @@ def test_the_library_answers_its_papers_on_the_map_and_its_recommendations(
     r = client.get("/api/library")
     assert r.status_code == 200, r.text
     d = r.json()
-    assert (d["name"], d["count"], d["in_corpus"]) == ("mylib.jsonl", 3, 2)
+    held = len(lib.in_corpus)  # which papers the corpus holds: test_library.py's question
+    assert held >= 1 and lib.rows[2] is None
+    assert (d["name"], d["count"], d["in_corpus"]) == ("mylib.jsonl", 3, held)
     assert client.get("/api/info").json()["library"] == {
         "name": "mylib.jsonl",
         "count": 3,
-        "in_corpus": 2,
+        "in_corpus": held,
     }
     assert [p["id"] for p in d["papers"]] == [e["id"] for e in MINE]
     assert [p["row"] for p in d["papers"]] == list(lib.rows)
@@ -349,7 +351,7 @@ def test_select_library_fills_the_selection(browser, server, ex, library_file):
         rows = page.eval_on_selector_all(
             "#selection-table tbody tr", "els => els.map(e => e.dataset.id)"
         )
-        assert set(rows) == held and len(rows) == 2
+        assert held and set(rows) == held and len(rows) == len(held)
         # the library's outside paper opens as a card of its own (not the corpus's)
         page.evaluate(f"""() => {{ const gd = {MAP}, c = gd.data.indexOf({LAYER});
             gd.emit('plotly_click', {{points: [{{curveNumber: c, pointIndex: 2}}]}}); }}""")
