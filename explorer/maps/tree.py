@@ -236,7 +236,7 @@ def tree_labels(
             # Against siblings that are not there a label is filler ("analysis · design"):
             # such a child is named against its whole level instead, still without its
             # ancestors' words.
-            avoid = [w for c in alone for w in said.get((lv - 1, parent_of[c]), [])]
+            avoid = [w for c in alone for w in said.get((lv - 1, parent_of[c] or 0), [])]
             found = sibling_labels(texts, labels, avoid, n_terms=n_terms, seed=seed)
             names.update({c: found[c] for c in alone if c in found})
         for c, p in parent_of.items():
