@@ -4,8 +4,9 @@ rebuild; `Explorer.figure(library=…)` and `explorer map --library` draw it; an
 Chromium the page's Library layer toggles, has one hollow marker per library paper, selects the
 library, and lists the recommended papers with the library papers each is like.
 
-A 3-paper library against the seed corpus (2 papers the corpus holds, 1 it lacks), embedded by
-the tests' instant `HashEmbedder`: what the real model recommends is tested in test_library.py.
+A 3-paper library against the seed corpus (2 papers the corpus holds, 1 it lacks), with the real
+model; following rebuilds uses the tests' instant `HashEmbedder`. What the recommendations are
+worth is tested in test_library.py and measured in docs/quality.md.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ MINE = [*LIBRARY[:2], {**LIBRARY[2], "title": XSS_IMG + " " + LIBRARY[2]["title"
 
 
 @pytest.fixture(scope="module")
-def ex(tmp_path_factory) -> Explorer:
+def ex(tmp_path_factory, embedder) -> Explorer:
+    """The seed corpus with the real model: its map has topics, as a user's has."""
     root = tmp_path_factory.mktemp("weblib") / "cache"
-    return Explorer.build(root=root, embedder=HashEmbedder())
+    return Explorer.build(root=root, embedder=embedder)
 
 
 @pytest.fixture(scope="module")
@@ -236,8 +238,7 @@ def test_the_static_map_draws_the_library_and_its_recommendations(ex, library_fi
 
 
 def test_explorer_map_takes_a_library(ex, tmp_path):
-    """The command line draws it too (a library of papers the corpus holds: a new process has
-    no model for the tests' `HashEmbedder` to embed others with)."""
+    """The command line draws it too (a library of papers the corpus holds: nothing to embed)."""
     out, lib = tmp_path / "m.html", tmp_path / "held.jsonl"
     lib.write_text("".join(json.dumps(e) + "\n" for e in MINE[:2]), "utf-8")
     cache = ex.layout.root.parent
