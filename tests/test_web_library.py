@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 from browser import ARGS, CHROMIUM, PageLog, record  # tests/browser.py
-from fakes import HashEmbedder  # tests/fakes.py
 from helpers import run_explorer  # tests/helpers.py
 from test_web_follow import build, opened, versions  # noqa: F401 (a fixture)
 from webapp import XSS_IMG, serving  # tests/webapp.py
@@ -366,3 +365,58 @@ def test_without_a_library_the_page_has_no_layer(browser, ex):
         idle(page)
         assert page.locator("#tool-library").count() == 0
         assert page.evaluate(f"{LAYER} === undefined")
+
+
+# The widget's own module in Chromium, without Jupyter: a stand-in for anywidget's model whose
+# messages the kernel-side widget answers (through Playwright), as JupyterLab would carry them
+# (tests/test_widget_browser.py runs the real JupyterLab).
+FAKE_MODEL = """async ([esm, state]) => {
+    const handlers = {};
+    const model = {
+        get: k => state[k], set: (k, v) => { state[k] = v; }, save_changes: () => {},
+        on: (ev, f) => { (handlers[ev] = handlers[ev] || []).push(f); },
+        off: (ev, f) => { handlers[ev] = (handlers[ev] || []).filter(g => g !== f); },
+        send: msg => { window.kernel(msg).then(replies => replies.forEach(
+            r => (handlers['msg:custom'] || []).forEach(f => f(r, [])))); },
+    };
+    const url = URL.createObjectURL(new Blob([esm], {type: 'text/javascript'}));
+    const widget = (await import(url)).default;
+    await widget.render({model, el: document.getElementById('host')});
+}"""
+
+
+@pytest.mark.browser
+def test_the_widget_shows_the_library_layer_in_a_browser(browser, ex, library_file):
+    pytest.importorskip("anywidget")
+    from explorer.web.assets import ASSETS
+    from explorer.web.widget import ExplorerWidget, esm
+
+    w = ExplorerWidget(ex, library=str(library_file), height=600)
+    replies: list[Any] = []
+    w.send = lambda content, buffers=None: replies.append(json.loads(json.dumps(content)))
+
+    def kernel(msg: Any) -> list[Any]:
+        replies.clear()
+        w._on_message(w, msg, [])
+        return list(replies)
+
+    log = PageLog()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+        page.expose_function("kernel", kernel)
+        page.set_content("<html><body><div id='host'></div></body></html>")
+        page.add_script_tag(path=str(ASSETS["plotly.min.js"].path))
+        state = {"height": 600, "selected_ids": [], "highlighted": [], "highlight_note": ""}
+        page.evaluate(FAKE_MODEL, [esm(), state])
+        page.wait_for_selector(".explorer-widget[data-ready=true]", timeout=30_000)
+        page.wait_for_selector("#tool-library", timeout=30_000)
+        assert page.evaluate(f"{LAYER}.x.length") == 3
+        page.click("#select-library")
+        page.wait_for_selector("#selection-table tbody tr")
+        assert w.library is not None
+        assert page.locator("#selection-table tbody tr").count() == len(w.library.in_corpus)
+        assert page.locator("#result-list li.hit .like").count() > 0
+    finally:
+        page.close()
+    assert log.page_errors == []
