@@ -320,10 +320,20 @@ def test_the_page_shows_the_library_as_a_layer(browser, server, ex, library_file
         page.wait_for_function(f"{MAP}.dataset.libraryShown === 'false'")
         assert toggle.get_attribute("aria-pressed") == "false"
         assert page.evaluate(f"{LAYER}.visible") is False
+        assert "lib=off" in page.url  # the URL keeps it hidden, beside the rest of the view
+        page.goto(f"{server}/#paper={ex.corpus[0].id}&lib=off")
+        page.reload()
+        page.wait_for_selector("#explorer-app[data-ready=true]", timeout=60_000)
+        page.wait_for_function(f"{MAP}.dataset.libraryShown === 'false'")
+        assert page.evaluate(f"{LAYER}.visible") is False
+        page.wait_for_selector("#paper-card")
+        assert page.get_attribute("#paper-card", "data-id") == ex.corpus[0].id
         toggle.click()
         page.wait_for_function(f"{MAP}.dataset.libraryShown === 'true'")
-        assert page.evaluate(f"{LAYER}.visible") is True
-        # the recommendations are the results when nothing else is asked, marked on the map
+        assert page.evaluate(f"{LAYER}.visible") is True and "lib=off" not in page.url
+        idle(page)
+        page.click("#library-recommended")  # the paper's related papers were the results
+        # the recommendations are the results (when nothing else is asked), marked on the map
         want = [h.paper.id for h in ex.related(library=ex.library(str(library_file)), k=20)]
         ids = page.eval_on_selector_all("#result-list li.hit", "els => els.map(e => e.dataset.id)")
         assert ids == want
@@ -345,7 +355,9 @@ def test_the_page_shows_the_library_as_a_layer(browser, server, ex, library_file
 def test_select_library_fills_the_selection(browser, server, ex, library_file):
     held = {ex.corpus[r].id for r in ex.library(str(library_file)).in_corpus}
     with page_on(browser, server) as page:
-        idle(page)
+        idle(page)  # a page that asks for nothing else opens on the recommendations
+        assert "recommended for your library" in (page.text_content("#results") or "")
+        assert page.locator("#result-list li.hit .like").count() >= 1
         page.click("#select-library")
         page.wait_for_selector("#selection-table tbody tr")
         rows = page.eval_on_selector_all(

@@ -405,6 +405,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     if (S.paper) q.set('paper', S.paper);
     if (S.mode) q.set('mode', S.mode);
     if (S.colorBy !== 'topic') q.set('color', S.colorBy);
+    if (S.lib && !S.lib.shown) q.set('lib', 'off');
     const hash = q.toString();
     if (hash !== location.hash.slice(1) && root.dataset.transport === 'fetch') {
       history.replaceState(null, '', hash ? '#' + hash : location.pathname);
@@ -502,7 +503,9 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   status(lib && lib.error ? 'Error: your library: ' + lib.error : '');
   if (lib && !lib.error) {
     S.lib = await libraryLayer({api: call, map: $.map, tools: $.toolbar, card: $.card, status,
-      select: selectIds, showHits: (hits, note) => showHits(hits, null, note)});
+      select: selectIds, showHits: (hits, note) => showHits(hits, null, note), changed: saveUrl});
+    const off = root.dataset.transport === 'fetch' && new URLSearchParams(location.hash.slice(1)).get('lib') === 'off';
+    if (S.lib && off) await S.lib.show(false, true);  // as the URL says, before it is read
   }
   await loadUrl();
   if (S.lib && !S.hits.length && !S.text && !S.examples.length && !S.group && !S.paper) S.lib.recommend();

@@ -15,7 +15,7 @@ function hover(p) {
 }
 
 // ctx: {api, map, tools (the map's toolbar), card (the card's section), status(msg),
-// select(ids) (into the selection), showHits(hits, note)}. Answers the layer's controller,
+// select(ids) (into the selection), showHits(hits, note), changed() (the layer was toggled)}. Answers the layer's controller,
 // or null when the library could not be read (the status line says why).
 export async function libraryLayer(ctx) {
   let data;
@@ -47,11 +47,12 @@ export async function libraryLayer(ctx) {
       title: 'the papers most like your library, as the results',
       on: {click: () => L.recommend()}}, 'Recommended'));
 
-  L.show = async shown => {
+  L.show = async (shown, quiet = false) => {
     L.shown = shown;
     toggle.setAttribute('aria-pressed', String(shown));
     ctx.map.dataset.libraryShown = String(shown);
     await Plotly.restyle(ctx.map, {visible: [shown]}, [trace]);
+    if (ctx.changed && !quiet) ctx.changed();  // the URL keeps a hidden layer (lib=off)
   };
   L.select = () => ctx.select(papers.filter(p => p.corpus_id).map(p => p.corpus_id));
   L.recommend = () => {
