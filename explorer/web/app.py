@@ -160,7 +160,7 @@ def create_app(
         not_: Annotated[list[str] | None, Query(alias="not", max_length=100)] = None,
         years: Annotated[str | None, Query(max_length=50)] = None,
         categories: Annotated[list[str] | None, Query(max_length=200)] = None,
-        topics: Annotated[list[int] | None, Query(max_length=1000)] = None,
+        topics: Annotated[list[str] | None, Query(max_length=1000)] = None,
     ) -> dict[str, Any]:
         """The k papers most like paper `id`, least like the `not` papers; each with its why."""
         state = corpus_of(request)

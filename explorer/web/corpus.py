@@ -12,6 +12,7 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -23,7 +24,7 @@ from explorer.maps import topics as topic_maps
 from explorer.papers import ExplorerError, Hit, Paper
 from explorer.search.lookup import AmbiguousName, Miss, NoSuchPaper, near_miss
 from explorer.search.query import MODES, needs_sentences
-from explorer.web import exports
+from explorer.web import exports, levels
 from explorer.web.library import DEFAULT_K, LibraryLayer, NoLibrary, no_library
 from explorer.workspace import Explorer
 
@@ -63,7 +64,8 @@ class SearchBody(BaseModel):
     mode: str | None = Field(default=None, max_length=50)
     years: str | None = Field(default=None, max_length=50)
     categories: list[str] = Field(default_factory=list, max_length=200)
-    topics: list[int] = Field(default_factory=list, max_length=1000)
+    # ids at the default level (7) or "LEVEL.ID" at any level of the topic tree ("0.3")
+    topics: list[int | str] = Field(default_factory=list, max_length=1000)
 
 
 class ExportBody(BaseModel):
@@ -116,6 +118,8 @@ class Corpus:
                 "year": [p.year for p in papers],
                 "category": [p.primary_category for p in papers],
                 "title": list(ex.corpus.titles),
+                # each paper's topic id at each level of the topic tree (0 the coarsest)
+                "levels": land.tree.levels.tolist(),
             }
             if any(d and len(d) >= 7 for d in dates):
                 cols["month"] = [d[:7] if d and len(d) >= 7 else None for d in dates]
@@ -131,7 +135,10 @@ class Corpus:
             xy = np.asarray(land.coords, dtype=np.float64)
             clusters = np.asarray(land.clusters)
             # The same colours and label places as `explorer map` draws.
+            tree = levels.tree_info(land.tree, xy)
             colors = figure.topic_colors(xy, clusters)
+            if land.tree.depth > 1:  # a field keeps its hue: its topics are shades of it
+                colors = {t["id"]: t["color"] for t in tree["levels"][land.tree.default]}
             places = {
                 c: (text, x, y)
                 for c, text, x, y, *_ in placement.place_labels(
@@ -166,6 +173,7 @@ class Corpus:
                 "year_range": [min(years), max(years)] if years else None,
                 "categories": [{"name": c, "count": n} for c, n in cats.most_common()],
                 "topics": tops,
+                "tree": tree,
                 "palette": list(figure.PALETTE),
                 "noise_color": figure.NOISE_COLOR,
             }
@@ -204,18 +212,13 @@ class Corpus:
             raise ExplorerError(f"the library could not be read: {self.library_error}")
         return self.layer.answer(params.k, params.since)
 
-    def topic_ids(self, wanted: list[int]) -> list[str] | None:
-        """The ids of the papers in the given topics: a filter applied before ranking."""
+    def topic_ids(self, wanted: Sequence[int | str]) -> list[str] | None:
+        """The ids of the papers in the given topics (ids at the default level, or "LEVEL.ID"
+        at any level): a filter applied before ranking."""
         if not wanted:
             return None
-        land = self.land()
-        known = {t.id for t in land.topics}
-        bad = [t for t in wanted if t not in known]
-        if bad:
-            raise ExplorerError(f"unknown topic {bad[0]}; the corpus has {len(known)} topics")
-        mask = np.isin(np.asarray(land.clusters), np.asarray(wanted))
         ids = self.ex.corpus.ids
-        return [ids[i] for i in np.flatnonzero(mask)]
+        return [ids[i] for i in levels.rows_of(self.land().tree, wanted)]
 
     def paper(self, query: str) -> dict[str, Any]:
         p = self.ex.find(query).paper
@@ -251,7 +254,7 @@ class Corpus:
         negatives: list[str],
         years: str | None,
         categories: list[str],
-        topics: list[int],
+        topics: Sequence[int | str],
     ) -> dict[str, Any]:
         """`/api/related`: the k papers most like paper `id`, least like `negatives`, with why."""
         hits = self.ex.related(

@@ -32,7 +32,7 @@ class RelatedParams(BaseModel):
     not_: list[str] = Field(default_factory=list, alias="not", max_length=100)
     years: str | None = Field(default=None, max_length=50)
     categories: list[str] = Field(default_factory=list, max_length=200)
-    topics: list[int] = Field(default_factory=list, max_length=1000)
+    topics: list[int | str] = Field(default_factory=list, max_length=1000)
 
 
 class PaperParams(BaseModel):
