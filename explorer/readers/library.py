@@ -202,9 +202,11 @@ _NO_NAME = frozenset({"null", "none", "nan", "n/a"})
 
 
 def surname(name: str) -> str:
-    """The surname of a "Given Family" name, ASCII-folded and lower-cased ("" for none)."""
-    words = name.split()
-    return fold(words[-1]) if words else ""
+    """The surname of a "Given Family" or "Family, Given" name, ASCII-folded and lower-cased
+    ("" for none): the family name's last word ("van der Berg, Jan" and "Jan van der Berg"
+    are both "berg")."""
+    words = fold(name.split(",", 1)[0] if "," in name else name).split()
+    return words[-1] if words else ""
 
 
 def fold(text: str) -> str:

@@ -4,17 +4,13 @@ library papers each recommended paper is closest to.
 Arrays and papers in, rows and explanations out; no model and no disk. `explorer.libraries`
 reads and embeds a library; `Explorer.related(library=…)` ranks with it.
 
-Identity (`same_paper_keys`): a library paper is a corpus paper when they share an id (by
-`ids.key`: arXiv versions are one paper), a DOI or an arXiv id found in either's id or fields,
-or the same normalised title with the same first author's surname (when both list authors).
-Titles shorter than `MIN_TITLE_KEY` characters once normalised ("Introduction") match by id
-only.
+Identity is the readers' (`explorer.readers.identity`): a library paper is a corpus paper
+when they share a DOI, an arXiv id (any version), or a folded title with the first author's
+surname, the rule that merges a library's own duplicates.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,61 +18,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import ids
 from explorer.papers import Corpus, Hit, Paper
+from explorer.readers.identity import identities
 
-MIN_TITLE_KEY = 16  # characters of a normalised title, below which titles do not identify
 CLOSEST = 3  # library papers named per recommended paper
-
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def title_key(title: str) -> str:
-    """A title as letters and digits only, accents and case folded: "Attention Is All You
-    Need!" and "attention is all you need" are one key."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
-    return _NOT_WORD.sub("", folded)
-
-
-def surname(author: str) -> str:
-    """The family name of "Given Family" or "Family, Given", folded like `title_key`."""
-    name = author.split(",")[0] if "," in author else (author.split() or [""])[-1]
-    return title_key(name)
-
-
-def same_paper_keys(p: Paper) -> list[str]:
-    """The keys under which `p` is the same paper as another: its id, DOIs and arXiv ids, and
-    "title:T:S" (S: the first author's surname, "?" for a paper without authors)."""
-    keys = [f"id:{ids.key(p.id)}"]
-    for value in (p.id, *(v for _, v in p.extra)):
-        if (doi := ids.doi(value)) is not None:
-            keys.append(f"doi:{doi.casefold()}")
-        if (arxiv := ids.arxiv_id(value)) is not None:
-            keys.append(f"arxiv:{ids.key(arxiv)}")
-    t = title_key(p.title)
-    if len(t) >= MIN_TITLE_KEY:
-        keys.append(f"title:{t}:{surname(p.authors[0]) if p.authors else '?'}")
-    return list(dict.fromkeys(keys))
 
 
 def match_rows(corpus: Corpus, papers: Sequence[Paper]) -> list[int | None]:
-    """Each library paper's row in `corpus` (the same paper by `same_paper_keys`), or None.
-    A title matches with the same first author's surname, or where either side lists none."""
+    """Each library paper's row in `corpus`: the first corpus paper that shares one of its
+    identities (`explorer.readers.identity.identities`: DOI, arXiv id, or folded title with
+    the first author's surname), or None."""
     seen: dict[str, int] = {}
     for row, p in enumerate(corpus):
-        keys = same_paper_keys(p)
-        if keys[-1].startswith("title:"):  # any title, for a library paper without authors
-            keys.append(keys[-1].rsplit(":", 1)[0] + ":*")
-        for k in keys:
+        for k in sorted(identities(p)):
             seen.setdefault(k, row)
-    out: list[int | None] = []
-    for p in papers:
-        keys = same_paper_keys(p)
-        if keys[-1].startswith("title:"):
-            base = keys[-1].rsplit(":", 1)[0]
-            keys.append(base + (":?" if p.authors else ":*"))
-        out.append(next((seen[k] for k in keys if k in seen), None))
-    return out
+    return [next((seen[k] for k in sorted(identities(p)) if k in seen), None) for p in papers]
 
 
 @dataclass(frozen=True)
@@ -104,8 +60,18 @@ class Library:
         return [i for i, r in enumerate(self.rows) if r is None]
 
     def describe(self) -> str:
+        """One line: its size, how many the corpus holds, and how many had no abstract (and of
+        those, how many take the corpus's paper, abstract and all)."""
         n, inside = len(self.papers), len(self.in_corpus)
-        return f"library {self.name}: {n} papers, {inside} of them in the corpus (left out)"
+        bare = [i for i, p in enumerate(self.papers) if p.no_abstract]
+        line = f"library {self.name}: {n} papers, {inside} of them in the corpus (left out)"
+        if bare:
+            filled = sum(self.rows[i] is not None for i in bare)
+            line += (
+                f"; {len(bare)} without an abstract ({filled} read from the corpus's paper, "
+                f"{len(bare) - filled} from their title)"
+            )
+        return line
 
 
 def closest(
