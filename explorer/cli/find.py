@@ -98,6 +98,7 @@ def related(
     categories: tuple[str, ...],
     author: str | None,
     ids: tuple[str, ...],
+    topics: tuple[str, ...],
     diverse: float | None,
     explain: bool,
     export_to: Path | None,
@@ -134,6 +135,7 @@ def related(
         categories=categories,
         author=author,
         ids=parse_ids(ids),
+        topic=list(topics) or None,
         diverse=diverse,
         explain=explain,
         sentences=parse_numbers(picks) if picks is not None else None,
@@ -146,7 +148,7 @@ def related(
         click.echo(m.describe(), err=True)
     for m in neg:
         click.echo("not: " + m.describe(also="also not"), err=True)
-    filtered = bool(years or categories or author or ids or since)
+    filtered = bool(years or categories or author or ids or since or topics)
     pool = FILTERED if filtered else "other papers in the corpus"
     hint = years_hint(ex, years) if not hits else ""
     show_hits(hits, as_json, k, pool, explain, hint)
@@ -202,6 +204,7 @@ def search(
     categories: tuple[str, ...],
     author: str | None,
     ids: tuple[str, ...],
+    topics: tuple[str, ...],
     diverse: float | None,
     explain: bool,
     export_to: Path | None,
@@ -223,10 +226,11 @@ def search(
         categories=categories,
         author=author,
         ids=parse_ids(ids),
+        topic=list(topics) or None,
         diverse=diverse,
         explain=explain,
     )
-    filtered = bool(years or categories or author or ids)
+    filtered = bool(years or categories or author or ids or topics)
     pool = FILTERED if filtered else "papers in the corpus"
     show_hits(hits, as_json, k, pool, explain, years_hint(ex, years) if not hits else "")
     if export_to is not None:

@@ -143,6 +143,14 @@ def ranking_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="Only these papers: comma-separated ids, or @FILE with one id a line.",
         ),
         click.option(
+            "--topic",
+            "topics",
+            multiple=True,
+            metavar="ID|LEVEL.ID",
+            help="Only papers of this topic of the map: its id (`explorer topics`) or LEVEL.ID "
+            "at any level of the topic tree (`explorer topics --tree`). Repeatable.",
+        ),
+        click.option(
             "--diverse",
             type=click.FloatRange(0.0, 1.0),
             default=None,
