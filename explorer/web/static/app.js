@@ -4,6 +4,7 @@ import {h, clear, resultsPanel, cardPanel, relatedInto, selectionPanel, topicsPa
   from './panels.js';
 import {drawMap, setMarks, setHidden, restyleBase, zoomTo, drawTimeline} from './plot.js';
 import {libraryLayer} from './library.js';
+import {inTopic, parseTopic, treePanel, zoomLabels, zoomToTopic} from './levels.js';
 
 // The most example papers one query may send (the API's limit, SearchBody.examples).
 export const EXAMPLE_LIMIT = 100;
@@ -138,7 +139,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
       const y = P.year[i];
       if (y === null || (S.years[0] !== null && y < S.years[0]) || (S.years[1] !== null && y > S.years[1])) return false;
     }
-    if (S.topics.length && !S.topics.includes(P.topic[i])) return false;
+    if (S.topics.length && !S.topics.some(t => inTopic(P, t, i))) return false;
     if (S.categories.length) {
       const c = (P.category[i] || '').toLowerCase();
       if (!S.categories.some(w => c === w.toLowerCase() || c.startsWith(w.toLowerCase() + '.'))) return false;
@@ -378,12 +379,24 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     if (S.selection.length) setSelection(S.selection.filter(i => !S.hidden.includes(S.pts.topic[i])), S.range);
   }
   function legend() {
+    if (S.info.tree && S.info.tree.levels.length > 1) {  // the topic tree (levels.js)
+      treePanel($.topicList, S.info.tree, S.topics, {pick: pickTopic});
+      return;
+    }
     topicsPanel($.topicList, S.info.topics, S.hidden, {
       zoom: zoomTopic,
       toggle: t => hideTopics(S.hidden.includes(t) ? S.hidden.filter(x => x !== t) : [...S.hidden, t]).then(saveUrl),
       showAll: () => hideTopics([]).then(saveUrl),
       hideAll: () => hideTopics(S.info.topics.map(t => t.id)).then(saveUrl),
     });
+  }
+  // A node of the topic tree: the filter, and the map zoomed to it (null: every topic).
+  async function pickTopic(key) {
+    S.topics = key === null ? [] : [key];
+    showFilters(); legend();
+    if (key === null) await Plotly.relayout($.map, {'xaxis.autorange': true, 'yaxis.autorange': true});
+    else await zoomToTopic($.map, S.pts, key);
+    await filtersChanged();
   }
   function zoomTopic(t) {
     const rows = S.pts.topic.flatMap((c, i) => (c === t ? [i] : []));
@@ -418,7 +431,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     S.examples = q.getAll('ex'); S.negatives = q.getAll('not');
     const m = /^(\d*)-(\d*)$/.exec(q.get('years') || '');
     S.years = m && (m[1] || m[2]) ? [m[1] ? Number(m[1]) : null, m[2] ? Number(m[2]) : null] : null;
-    S.categories = q.getAll('cat'); S.topics = q.getAll('topic').map(Number);
+    S.categories = q.getAll('cat'); S.topics = q.getAll('topic').map(parseTopic);
     const sel = (q.get('sel') || '').split(',').filter(Boolean);
     S.group = sel.length ? {ids: sel, total: Math.max(Number(q.get('seln')) || 0, sel.length)} : null;
     const known = new Set(S.info.topics.map(t => t.id));
@@ -426,7 +439,9 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     if (S.hidden.length) await hideTopics(S.hidden);
     S.mode = q.get('mode') || ''; $.mode.value = S.mode;
     S.colorBy = q.get('color') || 'topic'; $.color.value = S.colorBy;
-    showFilters();
+    showFilters(); legend();
+    const node = S.topics.find(t => typeof t === 'string');
+    if (node) await zoomToTopic($.map, S.pts, node);
     if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
     if (!(await resolveText())) S.textPaper = null;
     const paper = q.get('paper');
@@ -463,6 +478,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   chips($.chips, [], null);
   resultsPanel($.results, [], '', openPaper);
   await drawMap($.map, S.pts, S.info, {colorBy: S.colorBy, opacity: 0.8});
+  zoomLabels($.map, S.info, S.pts);  // level 0's labels at full view, finer ones zoomed in
   // The map fills what the header, filters and chips leave, and is redrawn to it: its plot
   // never runs under the timeline when the bars above it grow.
   if (typeof ResizeObserver !== 'undefined') {

@@ -1,0 +1,166 @@
+"""The map reads by zoom (issue 26, item 3), in Chromium on a corpus of three topic levels: the
+labels at full view are level 0's, zooming into a field shows a finer level's, no two visible
+labels overlap, the topic list is a tree whose node zooms the map and filters every result,
+and the URL keeps the node. The API's tree, levels and topic filters at any level too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from browser import PageLog, page_browser, page_server, record  # noqa: F401 (fixtures)
+from fakes import HashEmbedder  # tests/fakes.py
+from test_topic_tree import synthetic_papers
+from test_web_page import MAP, idle, ready, search, shown_ids
+
+from explorer import Explorer
+from explorer.web.corpus import Corpus
+from explorer.web.dispatch import Dispatcher
+
+browser_test = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def ex(tmp_path_factory) -> Explorer:
+    pytest.importorskip("fastapi")
+    folder = tmp_path_factory.mktemp("weblevels")
+    data = folder / "synth.jsonl"
+    data.write_text("\n".join(json.dumps(p) for p in synthetic_papers()) + "\n", "utf-8")
+    return Explorer.build(data, name="synth", root=folder / "cache", embedder=HashEmbedder())
+
+
+@pytest.fixture
+def open_at(browser, server) -> Iterator[Any]:
+    opened: list[tuple[Any, PageLog]] = []
+
+    def go(hash_: str = "") -> Any:
+        log = PageLog()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        record(page, log, server + "/")
+        page.goto(server + "/" + hash_)
+        ready(page)
+        opened.append((page, log))
+        return page
+
+    yield go
+    for page, log in opened:
+        page.close()
+        assert log.page_errors == [] and log.console_errors == [] and log.blocked == []
+
+
+def labels(page: Any) -> list[dict[str, Any]]:
+    """The map's visible labels: {name, box: [left, top, right, bottom]} in CSS pixels."""
+    return page.evaluate(
+        f"""() => {{
+        const gd = {MAP}, anns = gd.layout.annotations || [];
+        return Array.from(gd.querySelectorAll('.annotation'))
+          .filter(g => g.style.visibility !== 'hidden')
+          .map(g => {{ const r = g.querySelector('.annotation-text-g').getBoundingClientRect();
+            return {{name: anns[Number(g.getAttribute('data-index'))].name,
+                     box: [r.left, r.top, r.right, r.bottom]}}; }});
+    }}"""
+    )
+
+
+def no_overlap(shown: list[dict[str, Any]]) -> None:
+    for i, a in enumerate(shown):
+        for b in shown[i + 1 :]:
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = a["box"], b["box"]
+            assert not (l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1), (a, b)
+
+
+def level_of(name: str, default: int) -> int:
+    key = name.removeprefix("topic ")
+    return int(key.split(".")[0]) if "." in key else default
+
+
+def shown_level(page: Any) -> int:
+    page.wait_for_timeout(150)  # the relayout that swaps the labels
+    return int(page.evaluate(f"{MAP}.dataset.labelLevel"))
+
+
+def pick(page: Any, key: str) -> None:
+    page.click(f"#topic-tree button.node[data-key='{key}']")
+    page.wait_for_function(
+        "k => document.querySelector(`#topic-tree button.node[data-key='${k}']`)"
+        ".getAttribute('aria-current') === 'true'",
+        arg=key,
+    )
+    idle(page)
+
+
+def test_the_api_has_the_tree_and_filters_by_a_topic_of_any_level(ex):
+    d = Dispatcher(ex)
+    info, pts = d.answer("info"), d.answer("points")
+    tree = info["tree"]
+    assert len(tree["levels"]) == len(pts["levels"]) == 3 and tree["default_level"] == 1
+    assert info["topics"] and {t["id"] for t in info["topics"]} == {
+        t["id"] for t in tree["levels"][1]
+    }
+    for lv, level in enumerate(tree["levels"]):
+        for t in level:
+            assert t["key"] == f"{lv}.{t['id']}" and t["size"] == pts["levels"][lv].count(t["id"])
+            if lv:
+                parent = next(p for p in tree["levels"][lv - 1] if p["id"] == t["parent"])
+                assert t["id"] in parent["children"]
+    # a field keeps its hue: its topics are shades of it (the same hue, another lightness)
+    import colorsys
+
+    def hue(c: str) -> float:
+        return colorsys.rgb_to_hls(*(int(c[i : i + 2], 16) / 255 for i in (1, 3, 5)))[0]
+
+    for t in tree["levels"][1]:
+        field = next(p for p in tree["levels"][0] if p["id"] == t["parent"])
+        assert abs(hue(t["color"]) - hue(field["color"])) < 0.02
+    node = tree["levels"][2][0]
+    hits = d.answer("search", {"text": "paper", "k": 30, "topics": [node["key"]]})["hits"]
+    rows = {i: r for r, i in enumerate(pts["ids"])}
+    assert hits and all(pts["levels"][2][rows[h["id"]]] == node["id"] for h in hits)
+    rel = d.answer("related", {"id": pts["ids"][0], "k": 30, "topics": ["0.1", "0.2"]})["hits"]
+    assert rel and all(pts["levels"][0][rows[h["id"]]] in (1, 2) for h in rel)
+    with pytest.raises(Exception, match="unknown topic"):
+        d.answer("search", {"text": "paper", "topics": ["2.9999"]})
+    assert Corpus(ex).topic_ids([]) is None
+
+
+@browser_test
+def test_labels_by_zoom_never_overlap_and_a_node_filters_every_result(open_at, ex):
+    tree = ex.landscape().tree
+    page = open_at()
+    assert page.locator("#topic-tree > li").count() == len(tree.topics[0])
+    # full view: the fields
+    assert shown_level(page) == 0
+    shown = labels(page)
+    assert shown and {level_of(s["name"], tree.default) for s in shown} == {0}
+    assert len(shown) >= len(tree.topics[0]) - 1
+    no_overlap(shown)
+    # a field: zoomed to it, a finer level's labels
+    field = tree.topics[0][0]
+    pick(page, field.key)
+    zoomed = shown_level(page)
+    shown = labels(page)
+    assert zoomed > 0 and shown and {level_of(s["name"], tree.default) for s in shown} == {zoomed}
+    no_overlap(shown)
+    # one of its topics: the finest level
+    pick(page, f"1.{tree.topic(0, field.id).children[0]}")
+    assert shown_level(page) == 2
+    shown = labels(page)
+    assert shown and {level_of(s["name"], tree.default) for s in shown} == {2}
+    no_overlap(shown)
+    # the node filters every result, and the URL keeps it
+    search(page, "paper")
+    ids, rows = shown_ids(page), ex.corpus
+    node = tree.topic(1, tree.topic(0, field.id).children[0])
+    assert ids and all(tree.levels[1][rows.position(i)] == node.id for i in ids)
+    assert f"topic={node.key}" in page.evaluate("location.hash")
+    again = open_at(page.evaluate("location.hash"))
+    idle(again)
+    assert again.get_attribute(f"#topic-tree button.node[data-key='{node.key}']", "aria-current")
+    assert shown_level(again) == 2
+    assert shown_ids(again) == ids
+    # "all topics": the whole map again, its fields labelled
+    again.click("#topics-clear")
+    idle(again)
+    assert shown_level(again) == 0 and "topic=" not in again.evaluate("location.hash")
