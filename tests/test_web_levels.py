@@ -164,3 +164,31 @@ def test_labels_by_zoom_never_overlap_and_a_node_filters_every_result(open_at, e
     again.click("#topics-clear")
     idle(again)
     assert shown_level(again) == 0 and "topic=" not in again.evaluate("location.hash")
+
+
+@pytest.mark.parametrize("deficiency", [None, "deuteranomaly", "protanomaly", "tritanomaly"])
+def test_a_fields_shades_are_told_apart_with_colour_vision_deficiencies(deficiency):
+    import itertools
+
+    import numpy as np
+
+    from explorer.maps import figure, shades
+
+    colorspacious = pytest.importorskip("colorspacious")
+    cvd = {"name": "sRGB1+CVD", "cvd_type": deficiency, "severity": 100}
+
+    def seen(c: str) -> Any:
+        rgb = np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+        return (
+            rgb
+            if deficiency is None
+            else np.clip(colorspacious.cspace_convert(rgb, cvd, "sRGB1"), 0, 1)
+        )
+
+    for colour in figure.PALETTE:
+        mine = [seen(c) for c in shades.shades(colour, len(shades.LIGHTNESS))]
+        gaps = [
+            colorspacious.deltaE(a, b, input_space="sRGB1")
+            for a, b in itertools.combinations(mine, 2)
+        ]
+        assert min(gaps) > 10, colour  # siblings: as far apart as the palette's own colours
