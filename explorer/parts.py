@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +47,8 @@ class Parts:
     vectors_: NDArray[np.float32] | None = field(default=None, repr=False)
     sentences_: SentenceVectors | None = field(default=None, repr=False)
     topic_names: list[str | None] | None = field(default=None, repr=False)
+    # (the saved landscape, it with the corpus's topic edits applied, why each edit was not kept)
+    edited_: tuple[Landscape, Landscape, list[str | None]] | None = field(default=None, repr=False)
 
     @property
     def model(self) -> Embedder:
@@ -159,7 +161,7 @@ class Parts:
         settings = settings or self.settings
         own = settings == self.settings
         if own and self.land is not None:
-            return self.land
+            return self.edited(self.land)
         corpus_hash = self.corpus.content_hash
         land = landscape.load(self.layout.landscape, settings, corpus_hash) if own else None
         vkey = landscape.view_key(corpus_hash, str(self.manifest.get("model_id")))
@@ -177,7 +179,68 @@ class Parts:
                 landscape.save(view, land, vkey)
         if own:
             self.land = land
+            return self.edited(land)
         return land
+
+    def edited(self, land: Landscape) -> Landscape:
+        """`land` (the corpus's own) with its topic edits (`<corpus>/edits.json`) applied."""
+        if self.edited_ is not None and self.edited_[0] is land:
+            return self.edited_[1]
+        from explorer.maps import edits, edits_file
+
+        done = edits_file.read(self.layout)
+        if not done:
+            self.edited_ = (land, land, [])
+            return land
+        grown, why = edits.apply(land.tree, self.corpus.ids, done)
+        out = replace(
+            land,
+            clusters=grown.levels[grown.default].copy(),
+            topics=list(grown.topics[grown.default]),
+            tree_=grown,
+            extra={**land.extra, "edits": len(done), "edits_not_kept": [w for w in why if w]},
+        )
+        self.edited_ = (land, out, why)
+        return out
+
+    def topic_edits(self) -> list[dict[str, Any]]:
+        """The corpus's topic edits, oldest first, each with "n" (its number, 0 the oldest),
+        "edit" (a line) and "kept" (None) or why this map could not keep it."""
+        from explorer.maps import edits, edits_file
+
+        done = edits_file.read(self.layout)
+        self.landscape()
+        why = self.edited_[2] if self.edited_ is not None else []
+        return [
+            {**e, "n": i, "edit": edits.describe(e), "not_kept": why[i] if i < len(why) else None}
+            for i, e in enumerate(done)
+        ]
+
+    def edit(self, op: str, *args: Any) -> dict[str, Any]:
+        """Make and keep one topic edit (`maps.edits`: "rename", "merge" or "move"), checked
+        against the map as edited so far; the map shows it from now on."""
+        from explorer.maps import edits, edits_file
+        from explorer.search.lookup import find_paper
+
+        tree, ids = self.landscape().tree, self.corpus.ids
+        if op == "move":
+            paper, key = args
+            args = (self.corpus.position(find_paper(self.corpus, str(paper)).paper.id), key)
+        made = {"rename": edits.rename, "merge": edits.merge, "move": edits.move}[op]
+        edit = made(tree, ids, *args)
+        edits_file.add(self.layout, edit)
+        self.forget_edits()
+        return edit
+
+    def undo_edit(self, i: int = -1) -> dict[str, Any]:
+        from explorer.maps import edits_file
+
+        gone = edits_file.remove(self.layout, i)
+        self.forget_edits()
+        return gone
+
+    def forget_edits(self) -> None:
+        self.edited_, self.topic_names = None, None
 
     def in_topic(
         self, topic: str | int | Sequence[str | int] | None, ids: Sequence[str] | None
@@ -206,6 +269,9 @@ class Parts:
                 land = landscape.load(
                     self.layout.landscape, self.settings, self.corpus.content_hash
                 )
+            if land is not None:
+                self.land = land
+                land = self.edited(land)
             names = land.label_names if land is not None else {}
             self.topic_names = (
                 [names.get(int(c)) for c in land.clusters] if land is not None else []

@@ -116,6 +116,11 @@ class Explorer:
         b = building.build(paths, engine=engine, address=address, **options)
         ex = cls(b.name, b.corpus, b.index, b.manifest, embedder=b.embedder, root=b.root)
         ex._parts.lexical_, ex._parts.land, ex.report = b.lexical, b.landscape, b.report
+        if b.landscape is not None:  # the topic edits this build's map could not keep, said
+            lost = [e for e in ex.topic_edits() if e["not_kept"]]
+            b.report.extra["edits_not_kept"] = [e["not_kept"] for e in lost]
+            for e in lost:
+                print(f"note: topic edit {e['n']} not kept: {e['not_kept']}", file=sys.stderr)
         return ex
 
     @classmethod
@@ -374,6 +379,30 @@ class Explorer:
             replace(t, papers=tuple(self.corpus[r] for r in t.rows))
             for t in tree.topics[tree.check(level)]
         ]
+
+    # Topic edits (`explorer.maps.edits`), kept in <corpus>/edits.json and applied on every
+    # open. Topics: "LEVEL.ID" or an id at the default level; papers: an id or a title.
+
+    def rename_topic(self, topic: str | int, label: str) -> dict[str, Any]:
+        """Give a topic (of any level) its own label; returns the edit kept."""
+        return self._parts.edit("rename", topic, label)
+
+    def merge_topics(self, a: str | int, b: str | int) -> dict[str, Any]:
+        """Merge topic `b` into topic `a` (one level): a keeps its label; returns the edit."""
+        return self._parts.edit("merge", a, b)
+
+    def move_paper(self, paper: str, topic: str | int) -> dict[str, Any]:
+        """Move a paper into a topic (and its parents; below it, the topic's biggest child)."""
+        return self._parts.edit("move", paper, topic)
+
+    def topic_edits(self) -> list[dict[str, Any]]:
+        """The corpus's topic edits, oldest first: each edit with "n" (0 the oldest), "edit"
+        (a line) and "not_kept" (None, or why this map could not keep it)."""
+        return self._parts.topic_edits()
+
+    def undo_edit(self, i: int = -1) -> dict[str, Any]:
+        """Drop topic edit `i` (its "n"; -1 the newest); returns it."""
+        return self._parts.undo_edit(i)
 
     def to_pandas(self, *, with_map: bool = True) -> pd.DataFrame:
         """Every paper as a row of a pandas DataFrame (pandas is optional): id, title, authors,

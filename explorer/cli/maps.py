@@ -80,7 +80,7 @@ def map_(
     click.echo(str(path))
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @corpus_option
 @click.option(
     "--json", "as_json", is_flag=True, help="Print JSON (an array; with --tree, the tree)."
@@ -107,8 +107,10 @@ def map_(
     help="Only topics with papers dated on or after DATE (YYYY-MM-DD), by how many.",
 )
 @landscape_options
+@click.pass_context
 @errors
 def topics(
+    ctx: click.Context,
     corpus: str | None,
     as_json: bool,
     n_titles: int,
@@ -120,7 +122,10 @@ def topics(
     assign_noise: bool | None,
 ) -> None:
     """The corpus's topics: label, size and the papers closest to each topic's centre; with
-    --level or --tree, the topic tree's (fields, topics, finer topics)."""
+    --level or --tree, the topic tree's (fields, topics, finer topics). Its commands edit
+    them (rename, merge, move; kept through rebuilds): see `explorer topics edits --help`."""
+    if ctx.invoked_subcommand is not None:
+        return
     ex = open_corpus(corpus)
     land = ex.landscape(settings_from(ex.settings, seed, min_cluster_size, assign_noise))
     tree = land.tree
@@ -193,3 +198,13 @@ def grown(ex: Any, levels: Any, since: str) -> dict[tuple[int, int], int]:
             if c >= 0:
                 out[(lv, int(c))] = out.get((lv, int(c)), 0) + 1
     return out
+
+
+def _add_edits() -> None:
+    from explorer.cli.topic_edits import COMMANDS
+
+    for command in COMMANDS:
+        topics.add_command(command)
+
+
+_add_edits()
