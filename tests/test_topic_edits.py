@@ -240,3 +240,29 @@ def test_cli_round_trip(fresh, monkeypatch):
         result = run(main, ["topics", *args[:1], "-c", "synth", *args[1:]])
         assert result.exit_code == 1 and match in result.output, result.output
         assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_the_app_takes_edits_only_with_edit(fresh):
+    from fastapi.testclient import TestClient
+
+    from explorer.web.app import create_app
+
+    a, b = fresh.topics()[:2]
+    body = {"op": "rename", "topic": a.key, "label": "From the page"}
+    shut = TestClient(create_app(fresh), base_url="http://127.0.0.1")
+    got = shut.post("/api/topics/edit", json=body)
+    assert got.status_code == 403 and "explorer serve --edit" in got.json()["error"]
+    assert fresh.topic_edits() == []
+    client = TestClient(create_app(fresh, edit=True), base_url="http://127.0.0.1")
+    before = client.get("/api/info").json()
+    assert client.post("/api/topics/edit", json=body).json()["edits"] == 1
+    after = client.get("/api/info").json()
+    assert "From the page" in json.dumps(after) and "From the page" not in json.dumps(before)
+    merged = client.post("/api/topics/edit", json={"op": "merge", "topic": a.key, "other": b.key})
+    assert merged.status_code == 200
+    labels = set(json.loads(client.get("/api/points").content)["topic"])
+    assert b.id not in labels or b.id == a.id
+    bad = client.post("/api/topics/edit", json={"op": "merge", "topic": a.key, "other": a.key})
+    assert bad.status_code == 400 and "into itself" in bad.json()["error"]
+    bad = client.post("/api/topics/edit", json={"op": "rename", "topic": "1.999", "label": "x"})
+    assert bad.status_code in (400, 404) and "no topic 999" in bad.json()["error"]

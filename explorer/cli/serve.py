@@ -48,15 +48,23 @@ def listen(host: str, port: int) -> socket.socket:
     help="Show your library on the map, and the papers recommended for it: its files "
     "(BibTeX, RIS, CSL-JSON, JSON Lines, …; repeatable) or a built corpus.",
 )
+@click.option(
+    "--edit", is_flag=True, help="Let the page rename, merge and move topics (edits.json)."
+)
 @errors
 def serve(
-    corpus: str | None, port: int, host: str, no_browser: bool, libraries: tuple[str, ...]
+    corpus: str | None,
+    port: int,
+    host: str,
+    no_browser: bool,
+    libraries: tuple[str, ...],
+    edit: bool,
 ) -> None:
     """Explore a built corpus in the browser: its map, search, papers and exports.
 
-    Serves this one corpus, read-only, until Ctrl-C; a build of it meanwhile is served from the
-    next request on (the --library is read again against it). The model loads on the first
-    free-text query."""
+    Serves this one corpus, read-only (--edit: its topics may be edited), until Ctrl-C; a
+    build of it meanwhile is served from the next request on (the --library is read again
+    against it). The model loads on the first free-text query."""
     import uvicorn
 
     from explorer.cli.library import library_source
@@ -76,7 +84,7 @@ def serve(
     # rebinding); a client on another machine, when there are any, by any name.
     names = (*LOCAL_HOSTS, host, *([socket.gethostname()] if remote else []))
     library = library_source(libraries) if libraries else None
-    app = create_app(ex, hosts=names, remote=remote, library=library)
+    app = create_app(ex, hosts=names, remote=remote, library=library, edit=edit)
     if library is not None:
         info = app.state.follower.state.library_info() or {}
         click.echo(

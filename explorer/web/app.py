@@ -26,6 +26,7 @@ from explorer.web.corpus import MAX_K, Corpus, ExportBody, LibraryParams, Search
 from explorer.web.following import Follow, Follower
 from explorer.web.guard import HEADERS, LOCAL_HOSTS, Guard
 from explorer.web.library import DEFAULT_K
+from explorer.web.topic_edits import add_route
 from explorer.workspace import Explorer
 
 __all__ = ["LOCAL_HOSTS", "MAX_K", "Corpus", "ExportBody", "SearchBody", "create_app"]
@@ -56,6 +57,7 @@ def create_app(
     remote: bool = False,
     follow: bool = True,
     library: LibrarySource | None = None,
+    edit: bool = False,
 ) -> FastAPI:
     """The web app over `ex`: the page at `/`, the JSON API under `/api/`.
 
@@ -66,7 +68,8 @@ def create_app(
     client on this machine is still held to `hosts` (`hosts=None`: remote, loopback names).
     `follow`: after a build of the corpus commits, the next request reopens it (following.py).
     `library`: a researcher's library (files or a built corpus) read against the corpus now,
-    and again for each build followed: `/api/library` (web/library.py)."""
+    and again for each build followed: `/api/library` (web/library.py). `edit`: take topic
+    edits (`POST /api/topics/edit`, web/topic_edits.py); else that answers 403."""
     if hosts is None:
         hosts, remote = LOCAL_HOSTS, True
     app = FastAPI(
@@ -79,6 +82,8 @@ def create_app(
     app.state.follower = follower
     app.add_middleware(Follow, follower=follower)
     app.add_middleware(Guard, hosts=hosts, remote=remote)  # outermost: before anything is read
+
+    add_route(app, enabled=edit)
 
     @app.exception_handler(ExplorerError)
     async def explorer_error(request: Request, exc: ExplorerError) -> JSONResponse:
