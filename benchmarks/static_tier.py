@@ -118,6 +118,7 @@ def million(texts: list[str], spans: list, static, with_sentences: bool) -> None
     reps = -(-1_000_000 // len(texts))
     big, big_spans = (texts * reps)[:1_000_000], (spans * reps)[:1_000_000]
     what = "the listing's texts repeated"
+    static.progress = True  # the bar on stderr shows the rate as it goes
     for how, sp in (("papers", None), ("papers + sentences", big_spans))[: 1 + with_sentences]:
         t0 = time.perf_counter()
         r = _rate(static, big, sp)
