@@ -321,10 +321,11 @@ def _build_locked(
             if not fresh and (was.map_html).exists():
                 link_or_copy(was.map_html, staged.map_html)
             else:
-                from explorer.maps import page  # plotly: imported only to draw
+                from explorer.maps import edits_file, page  # plotly: imported only to draw
 
                 with stage("map", str(staged.map_html)):
-                    page.write_map(staged.map_html, name, corpus, land)
+                    shown, _ = edits_file.applied(staged, land, corpus.ids)  # the user's labels
+                    page.write_map(staged.map_html, name, corpus, shown)
                 fresh = True
         elif current and was.landscape.exists():  # keep a current map as it is
             land = landscape.load(was.landscape, settings, corpus_hash)

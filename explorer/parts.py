@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -186,20 +186,9 @@ class Parts:
         """`land` (the corpus's own) with its topic edits (`<corpus>/edits.json`) applied."""
         if self.edited_ is not None and self.edited_[0] is land:
             return self.edited_[1]
-        from explorer.maps import edits, edits_file
+        from explorer.maps import edits_file
 
-        done = edits_file.read(self.layout)
-        if not done:
-            self.edited_ = (land, land, [])
-            return land
-        grown, why = edits.apply(land.tree, self.corpus.ids, done)
-        out = replace(
-            land,
-            clusters=grown.levels[grown.default].copy(),
-            topics=list(grown.topics[grown.default]),
-            tree_=grown,
-            extra={**land.extra, "edits": len(done), "edits_not_kept": [w for w in why if w]},
-        )
+        out, why = edits_file.applied(self.layout, land, self.corpus.ids)
         self.edited_ = (land, out, why)
         return out
 

@@ -461,6 +461,11 @@ class Explorer:
             query_label=label,
             title=title or page.map_title(self.name, len(self.corpus)),
         )
+        if color_by == "cluster" and land.tree.depth > 1:  # labels by zoom (maps/levels.py)
+            from explorer.maps import levels
+
+            xy = np.asarray(land.coords, dtype=np.float64)
+            fig = levels.static_labels(fig, land.tree, xy, list(self.corpus.ids))
         if lib is not None:
             from explorer.maps import library as layer
 
@@ -482,5 +487,7 @@ class Explorer:
         if path is None:
             lib = options.get("library")  # a library read already: named by where it came from
             named = {**options, "library": lib.name} if isinstance(lib, Library) else options
+            if self.topic_edits():  # never over the build's map (its manifest vouches for it)
+                named = {**named, "edits": len(self.topic_edits())}
             path = page.map_path(self.layout, self.manifest, named, self.settings)
         return page.write_html(self.figure(**options), Path(path))

@@ -161,6 +161,7 @@ def test_edits_are_applied_on_open_and_kept_through_growth_and_rebuild(data, tmp
     assert rebuilt.landscape().extra.get("placed", 0) == 0
     check(rebuilt)
     assert rebuilt.report is not None and rebuilt.report.extra["edits_not_kept"] == []
+    assert "My own label" in rebuilt.layout.map_html.read_text("utf-8")  # the build's map
     # An edit whose topic no rebuild can find (its papers are gone) is listed, not guessed.
     made = edits_file.read(rebuilt.layout)
     lost = {**made[0], "topic": {"key": "1.0", "papers": ["gone-1", "gone-2"], "count": 2}}
@@ -266,3 +267,11 @@ def test_the_app_takes_edits_only_with_edit(fresh):
     assert bad.status_code == 400 and "into itself" in bad.json()["error"]
     bad = client.post("/api/topics/edit", json={"op": "rename", "topic": "1.999", "label": "x"})
     assert bad.status_code in (400, 404) and "no topic 999" in bad.json()["error"]
+
+
+def test_a_map_written_after_an_edit_is_a_view_never_the_builds_map(fresh):
+    build_map = fresh.layout.map_html.read_bytes()
+    fresh.rename_topic(0, "Shown on the map")
+    path = fresh.write_map()
+    assert path.parent == fresh.layout.views and "Shown on the map" in path.read_text("utf-8")
+    assert fresh.layout.map_html.read_bytes() == build_map

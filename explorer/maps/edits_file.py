@@ -8,13 +8,18 @@ corpus's build lock (a build and an edit never interleave).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from explorer import atomic
 from explorer.generations import build_lock
 from explorer.papers import ExplorerError
 from explorer.storage import Layout
+
+if TYPE_CHECKING:
+    from explorer.maps.landscape import Landscape
 
 VERSION = 1
 
@@ -67,3 +72,24 @@ def remove(layout: Layout, i: int) -> dict[str, Any]:
         gone = edits.pop(i)
         write(layout, edits)
     return gone
+
+
+def applied(
+    layout: Layout, land: Landscape, ids: Sequence[str]
+) -> tuple[Landscape, list[str | None]]:
+    """`land` (a corpus's own) with the corpus's edits applied, and why each was not kept (None:
+    kept). The saved landscape is never changed: edits are laid over it on every open."""
+    from explorer.maps import edits
+
+    done = read(layout)
+    if not done:
+        return land, []
+    grown, why = edits.apply(land.tree, ids, done)
+    out = replace(
+        land,
+        clusters=grown.levels[grown.default].copy(),
+        topics=list(grown.topics[grown.default]),
+        tree_=grown,
+        extra={**land.extra, "edits": len(done), "edits_not_kept": [w for w in why if w]},
+    )
+    return out, why
