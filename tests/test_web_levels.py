@@ -50,11 +50,11 @@ def open_at(browser, server) -> Iterator[Any]:
         assert log.page_errors == [] and log.console_errors == [] and log.blocked == []
 
 
-def labels(page: Any) -> list[dict[str, Any]]:
+def labels(page: Any, plot: str = MAP) -> list[dict[str, Any]]:
     """The map's visible labels: {name, box: [left, top, right, bottom]} in CSS pixels."""
     return page.evaluate(
         f"""() => {{
-        const gd = {MAP}, anns = gd.layout.annotations || [];
+        const gd = {plot}, anns = gd.layout.annotations || [];
         return Array.from(gd.querySelectorAll('.annotation'))
           .filter(g => g.style.visibility !== 'hidden')
           .map(g => {{ const r = g.querySelector('.annotation-text-g').getBoundingClientRect();
@@ -192,3 +192,35 @@ def test_a_fields_shades_are_told_apart_with_colour_vision_deficiencies(deficien
             for a, b in itertools.combinations(mine, 2)
         ]
         assert min(gaps) > 10, colour  # siblings: as far apart as the palette's own colours
+
+
+@browser_test
+def test_the_static_map_shows_labels_by_zoom(ex, browser, tmp_path):
+    tree, xy = ex.landscape().tree, ex.landscape().coords
+    path = ex.write_map(tmp_path / "map.html")
+    log = PageLog()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    record(page, log, "file://")
+    page.goto(path.resolve().as_uri())
+    plot = "document.querySelector('.js-plotly-plot')"
+    page.wait_for_function(f"() => {plot} && {plot}.dataset.labelLevel === '0'")
+    page.wait_for_timeout(300)
+    shown = [s for s in labels(page, plot) if s["name"].startswith("topic ")]
+    assert shown and {level_of(s["name"], -1) for s in shown} == {0}
+    no_overlap(shown)
+    # zoomed to one field: a finer level's labels, none overlapping
+    rows = tree.rows(0, tree.topics[0][0].id)
+    (x0, y0), (x1, y1) = xy[rows].min(axis=0), xy[rows].max(axis=0)
+    page.evaluate(
+        f"r => Plotly.relayout({plot}, {{'xaxis.range': r.slice(0, 2),"
+        " 'yaxis.range': r.slice(2)})",
+        [float(x0), float(x1), float(y0), float(y1)],
+    )
+    page.wait_for_function(f"() => {plot}.dataset.labelLevel !== '0'")
+    page.wait_for_timeout(300)
+    level = int(page.evaluate(f"{plot}.dataset.labelLevel"))
+    shown = [s for s in labels(page, plot) if s["name"].startswith("topic ")]
+    assert level > 0 and shown and {level_of(s["name"], -1) for s in shown} == {level}
+    no_overlap(shown)
+    page.close()
+    assert log.page_errors == [] and log.console_errors == [] and log.blocked == []

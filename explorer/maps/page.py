@@ -14,9 +14,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 
 from explorer.atomic import write_bytes
+from explorer.maps import levels
 from explorer.maps.figure import map_figure
 from explorer.maps.landscape import Landscape
 from explorer.papers import Corpus
@@ -118,7 +120,7 @@ def to_html(fig: go.Figure, *, search: bool = True) -> str:
             "modeBarButtonsToRemove": ["sendChartToCloud"],
             "showSendToCloud": False,
         },
-        post_script=[_LABELS_JS, *([_SEARCH_JS] if search else [])],
+        post_script=[_LABELS_JS, levels.LEVELS_JS, *([_SEARCH_JS] if search else [])],
     )
     title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else "explorer map"
     # Plotly's writer escapes <, > and / inside its JSON, so corpus text cannot close the
@@ -139,6 +141,7 @@ def map_title(name: str, n: int) -> str:
 
 def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options: Any) -> Path:
     """The corpus's map as one self-contained HTML page at `path` (atomically)."""
+    by_topic = options.get("color_by", "cluster") == "cluster"
     fig = map_figure(
         land.coords,
         corpus,
@@ -147,6 +150,9 @@ def write_map(path: Path, name: str, corpus: Corpus, land: Landscape, **options:
         title=options.pop("title", None) or map_title(name, len(corpus)),
         **options,
     )
+    if by_topic and land.tree.depth > 1:  # labels by zoom, a field's hue for its topics
+        xy = np.asarray(land.coords, dtype=np.float64)
+        fig = levels.static_labels(fig, land.tree, xy, list(corpus.ids))
     return write_html(fig, path)
 
 
