@@ -487,5 +487,7 @@ class Explorer:
         if path is None:
             lib = options.get("library")  # a library read already: named by where it came from
             named = {**options, "library": lib.name} if isinstance(lib, Library) else options
+            if self.topic_edits():  # never over the build's map (its manifest vouches for it)
+                named = {**named, "edits": len(self.topic_edits())}
             path = page.map_path(self.layout, self.manifest, named, self.settings)
         return page.write_html(self.figure(**options), Path(path))
