@@ -324,7 +324,10 @@ def _build_locked(
                 from explorer.maps import edits_file, page  # plotly: imported only to draw
 
                 with stage("map", str(staged.map_html)):
-                    shown, _ = edits_file.applied(staged, land, corpus.ids)  # the user's labels
+                    try:  # the user's labels; an unreadable edits file is said on opening
+                        shown, _ = edits_file.applied(staged, land, corpus.ids)
+                    except ExplorerError:
+                        shown = land
                     page.write_map(staged.map_html, name, corpus, shown)
                 fresh = True
         elif current and was.landscape.exists():  # keep a current map as it is

@@ -117,10 +117,14 @@ class Explorer:
         ex = cls(b.name, b.corpus, b.index, b.manifest, embedder=b.embedder, root=b.root)
         ex._parts.lexical_, ex._parts.land, ex.report = b.lexical, b.landscape, b.report
         if b.landscape is not None:  # the topic edits this build's map could not keep, said
-            lost = [e for e in ex.topic_edits() if e["not_kept"]]
-            b.report.extra["edits_not_kept"] = [e["not_kept"] for e in lost]
-            for e in lost:
-                print(f"note: topic edit {e['n']} not kept: {e['not_kept']}", file=sys.stderr)
+            try:
+                said = [(e["n"], e["not_kept"]) for e in ex.topic_edits() if e["not_kept"]]
+                lost = [f"topic edit {n} not kept: {why}" for n, why in said]
+            except ExplorerError as e:  # the build stands; the edits file needs mending
+                lost = [str(e)]
+            b.report.extra["edits_not_kept"] = lost
+            for line in lost:
+                print(f"note: {line}", file=sys.stderr)
         return ex
 
     @classmethod

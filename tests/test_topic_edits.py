@@ -205,6 +205,14 @@ def test_a_failed_write_leaves_the_old_file(fresh, monkeypatch):
     assert file.read_bytes() == before
     assert [p.name for p in file.parent.iterdir() if p.name.startswith(".edits")] == []
     assert Explorer.open("synth", root=ex.layout.root.parent).topics()[0].label == "kept"
+    # A damaged file (or one of a later version) is a one-line error naming it, never a guess.
+    for text, match in [
+        ("{bad", "cannot read the topic edits"),
+        ('{"version": 9, "edits": []}', "version 9"),
+    ]:
+        file.write_text(text)
+        with pytest.raises(ExplorerError, match=match):
+            Explorer.open("synth", root=ex.layout.root.parent).topics()
 
 
 def test_cli_round_trip(fresh, monkeypatch):
