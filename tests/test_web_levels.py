@@ -224,3 +224,45 @@ def test_the_static_map_shows_labels_by_zoom(ex, browser, tmp_path):
     no_overlap(shown)
     page.close()
     assert log.page_errors == [] and log.console_errors == [] and log.blocked == []
+
+
+@browser_test
+def test_the_widget_reads_by_zoom_and_filters_by_a_node(browser, ex):
+    pytest.importorskip("anywidget")
+    from test_web_library import FAKE_MODEL
+
+    from explorer.web.assets import ASSETS
+    from explorer.web.widget import ExplorerWidget, esm
+
+    w = ExplorerWidget(ex, height=600)
+    replies: list[Any] = []
+    w.send = lambda content, buffers=None: replies.append(json.loads(json.dumps(content)))
+
+    def kernel(msg: Any) -> list[Any]:
+        replies.clear()
+        w._on_message(w, msg, [])
+        return list(replies)
+
+    tree = ex.landscape().tree
+    log = PageLog()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+        page.expose_function("kernel", kernel)
+        page.set_content("<html><body><div id='host'></div></body></html>")
+        page.add_script_tag(path=str(ASSETS["plotly.min.js"].path))
+        state = {"height": 600, "selected_ids": [], "highlighted": [], "highlight_note": ""}
+        page.evaluate(FAKE_MODEL, [esm(), state])
+        page.wait_for_selector(".explorer-widget[data-ready=true]", timeout=30_000)
+        assert shown_level(page) == 0
+        assert {level_of(s["name"], tree.default) for s in labels(page)} == {0}
+        field = tree.topics[0][1]
+        pick(page, field.key)
+        assert shown_level(page) > 0
+        no_overlap(labels(page))
+        search(page, "paper")  # the node filters every result, in the widget too
+        ids = shown_ids(page)
+        assert ids and all(tree.levels[0][ex.corpus.position(i)] == field.id for i in ids)
+    finally:
+        page.close()
+    assert log.page_errors == []
