@@ -395,7 +395,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     S.topics = key === null ? [] : [key];
     showFilters(); legend();
     if (key === null) await Plotly.relayout($.map, {'xaxis.autorange': true, 'yaxis.autorange': true});
-    else await zoomToTopic($.map, S.pts, key);
+    else { await zoomToTopic($.map, S.pts, key); await S.levels.focus(key); }
     await filtersChanged();
   }
   function zoomTopic(t) {
@@ -441,7 +441,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     S.colorBy = q.get('color') || 'topic'; $.color.value = S.colorBy;
     showFilters(); legend();
     const node = S.topics.find(t => typeof t === 'string');
-    if (node) await zoomToTopic($.map, S.pts, node);
+    if (node) { await zoomToTopic($.map, S.pts, node); await S.levels.focus(node); }
     if (filtering() || S.colorBy !== 'topic') await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
     if (!(await resolveText())) S.textPaper = null;
     const paper = q.get('paper');
@@ -478,7 +478,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   chips($.chips, [], null);
   resultsPanel($.results, [], '', openPaper);
   await drawMap($.map, S.pts, S.info, {colorBy: S.colorBy, opacity: 0.8});
-  zoomLabels($.map, S.info, S.pts);  // level 0's labels at full view, finer ones zoomed in
+  S.levels = zoomLabels($.map, S.info, S.pts);  // level 0's labels at full view, finer zoomed in
   // The map fills what the header, filters and chips leave, and is redrawn to it: its plot
   // never runs under the timeline when the bars above it grow.
   if (typeof ResizeObserver !== 'undefined') {

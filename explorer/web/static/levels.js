@@ -58,8 +58,10 @@ export function annotations(tree, lv) {
     borderpad: 2, name: lv === tree.default_level ? 'topic ' + t.id : 'topic ' + t.key}));
 }
 
-// Labels by zoom on the map `gd`: answers {level(), show(lv)}; gd.dataset.labelLevel says
-// which level is shown (the tests read it).
+// Labels by zoom on the map `gd`: answers {level(), show(lv), focus(key)}; gd.dataset.labelLevel
+// says which level is shown (the tests read it). A node picked in the tree (focus, after the
+// map zoomed to it) shows its children's level, however much of the map it covers (a field of
+// 70% of the papers is hardly a zoom); the next zoom or pan chooses by the rule again.
 export function zoomLabels(gd, info, pts) {
   const tree = info.tree, whole = {x: extent(pts.x), y: extent(pts.y)};
   let shown = null, busy = false;
@@ -80,7 +82,11 @@ export function zoomLabels(gd, info, pts) {
     gd.on('plotly_relayout', follow);
     follow();
   } else gd.dataset.labelLevel = '0';
-  return {level: () => shown ?? 0, show, follow};
+  async function focus(key) {
+    const lv = Number(String(key).split('.')[0]);
+    if (tree && tree.levels.length > 1 && lv + 1 < tree.levels.length) await show(lv + 1);
+  }
+  return {level: () => shown ?? 0, show, follow, focus};
 }
 
 // Zoom the map to the papers of a topic filter (a number or "LEVEL.ID").
@@ -100,9 +106,9 @@ export function treePanel(el, tree, current, actions) {
     const kids = byLevel[t.level + 1] ? t.children.map(c => byLevel[t.level + 1].get(c)).filter(Boolean) : [];
     return h('li', {dataset: {key: t.key, level: t.level}, role: 'treeitem',
       'aria-expanded': kids.length ? 'true' : null},
-      sw, h('button', {type: 'button', class: 'link topic node', dataset: {key: t.key},
+      h('button', {type: 'button', class: 'link topic node', dataset: {key: t.key},
         'aria-current': current.includes(t.key) ? 'true' : null,
-        on: {click: () => actions.pick(t.key)}}, t.label),
+        on: {click: () => actions.pick(t.key)}}, sw, t.label),
       h('span', {class: 'meta count'}, ` (${t.size})`),
       kids.length ? h('ul', {class: 'tree', role: 'group'}, kids.map(node)) : null);
   };
