@@ -197,6 +197,8 @@ def build(
             made = read_manifest(Layout(root / name))
         except (ExplorerError, OSError):
             made = None  # a damaged corpus: the build below says so or makes it afresh
+        if model is None and made is not None:
+            model = _kept_model(made)  # a corpus keeps its model (`--model static`) until told
         backend = kept_backend(made, model, rebuild)
         if backend is None and made is None:  # a new corpus: small ones need no probe
             backend = first_backend(model, models_root(root), len(corpus))
@@ -228,6 +230,20 @@ def build(
     built.report.seconds = time.perf_counter() - t0
     built.report.extra["stages"] = dict(stage.seconds)
     return built
+
+
+def _kept_model(manifest: dict[str, Any]) -> str | None:
+    """The model a built corpus was made with, when it is one of ours on this machine (the
+    bundled model or its static distillate; a local path is recorded by name only)."""
+    from explorer.embed.model import resolve_model
+
+    name = manifest.get("model")
+    if not isinstance(name, str):
+        return None
+    try:
+        return name if resolve_model(name).path is not None else None
+    except ExplorerError:
+        return None
 
 
 @contextlib.contextmanager

@@ -89,6 +89,12 @@ def test_reopened_it_answers_free_text_with_the_static_model(ex, root):
     assert opened._parts.model.model_id == STATIC_ID
 
 
+def test_a_rebuild_without_model_keeps_the_static_model(ex, root):
+    again = Explorer.build(name="seeds-static", root=root, progress=False)  # its own files
+    assert again.manifest["model_id"] == STATIC_ID
+    assert again.report is not None and again.report.embedded == 0
+
+
 def test_static_runs_on_its_own_backend_only(monkeypatch):
     monkeypatch.setenv("EXPLORER_BACKEND", "openvino-int8")  # a suite's default: not for static
     assert resolve_backend(None, resolve_model("static")) == "static"
