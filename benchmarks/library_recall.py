@@ -1,4 +1,4 @@
-"""A library against the listing: an author's earlier papers as the library, their later ones to find.
+"""A library against the listing: an author's earlier papers as the library, later ones to find.
 
     EXPLORER_CACHE=DIR python benchmarks/library_recall.py --corpus arxiv74k [--authors 200]
 
@@ -56,7 +56,8 @@ def main() -> None:
             mine[a].append(row)
     print(
         f"{args.corpus}: {len(papers):,} papers; {len(eligible):,} authors with ≥ "
-        f"{args.min_papers} papers; {len(picked)} drawn (seed 0); mode {args.mode or ex.default_mode}"
+        f"{args.min_papers} papers; {len(picked)} drawn (seed 0); "
+        f"mode {args.mode or ex.default_mode}"
     )
     res: dict[str, list[float]] = defaultdict(list)
     secs: dict[str, float] = defaultdict(float)
