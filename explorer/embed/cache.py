@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,20 @@ def _safe_name(model_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]+", "_", model_id).strip("_")[:120] or "model"
 
 
+def _to_wal(db: sqlite3.Connection, wait: float = 60.0) -> None:
+    """Put `db` in WAL mode. Two processes opening a new cache at once race for the switch,
+    which SQLite answers with "database is locked" at once, without its busy timeout: retry."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class VectorCache:
     """Vectors of one model, keyed by text hash."""
 
@@ -36,7 +51,7 @@ class VectorCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.model_id = model_id
         self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _to_wal(self._db)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, dim INTEGER, vec BLOB)"
         )
