@@ -57,7 +57,7 @@ def cli(cache, monkeypatch):
             ["related", "Gemma 2", "--year", "recent"],
             "Error: year range must look like 2020-2024, 2020-, -2024 or 2024, got 'recent'",
         ),
-        (["related"], "Error: give at least one paper (id or title) or --text"),
+        (["related"], "Error: give at least one paper (id or title), --text or --library"),
         (
             ["related", "Gemma 2", "--not", "Gemma 2"],
             "Error: a paper cannot be both a positive and a negative example",

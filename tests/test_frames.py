@@ -9,6 +9,7 @@ import pytest
 from fakes import HashEmbedder  # tests/fakes.py
 
 from explorer import Explorer, ExplorerError, hits_frame
+from explorer.maps import landscape
 
 pd = pytest.importorskip("pandas")
 
@@ -57,7 +58,7 @@ def test_without_pandas_a_one_line_error(ex, monkeypatch):
         ex.to_pandas()
 
 
-def test_each_hit_names_its_topic_from_the_saved_map(ex, tmp_path):
+def test_each_hit_names_its_topic_from_the_saved_map(ex, tmp_path, monkeypatch):
     df = ex.to_pandas().set_index("id")
     hits = ex.related("Gemma 2", k=10) + ex.search("toxic comments", k=5)
     assert all(h.topic == df.loc[h.paper.id, "topic"] for h in hits)
@@ -66,8 +67,13 @@ def test_each_hit_names_its_topic_from_the_saved_map(ex, tmp_path):
     # Opened afresh, the labels come from disk; a query never lays out a map.
     again = Explorer.open(ex.name, root=ex.layout.root.parent)
     again._parts.embedder = ex._parts.embedder
+
+    def no_layout(*a, **kw):
+        raise AssertionError("a query laid out a map")
+
+    monkeypatch.setattr(landscape, "compute", no_layout)
     assert [h.topic for h in again.related("Gemma 2", k=10)] == [h.topic for h in hits[:10]]
-    assert again._parts.land is None
+    monkeypatch.undo()
     bare = Explorer.build(root=tmp_path / "c", embedder=HashEmbedder(), with_map=False)
     hit = bare.related("Gemma 2", k=3)[0]
     assert hit.topic is None and hit.to_dict()["topic"] is None
