@@ -213,3 +213,30 @@ def test_cli_related_library_and_new_with_export(seeds, library_file, tmp_path):
         out = run_explorer(*args, cache=cache)
         assert out.returncode != 0 and said in out.stderr, out.stderr
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_papers_without_abstracts_are_kept_and_drawn_hollow_on_the_map(tmp_path):
+    from tests.fakes import HashEmbedder
+
+    topics = ["graph neural networks", "protein folding", "speech recognition"]
+    entries = []
+    for i in range(9):
+        t = topics[i % 3]
+        abstract = "" if i in (4, 7) else f"  abstract = {{We study {t} with new {t} methods.}},\n"
+        entries.append(
+            f"@article{{key{i},\n  title = {{On {t}, part {i}}},\n  author = {{Doe, Jane}},\n"
+            f"  year = {{20{10 + i}}},\n{abstract}}}\n"
+        )
+    bib = tmp_path / "lab.bib"
+    bib.write_text("".join(entries), "utf-8")
+    ex = Explorer.build(bib, root=tmp_path / "cache", embedder=HashEmbedder(dim=64))
+    bare = {p.id for p in ex.corpus if p.no_abstract}
+    assert len(ex.corpus) == 9 and len(bare) == 2
+    hollow, filled = set(), set()
+    for trace in ex.figure().data:
+        symbols = getattr(trace.marker, "symbol", None)
+        for j, pid in enumerate(trace.customdata or ()):
+            pid = pid[0] if isinstance(pid, (list, tuple)) else pid
+            s = symbols[j] if isinstance(symbols, (list, tuple)) else symbols
+            (hollow if s == "circle-open" else filled).add(pid)
+    assert hollow == bare and not bare & filled

@@ -37,12 +37,36 @@ def test_the_readme_has_examples_to_run():
     assert len(blocks("python")) == 1
 
 
+# A reference manager's export: two seed papers (other keys, a DOI, "Family, Given"), one not.
+MYLIB = r"""@inproceedings{pavlopoulos2020,
+  title = {Toxicity Detection: Does Context Really Matter?},
+  author = {Pavlopoulos, John and Sorensen, Jeffrey and Dixon, Lucas},
+  booktitle = {Proceedings of {ACL} 2020},
+  year = {2020},
+  doi = {10.18653/v1/2020.acl-main.396},
+}
+@article{wulczyn2017ex,
+  title = {Ex {Machina}: Personal Attacks Seen at Scale},
+  author = {Wulczyn, Ellery and Thain, Nithum and Dixon, Lucas},
+  year = 2017,
+}
+@misc{doe2024hate,
+  title = {Detecting Hate Speech in Online Forums with Weak Supervision},
+  author = {Doe, Jane},
+  year = {2024},
+  abstract = {Online forums are flooded with hate speech and offensive comments. We train
+    classifiers of abusive language from weak labels given by moderators.},
+}
+"""
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory, seed_corpus) -> Path:
     d = tmp_path_factory.mktemp("readme")
     with gzip.open(d / "papers.jsonl.gz", "wt", encoding="utf-8") as f:
         f.write(seed_corpus.to_jsonl())
     (d / "my-draft-abstract.txt").write_text(seed_corpus[3].abstract, encoding="utf-8")
+    (d / "mylib.bib").write_text(MYLIB, encoding="utf-8")
     # judgements in CSFCube's layout: one query paper, one facet, a pool of 10 graded papers
     rows = [
         f"{seed_corpus[0].id}\tmethod\t{p.id}\t{i % 4}" for i, p in enumerate(seed_corpus[1:11])

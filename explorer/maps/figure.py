@@ -82,6 +82,8 @@ def hover_text(
         lines.append(f"topic: {_esc(topic)}")
     if paper.abstract.strip():
         lines.append(f"<i>{_wrap(first_sentence(paper.abstract), 90)}</i>")
+    elif paper.no_abstract:
+        lines.append("<i>no abstract: placed by its title</i>")
     return "<br>".join(lines)
 
 
@@ -254,6 +256,8 @@ def map_figure(
         if not rows:
             continue
         marker: dict[str, object] = dict(size=size, opacity=0.85, color=[col[i] for i in rows])
+        if any(papers[i].no_abstract for i in rows):  # placed by their title alone: hollow
+            marker["symbol"] = ["circle-open" if papers[i].no_abstract else "circle" for i in rows]
         if coloring.kind == "scale" and name == coloring.title:
             marker.update(
                 color=[values[i] for i in rows],
