@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from explorer import ExplorerError
 from explorer.maps import topics
 from explorer.maps.labels import c_tf_idf, label_clusters, pick_terms, terms
 
@@ -125,3 +126,27 @@ def test_a_word_names_only_the_topic_it_is_most_distinctive_of():
     has = [c for c, n in names.items() if "diffusion" in n.split(" · ")]
     assert has == [1]  # in all of topic 1's papers, but only in topic 0's alongside better words
     assert label_clusters(texts, labels, n_terms=3, common=0)[0].count("diffusion") == 1
+
+
+def test_terms_read_once_count_as_scikit_learn_counts_them(seed_corpus, seed_labels):
+    """DocTerms (each text read once, for every level of the topic tree) against an oracle:
+    scikit-learn's CountVectorizer over the same terms, on any part of the seed corpus."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from explorer.maps.labels import DocTerms, sibling_labels
+
+    texts = [p.text for p in seed_corpus]
+    part = np.array([3, 5, 8, 13, 21, 34, 1, 2])
+    docs = DocTerms(texts, rows=np.arange(0, 41, 1))
+    classes, vocab, counts = docs.view(part).counts(np.arange(len(part)), seed_labels[part])
+    vec = CountVectorizer(analyzer=terms, binary=True)
+    oracle = vec.fit_transform([texts[i] for i in part])
+    assert vocab == list(vec.get_feature_names_out())
+    assert classes == sorted(set(seed_labels[part].tolist()))
+    for row, c in enumerate(classes):
+        want = np.asarray(oracle[seed_labels[part] == c].sum(axis=0)).ravel()
+        assert counts.getrow(row).toarray().ravel().tolist() == want.tolist()
+    # The labels from terms read once are the labels from the texts themselves.
+    assert sibling_labels(docs, seed_labels) == sibling_labels(texts, seed_labels)
+    with pytest.raises(ExplorerError, match="not read"):
+        DocTerms(texts, rows=part).counts(np.array([0]), np.array([0]))

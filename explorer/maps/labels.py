@@ -7,8 +7,11 @@ a seed. `explorer.maps.topics` makes the clusters and calls this to name them.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import os
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -84,27 +87,82 @@ def terms(text: str, *, ngrams: int = 3, stop: frozenset[str] | None = None) -> 
     return out
 
 
-def _class_counts(
-    texts: Sequence[str], labels: NDArray[np.integer], ngrams: int
-) -> tuple[list[int], list[str], sparse.csr_matrix]:
-    """classes (c,), vocabulary (t,), and (c, t) counts of the class's documents holding a term."""
-    from sklearn.feature_extraction.text import CountVectorizer
+class DocTerms:
+    """Texts' terms (`terms`), each text read once, as 0/1 rows over one sorted vocabulary.
 
-    labels = np.asarray(labels)
-    if len(texts) != len(labels):
-        raise ExplorerError(f"got {len(texts)} texts but {len(labels)} labels")
-    stop = dull_words() - _WEAK
-    vec = CountVectorizer(analyzer=lambda t: terms(t, ngrams=ngrams, stop=stop), binary=True)
-    try:
-        docs = vec.fit_transform(texts)  # (n, t), 0/1
-    except ValueError:  # nothing left after stop words: no vocabulary at all
-        return [], [], sparse.csr_matrix((0, 0))
-    classes = sorted(set(labels.tolist()))
+    The topic tree labels every level from the same papers (each parent's children against
+    each other): read once here, a paper's terms serve every level. `rows`: the texts to read
+    (default: all); `view(rows)` is the same terms for a part of them, in that order.
+    """
+
+    def __init__(
+        self, texts: Sequence[str], rows: NDArray[np.integer] | None = None, *, ngrams: int = 3
+    ) -> None:
+        read = np.arange(len(texts)) if rows is None else np.unique(np.asarray(rows))
+        stop = dull_words() - _WEAK
+        ids: defaultdict[str, int] = defaultdict()
+        ids.default_factory = ids.__len__  # a new term gets the next id
+        per = [
+            np.unique([ids[t] for t in terms(texts[int(r)], ngrams=ngrams, stop=stop)])
+            for r in read
+        ]
+        self.vocab = sorted(ids)  # as CountVectorizer's: ties are broken alphabetically
+        rank = np.empty(len(ids), dtype=np.intp)
+        rank[[ids[t] for t in self.vocab]] = np.arange(len(ids))
+        flat = np.concatenate([np.zeros(0, np.intp), *per]).astype(np.intp)
+        indptr = np.concatenate([[0], np.cumsum([len(x) for x in per])])
+        self.matrix = sparse.csr_matrix(
+            (np.ones(len(flat)), rank[flat], indptr), shape=(len(read), len(ids))
+        )
+        self.matrix.sort_indices()
+        self.where = np.full(len(texts), -1, dtype=np.intp)  # text -> its row of `matrix`
+        self.where[read] = np.arange(len(read))
+        self.at = np.arange(len(texts))  # this view's texts
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    def view(self, rows: NDArray[np.integer]) -> DocTerms:
+        out = object.__new__(DocTerms)
+        out.vocab, out.matrix, out.where = self.vocab, self.matrix, self.where
+        out.at = self.at[np.asarray(rows, dtype=np.intp)]
+        return out
+
+    def counts(
+        self, rows: NDArray[np.integer], labels: NDArray[np.integer]
+    ) -> tuple[list[int], list[str], sparse.csr_matrix]:
+        """`_class_counts` of this view's `rows` (all read), `labels` aligned with them."""
+        pos = self.where[self.at[np.asarray(rows, dtype=np.intp)]]
+        if (pos < 0).any():
+            raise ExplorerError("DocTerms: a text asked for was not read")
+        docs = self.matrix[pos]
+        used = np.flatnonzero(docs.getnnz(axis=0))
+        if not len(used):
+            return [], [], sparse.csr_matrix((0, 0))
+        classes, counts = _by_class(docs[:, used], labels)
+        return classes, [self.vocab[j] for j in used], counts
+
+
+def _by_class(
+    docs: sparse.csr_matrix, labels: NDArray[np.integer]
+) -> tuple[list[int], sparse.csr_matrix]:
+    classes = sorted(set(np.asarray(labels).tolist()))
     rows = np.searchsorted(classes, labels)
     member = sparse.csr_matrix(
         (np.ones(len(labels)), (rows, np.arange(len(labels)))), shape=(len(classes), len(labels))
     )
-    return classes, list(vec.get_feature_names_out()), sparse.csr_matrix(member @ docs, dtype=float)
+    return classes, sparse.csr_matrix(member @ docs, dtype=float)
+
+
+def _class_counts(
+    texts: Sequence[str] | DocTerms, labels: NDArray[np.integer], ngrams: int
+) -> tuple[list[int], list[str], sparse.csr_matrix]:
+    """classes (c,), vocabulary (t,), and (c, t) counts of the class's documents holding a term."""
+    labels = np.asarray(labels)
+    if len(texts) != len(labels):
+        raise ExplorerError(f"got {len(texts)} texts but {len(labels)} labels")
+    docs = texts if isinstance(texts, DocTerms) else DocTerms(texts, ngrams=ngrams)
+    return docs.counts(np.arange(len(labels)), labels)
 
 
 def _weigh(counts: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -129,9 +187,10 @@ def c_tf_idf(
     return classes, vocab, _weigh(counts) if classes else counts
 
 
-def _stems(term: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _stems(term: str) -> frozenset[str]:
     """The stems of a term's words, hyphenated parts too ("high-quality" holds "quality")."""
-    return {stem(w) for w in term.replace("-", " ").split()}
+    return frozenset(stem(w) for w in term.replace("-", " ").split())
 
 
 def _acronym(term: str) -> str:
@@ -139,20 +198,34 @@ def _acronym(term: str) -> str:
     return "".join(w[0] for w in words) if len(words) > 1 else "\0"
 
 
+class _Said:
+    """Terms already said, ready to ask whether another term repeats one of them (`_repeats`):
+    their stems, acronyms, and stems by their first four letters."""
+
+    def __init__(self, chosen: Sequence[str]) -> None:
+        self.stems: set[str] = set().union(*(_stems(c) for c in chosen))
+        self.acronyms = {_acronym(c) for c in chosen}
+        self.by_prefix: dict[str, list[str]] = {}
+        for b in self.stems:
+            if len(b) >= 4:
+                self.by_prefix.setdefault(b[:4], []).append(b)
+
+    def repeated_by(self, term: str) -> bool:
+        mine = _stems(term)
+        # "llms" repeats "large language models" (and the other way round)
+        if mine & self.acronyms or mine & self.stems or _acronym(term) in self.stems:
+            return True
+        for a in mine:
+            for b in self.by_prefix.get(a[:4], ()):  # a shared prefix of 4+ letters
+                if len(os.path.commonprefix([a, b])) >= 0.8 * min(len(a), len(b)):
+                    return True
+        return False
+
+
 def _repeats(term: str, chosen: Sequence[str]) -> bool:
     """True if a word of `term` repeats one of `chosen`: same stem, or they share a prefix of
     4+ letters covering 80% of the shorter ("robot" / "robotic", "image" / "imaging")."""
-    mine = _stems(term)
-    for c in chosen:
-        # "llms" repeats "large language models" (and the other way round)
-        if _acronym(c) in mine or _acronym(term) in _stems(c):
-            return True
-        for a in mine:
-            for b in _stems(c):
-                p = len(os.path.commonprefix([a, b]))
-                if a == b or (p >= 4 and p >= 0.8 * min(len(a), len(b))):
-                    return True
-    return False
+    return bool(chosen) and _Said(chosen).repeated_by(term)
 
 
 def pick_terms(ranked: Sequence[tuple[str, float, float]], n_terms: int) -> list[str]:
@@ -185,7 +258,7 @@ def pick_terms(ranked: Sequence[tuple[str, float, float]], n_terms: int) -> list
     return chosen
 
 
-def _sample_rows(labels: NDArray[np.integer], limit: int, seed: int) -> NDArray[np.intp]:
+def sample_rows(labels: NDArray[np.integer], limit: int, seed: int) -> NDArray[np.intp]:
     """At most `limit` rows, the same share of every class (seeded), in their original order."""
     n = len(labels)
     if n <= limit:
@@ -243,7 +316,7 @@ def label_clusters(
 
 
 def sibling_labels(
-    texts: Sequence[str],
+    texts: Sequence[str] | DocTerms,
     labels: NDArray[np.integer],
     avoid: Sequence[str] = (),
     *,
@@ -265,31 +338,34 @@ def sibling_labels(
     labels = np.asarray(labels)
     if len(texts) != len(labels):
         raise ExplorerError(f"got {len(texts)} texts but {len(labels)} labels")
-    rows = _sample_rows(labels, MAX_LABEL_DOCS, seed)
-    classes, vocab, counts = _class_counts([texts[i] for i in rows], labels[rows], ngrams=3)
+    rows = sample_rows(labels, MAX_LABEL_DOCS, seed)
+    docs = texts if isinstance(texts, DocTerms) else DocTerms(texts, rows)
+    classes, vocab, counts = docs.counts(rows, labels[rows])
     if not classes:
         return {}
     scores = _weigh(counts)
     sizes = np.array([np.sum(labels[rows] == c) for c in classes], dtype=np.float64)
     banned = _generic(vocab, counts, sizes, common)
     ranked: dict[int, list[tuple[str, float, float]]] = {}
+    said = _Said(avoid) if avoid else None
     for row, c in enumerate(classes):
         if c < 0:
             continue
-        r, k = scores.getrow(row), counts.getrow(row)
+        r = scores.getrow(row)
         # Best score first; ties broken alphabetically (the vocabulary is sorted) for stability.
         order = np.lexsort((r.indices, -r.data))[: 25 * n_terms]
-        generic = [vocab[j] for j in banned[row] if " " not in vocab[j]]
+        best = r.indices[order]
+        held = np.asarray(counts[row, best].todense()).ravel()
+        generic = _Said([vocab[j] for j in banned[row] if " " not in vocab[j]])
         ranked[row] = [
-            (vocab[j], float(r[0, j]), float(k[0, j]))
-            for j in r.indices[order]
+            (vocab[j], float(x), float(c))
+            for j, x, c in zip(best, r.data[order], held, strict=True)
             # a generic word, or a form of one ("evaluating" for "evaluation"), is not a name
             if j not in banned[row]
             and not names_nothing(vocab[j])
-            and (" " in vocab[j] or not _repeats(vocab[j], generic))
-            and not (avoid and _repeats(vocab[j], avoid))
+            and (" " in vocab[j] or not generic.repeated_by(vocab[j]))
+            and not (said and said.repeated_by(vocab[j]))
         ]
-    index = {t: j for j, t in enumerate(vocab)}
     picked = {row: pick_terms(terms_, n_terms) for row, terms_ in ranked.items()}
     for _ in range(3):  # a term in several labels stays where it is most distinctive
         users: dict[str, list[int]] = {}
@@ -301,7 +377,7 @@ def sibling_labels(
         if not shared or common <= 0:
             break
         for t, rows_ in shared.items():
-            j = index[t]
+            j = bisect.bisect_left(vocab, t)  # the vocabulary is sorted
             keep = max(rows_, key=lambda r: (counts[r, j] / max(sizes[r], 1.0), -r))
             for r in rows_:
                 if r != keep:  # nor a part of it ("large language" of "large language models")

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from explorer.maps import topics
-from explorer.maps.labels import sibling_labels
+from explorer.maps.labels import MAX_LABEL_DOCS, DocTerms, sample_rows, sibling_labels
 from explorer.maps.topics import Topic
 from explorer.papers import ExplorerError
 
@@ -211,6 +211,7 @@ def tree_labels(
     a word of its ancestors' labels."""
     out: list[tuple[Topic, ...]] = []
     said: dict[tuple[int, int], list[str]] = {}  # (level, id) -> its and its ancestors' terms
+    docs = DocTerms(texts, _read_rows(levels, seed))  # each paper's terms read once
     for lv, labels in enumerate(levels):
         reps = topics.representatives(vectors, labels)
         parent_of: dict[int, int | None] = {}
@@ -226,9 +227,7 @@ def tree_labels(
             rows = np.arange(len(labels)) if p is None else np.flatnonzero(levels[lv - 1] == p)
             avoid = said.get((lv - 1, p), []) if p is not None else []
             names.update(
-                sibling_labels(
-                    [texts[i] for i in rows], labels[rows], avoid, n_terms=n_terms, seed=seed
-                )
+                sibling_labels(docs.view(rows), labels[rows], avoid, n_terms=n_terms, seed=seed)
             )
             if p is not None:
                 alone += [c for c in members if (labels[rows] == c).mean() >= ALONE]
@@ -237,7 +236,7 @@ def tree_labels(
             # such a child is named against its whole level instead, still without its
             # ancestors' words.
             avoid = [w for c in alone for w in said.get((lv - 1, parent_of[c] or 0), [])]
-            found = sibling_labels(texts, labels, avoid, n_terms=n_terms, seed=seed)
+            found = sibling_labels(docs, labels, avoid, n_terms=n_terms, seed=seed)
             names.update({c: found[c] for c in alone if c in found})
         for c, p in parent_of.items():
             said[(lv, c)] = [*(said.get((lv - 1, p), []) if p is not None else []), *names[c]]
@@ -259,6 +258,19 @@ def tree_labels(
             )
         out.append(tuple(level_topics))
     return tuple(out)
+
+
+def _read_rows(levels: NDArray[np.intp], seed: int) -> NDArray[np.intp]:
+    """The papers that `tree_labels` reads: each sibling group's sample (`sibling_labels`
+    reads at most MAX_LABEL_DOCS of them), and each level's sample against its whole level."""
+    keep = []
+    for lv, labels in enumerate(levels):
+        keep.append(sample_rows(labels, MAX_LABEL_DOCS, seed))
+        if lv:
+            for p in np.unique(levels[lv - 1]):
+                rows = np.flatnonzero(levels[lv - 1] == p)
+                keep.append(rows[sample_rows(labels[rows], MAX_LABEL_DOCS, seed)])
+    return np.unique(np.concatenate(keep))
 
 
 def _by_size(labels: NDArray[np.intp]) -> list[int]:
