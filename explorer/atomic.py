@@ -123,3 +123,15 @@ def recover_dir(path: Path) -> Path:
         if olds:
             os.replace(olds[-1], path)
     return path
+
+
+def publish_dir(tmp: Path, final: Path, manifest: dict[str, Any]) -> None:
+    """Move a finished folder `tmp` (a model export) to `final`, its `manifest.json` written
+    last: a folder without one is never trusted. If another process published `final` first,
+    its folder is kept (the caller removes `tmp`)."""
+    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    try:
+        os.replace(tmp, final)
+    except OSError:  # another process finished the same export first: use its folder
+        if not (final / "manifest.json").is_file():
+            raise

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from explorer import building, opening
+from explorer import building, drawing, opening
 from explorer.building import BuildReport
 from explorer.embed.embedder import Embedder
 from explorer.generations import read_manifest
@@ -24,7 +24,7 @@ from explorer.libraries import NEW_DAYS, LibrarySource, read_library, recent_sin
 from explorer.maps.landscape import Landscape, Settings
 from explorer.maps.topics import Topic
 from explorer.papers import Corpus, ExplorerError, Hit
-from explorer.parts import Parts, highlight_on
+from explorer.parts import Parts
 from explorer.search import asking
 from explorer.search.library import Library, library_why
 from explorer.search.lookup import Match, find_paper
@@ -417,16 +417,7 @@ class Explorer:
 
         if not with_map:
             return papers_frame(self.corpus)
-        land = self.landscape()
-        names = land.label_names
-        return papers_frame(
-            self.corpus,
-            x=np.asarray(land.coords)[:, 0].tolist(),
-            y=np.asarray(land.coords)[:, 1].tolist(),
-            topic_id=[int(c) for c in land.clusters],
-            topic=[names.get(int(c)) for c in land.clusters],
-            **land.tree.columns(),
-        )
+        return drawing.map_frame(self.corpus, self.landscape())
 
     def figure(
         self,
@@ -442,42 +433,21 @@ class Explorer:
         marks the query and its k related papers. `library` (as `related` takes it) adds a
         legend entry "your library" of hollow markers (papers the corpus lacks placed by their
         text) and, without `highlight`, marks the k papers recommended for it."""
-        from explorer.maps import figure, page
+        from explorer.maps import page
 
-        land = self.landscape(settings)
-        marks, point, label = None, None, None
-        hits: list[Hit] = []
         lib = self.library(library) if library is not None else None
-        if highlight is not None:
-            hits, point, label = highlight_on(self._parts, highlight, k, land, self.default_mode)
-        elif lib is not None:
-            hits = self.related(library=lib, k=k)
-        if hits:
-            marks = {self.corpus.position(h.paper.id): h.score for h in hits}
-        fig = figure.map_figure(
-            land.coords,
-            self.corpus,
-            land.clusters,
-            land.label_names,
+        likes = self.related(library=lib, k=k) if lib is not None and highlight is None else []
+        return drawing.draw(
+            self._parts,
+            self.landscape(settings),
             color_by=color_by,
-            highlight=marks,
-            query_point=point,
-            query_label=label,
+            highlight=highlight,
+            k=k,
             title=title or page.map_title(self.name, len(self.corpus)),
+            mode=self.default_mode,
+            library=lib,
+            recommended=likes,
         )
-        if color_by == "cluster" and land.tree.depth > 1:  # labels by zoom (maps/levels.py)
-            from explorer.maps import levels
-
-            xy = np.asarray(land.coords, dtype=np.float64)
-            fig = levels.static_labels(fig, land.tree, xy, list(self.corpus.ids))
-        if lib is not None:
-            from explorer.maps import library as layer
-
-            xy = layer.place_library(lib.rows, lib.vectors, self.vectors, land.coords)
-            layer.add_library_layer(fig, list(lib.papers), xy, lib.rows)
-            likes = {h.paper.id: (h.why or {}).get("library", []) for h in hits}
-            layer.note_recommended(fig, likes)
-        return fig
 
     def write_map(self, path: str | Path | None = None, **options: Any) -> Path:
         """Write the map as one self-contained, offline HTML file; returns its path.

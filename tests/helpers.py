@@ -66,3 +66,32 @@ def error_of(*args, **kwargs) -> str:
     message = str(info.value)
     assert "\n" not in message and "\r" not in message
     return message
+
+
+# Two seed papers as a reference manager has them (other ids, other case, "Family, Given"),
+# and one paper the seeds do not hold.
+LIBRARY = [
+    {
+        "id": "10.18653/v1/2020.acl-main.396",
+        "title": "Toxicity detection: does context really matter?",
+        "abstract": "Moderation is crucial to promoting healthy online discussions.",
+        "authors": ["Pavlopoulos, John", "Sorensen, Jeffrey"],
+        "year": 2020,
+    },
+    {
+        "id": "wulczyn2017",
+        "title": "Ex Machina: Personal Attacks Seen at Scale",
+        "abstract": "The damage personal attacks cause to online discourse motivates platforms.",
+        "authors": ["Ellery Wulczyn"],
+        "year": 2017,
+    },
+    {
+        "id": "hate2024",
+        "title": "Detecting hate speech in online forums with weak supervision",
+        "abstract": "Online forums are flooded with hate speech and offensive comments. We train "
+        "classifiers of abusive language from weak labels given by moderators and measure "
+        "their unintended bias against identity terms.",
+        "authors": ["Jane Doe"],
+        "year": 2024,
+    },
+]

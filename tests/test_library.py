@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import LIBRARY, run_explorer  # tests/helpers.py
 
 from explorer import Explorer
 from explorer.papers import Corpus, ExplorerError, Paper
 from explorer.search.library import match_rows
 from explorer.search.ranking import Filters, parse_since
-from tests.helpers import run_explorer
 
 # The seeds' papers on toxicity and online conversations: what a toxicity library should find.
 TOXICITY = {
@@ -29,33 +29,6 @@ TOXICITY = {
     "ex-machina-personal-attacks-seen-at",
     "towards-agile-text-classifiers-for-everyone",
 }
-# Two seed papers as a reference manager has them (other ids, other case, "Family, Given"),
-# and one paper the seeds do not hold.
-LIBRARY = [
-    {
-        "id": "10.18653/v1/2020.acl-main.396",
-        "title": "Toxicity detection: does context really matter?",
-        "abstract": "Moderation is crucial to promoting healthy online discussions.",
-        "authors": ["Pavlopoulos, John", "Sorensen, Jeffrey"],
-        "year": 2020,
-    },
-    {
-        "id": "wulczyn2017",
-        "title": "Ex Machina: Personal Attacks Seen at Scale",
-        "abstract": "The damage personal attacks cause to online discourse motivates platforms.",
-        "authors": ["Ellery Wulczyn"],
-        "year": 2017,
-    },
-    {
-        "id": "hate2024",
-        "title": "Detecting hate speech in online forums with weak supervision",
-        "abstract": "Online forums are flooded with hate speech and offensive comments. We train "
-        "classifiers of abusive language from weak labels given by moderators and measure "
-        "their unintended bias against identity terms.",
-        "authors": ["Jane Doe"],
-        "year": 2024,
-    },
-]
 
 
 @pytest.fixture(scope="module")

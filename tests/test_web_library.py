@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from browser import ARGS, CHROMIUM, PageLog, record  # tests/browser.py
-from helpers import run_explorer  # tests/helpers.py
+from helpers import LIBRARY, run_explorer  # tests/helpers.py
 from test_web_follow import build, opened, versions  # noqa: F401 (a fixture)
 from webapp import XSS_IMG, serving  # tests/webapp.py
 
@@ -37,33 +37,6 @@ MAP = "document.getElementById('map')"
 SHOTS = Path("/tmp/explorer-scratch")
 DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
 LAYER = f"{MAP}.data.find(t => t.name === 'your library')"
-# Two seed papers as a reference manager has them (other ids, other case, "Family, Given"),
-# and one paper the seeds do not hold.
-LIBRARY = [
-    {
-        "id": "10.18653/v1/2020.acl-main.396",
-        "title": "Toxicity detection: does context really matter?",
-        "abstract": "Moderation is crucial to promoting healthy online discussions.",
-        "authors": ["Pavlopoulos, John", "Sorensen, Jeffrey"],
-        "year": 2020,
-    },
-    {
-        "id": "wulczyn2017",
-        "title": "Ex Machina: Personal Attacks Seen at Scale",
-        "abstract": "The damage personal attacks cause to online discourse motivates platforms.",
-        "authors": ["Ellery Wulczyn"],
-        "year": 2017,
-    },
-    {
-        "id": "hate2024",
-        "title": "Detecting hate speech in online forums with weak supervision",
-        "abstract": "Online forums are flooded with hate speech and offensive comments. We train "
-        "classifiers of abusive language from weak labels given by moderators and measure "
-        "their unintended bias against identity terms.",
-        "authors": ["Jane Doe"],
-        "year": 2024,
-    },
-]
 # the same three papers, the one the corpus lacks with a title that is HTML: shown as text
 MINE = [*LIBRARY[:2], {**LIBRARY[2], "title": XSS_IMG + " " + LIBRARY[2]["title"]}]
 

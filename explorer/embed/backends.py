@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import importlib.util
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.atomic import publish_dir
 from explorer.embed.model import ModelSpec, offline, sha256_file
 from explorer.embed.tokens import Tokens
 from explorer.papers import ExplorerError
@@ -158,13 +158,7 @@ def ensure_exported(
             "versions": versions,
             "export_seconds": round(time.perf_counter() - t0, 1),
         }
-        # The manifest is written last: a folder without one is never trusted.
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        try:
-            os.replace(tmp, final)
-        except OSError:  # another process finished the same export first: use its folder
-            if not (final / "manifest.json").is_file():
-                raise
+        publish_dir(tmp, final, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final

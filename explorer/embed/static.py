@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from explorer.atomic import publish_dir
 from explorer.embed import late
 from explorer.embed.model import STATIC_RECIPE, ModelSpec, offline, sha256_file
 from explorer.papers import ExplorerError
@@ -113,13 +113,7 @@ def ensure_distilled(spec: ModelSpec, model_cache: Path | None = None) -> Path:
             "dim": int(model.dim),
             "export_seconds": round(time.perf_counter() - t0, 1),
         }
-        # The manifest is written last: a folder without one is never trusted.
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        try:
-            os.replace(tmp, final)
-        except OSError:  # another process finished the same distillation first: use its folder
-            if not (final / "manifest.json").is_file():
-                raise
+        publish_dir(tmp, final, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
