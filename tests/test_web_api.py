@@ -173,7 +173,7 @@ def test_never_serves_a_file_outside_the_page(client, path):
     assert "[project]" not in r.text and "root:" not in r.text
 
 
-def test_exports_parse_back_with_hostile_text_neutralised(hostile):
+def test_exports_parse_back_with_hostile_text_neutralised(hostile, tmp_path):
     client = TestClient(create_app(hostile), base_url="http://localhost:8765")
     info = client.get("/api/info").json()
     assert info["modes"] == [m for m in MODES if m != "sentences"]  # built without them
@@ -213,6 +213,20 @@ def test_exports_parse_back_with_hostile_text_neutralised(hostile):
     assert len(set(keys)) == 6
     again = client.post("/api/export", json={"ids": ids, "format": "bibtex"}).text
     assert again == bib  # stable keys, stable text
+    # RIS and CSL-JSON, for the reference managers: read back by explorer's own readers
+    from explorer.readers import read_corpus
+
+    for fmt, suffix in (("ris", ".ris"), ("csl-json", ".json")):
+        r = client.post("/api/export", json={"ids": ids, "format": fmt})
+        assert r.status_code == 200 and r.headers["content-disposition"].endswith(
+            f'selection-6{suffix}"'
+        ), r.headers
+        path = tmp_path / f"back{suffix}"
+        path.write_text(r.text, encoding="utf-8")
+        back = read_corpus([path])
+        assert sorted(p.title for p in back) == sorted(
+            hostile.corpus[hostile.corpus.position(i)].title for i in ids
+        )
 
 
 def test_only_loopback_host_names_are_answered(seeds):

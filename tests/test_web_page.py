@@ -161,7 +161,7 @@ def test_box_selection_shows_exactly_the_papers_inside_and_exports_them(app, ex,
     assert titles == sorted(titles)
     page.screenshot(path=str(SHOTS / "web-selection.png"))
     got = {}
-    for fmt in ("csv", "jsonl", "bibtex"):
+    for fmt in ("csv", "jsonl", "bibtex", "ris", "csl-json"):
         with page.expect_download() as d:
             page.click(f"#export-{fmt}")
         dl = d.value
@@ -177,6 +177,8 @@ def test_box_selection_shows_exactly_the_papers_inside_and_exports_them(app, ex,
             assert r["title"] == "'" + FORMULA
     assert sorted(json.loads(x)["id"] for x in got["jsonl"].splitlines()) == sorted(want)
     assert got["bibtex"].count("@misc{") == len(want)
+    assert got["ris"].count("\nER  -") == len(want)
+    assert len(json.loads(got["csl-json"])) == len(want)
     idle(page)
     page.click("#like-these")
     page.wait_for_selector("#result-list li.hit")

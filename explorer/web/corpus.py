@@ -71,7 +71,7 @@ class SearchBody(BaseModel):
 class ExportBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     ids: list[str] = Field(min_length=1, max_length=MAX_IDS)
-    format: Literal["csv", "jsonl", "bibtex"]
+    format: Literal["csv", "jsonl", "bibtex", "ris", "csl-json"]
 
 
 class LibraryParams(BaseModel):

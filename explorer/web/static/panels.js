@@ -135,9 +135,9 @@ export function selectionPanel(el, rows, sort, actions) {
     h('div', {class: 'buttons'},
       h('button', {type: 'button', id: 'like-these', on: {click: actions.like}},
         'papers like these'),
-      ...['csv', 'jsonl', 'bibtex'].map(f => h('button', {type: 'button', id: 'export-' + f,
-        on: {click: () => actions.export(f)}}, 'export ' + {csv: 'CSV', jsonl: 'JSON Lines',
-        bibtex: 'BibTeX'}[f])),
+      ...['csv', 'jsonl', 'bibtex', 'ris', 'csl-json'].map(f => h('button', {type: 'button',
+        id: 'export-' + f, on: {click: () => actions.export(f)}}, 'export ' + {csv: 'CSV',
+        jsonl: 'JSON Lines', bibtex: 'BibTeX', ris: 'RIS', 'csl-json': 'CSL-JSON'}[f])),
       h('button', {type: 'button', id: 'clear-selection', on: {click: actions.clear}}, 'clear')),
     h('table', {class: 'selection', id: 'selection-table'},
       h('colgroup', {}, h('col', {class: 'c-year'}), h('col', {class: 'c-title'}),
@@ -151,7 +151,8 @@ export function selectionPanel(el, rows, sort, actions) {
 }
 
 // The topics as the map's legend: a swatch in the topic's colour shows or hides its points
-// (aria-pressed: shown), the label zooms the map to it.
+// (aria-pressed: shown), the label zooms the map to it; actions.edit(topic): its edit button
+// (explorer serve --edit, edits.js), or none.
 export function topicsPanel(el, topics, hidden, actions) {
   const off = new Set(hidden);
   clear(el, h('h2', {}, `Topics (${topics.length})`),
@@ -168,6 +169,7 @@ export function topicsPanel(el, topics, hidden, actions) {
         h('button', {type: 'button', class: 'link topic', on: {click: () => actions.zoom(t.id)}},
           t.label),
         h('span', {class: 'meta'}, ` ${t.size} papers`),
+        actions.edit ? actions.edit(t) : null,
         h('ul', {class: 'tops'}, (t.papers || []).slice(0, 3).map(p => h('li', {}, p.title))));
     })));
 }
