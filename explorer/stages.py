@@ -142,10 +142,11 @@ def land_of(
     rebuild: bool,
     stage: Stages,
     model_id: str,
-) -> tuple[Landscape, bool]:
-    """The corpus's landscape in the staged generation, and whether it was made now: linked
-    from the committed generation (or a saved view) when current, grown when papers were
-    appended, else laid out afresh."""
+) -> tuple[Landscape, bool, int]:
+    """The corpus's landscape in the staged generation, whether it was made now, and how many
+    papers were placed on the saved map (the last rows; 0 unless it grew): linked from the
+    committed generation (or a saved view) when current, grown when papers were appended, else
+    laid out afresh."""
     corpus_hash = corpus.content_hash
     # Nothing laid out from another model's (or backend's) vectors is reused.
     same_model = old is not None and old.get("model_id") == model_id
@@ -153,21 +154,21 @@ def land_of(
         land = landscape.load(was.landscape, settings, corpus_hash)
         if land is not None:
             link_or_copy(was.landscape, staged.landscape)
-            return land, False
+            return land, False, 0
         vkey = landscape.view_key(corpus_hash, model_id)
         view = was.views / settings.key(vkey)[:16]
         land = landscape.load(view, settings, vkey) if view.exists() else None
         if land is not None:  # these settings were viewed before: they become the corpus's own
             land = replace(land, key=settings.key(corpus_hash))
             landscape.save(staged.landscape, land, corpus_hash)
-            return land, True
+            return land, True, 0
         grown = landscape.grown_from(was.landscape, settings, corpus)
         if grown is not None:
             new = len(corpus) - len(grown.coords)
             with stage("place", f"{new:,} new papers on the map"):
                 land = landscape.extend(grown, vectors, corpus_hash)
             landscape.save(staged.landscape, land, corpus_hash)
-            return land, True
+            return land, True, new
     # Only the topics' settings changed: the saved map is found again, not laid out again.
     prev = None
     if not rebuild and same_model and was.landscape.exists():
@@ -175,7 +176,7 @@ def land_of(
     texts = [p.text for p in corpus]
     land = landscape.compute(vectors, texts, settings, corpus_hash, stage, reuse=prev)
     landscape.save(staged.landscape, land, corpus_hash)
-    return land, True
+    return land, True, 0
 
 
 def appended_to(old: dict[str, Any], corpus: Corpus, model_id: str) -> int:

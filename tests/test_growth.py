@@ -1,4 +1,5 @@
-"""Adding papers to a built corpus: only they are embedded, appended, and placed on the map."""
+"""Adding papers to a built corpus: only they are embedded, appended, and placed on the map;
+the build says which topics they joined."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ import json
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
-from explorer import Explorer, ExplorerError
+from explorer import Explorer, ExplorerError, Paper
+from explorer.building import BuildReport
+from explorer.cli import main
 from explorer.index.sentences import paper_sentences
+from explorer.maps.topics import Topic
+from explorer.maps.tree import Tree
 from explorer.storage import seed_file
 
 
@@ -77,3 +83,145 @@ def test_a_changed_paper_is_not_growth(tmp_path, embedder):
         Explorer.build(whole, name="lab", root=root, embedder=embedder)
     land = Explorer.build(whole, name="lab", root=root, embedder=embedder, replace=True)
     assert land.landscape().extra.get("placed", 0) == 0, "an edit means a fresh layout"
+
+
+# Papers plainly on one of the seed corpus's topics: toxic comments and their detection.
+TOXICITY = [
+    (
+        "Detecting Toxic Comments in Online Discussions with Context-Aware Classifiers",
+        "Toxic comments drive users away from online discussions, and moderators rely on "
+        "toxicity detection models to flag them. We study whether toxicity classifiers improve "
+        "when they read the parent comment of a post, and release a dataset of comments "
+        "annotated for toxicity with and without their conversational context.",
+    ),
+    (
+        "Hate Speech and Toxicity Detection Datasets: Annotator Disagreement and Bias",
+        "Toxicity detection datasets are labelled by crowd annotators who often disagree on "
+        "whether a post is toxic or abusive. We analyse annotator disagreement across hate "
+        "speech and toxic language datasets and show that toxicity classifiers trained on "
+        "majority labels are biased against some groups of users.",
+    ),
+    (
+        "Moderating Online Conversations: A Benchmark for Toxic Language Detection",
+        "Content moderation on social media platforms depends on automatic detection of toxic, "
+        "insulting and threatening comments. We present a benchmark of user comments from news "
+        "sites and Wikipedia talk pages labelled for toxicity, and compare toxicity detection "
+        "models, from fine-tuned transformers to prompted language models.",
+    ),
+    (
+        "Rephrasing Toxic Posts into Civil Ones for Healthier Online Discussions",
+        "Online platforms remove toxic posts, but authors rarely learn how to say the same thing "
+        "civilly. We train a model that rewrites toxic comments into civil ones while keeping "
+        "their content, and use a toxicity classifier to check that the rewritten comments are "
+        "no longer toxic.",
+    ),
+]
+ADDED_ON = "2026-11-02"  # after every seed paper's date
+
+
+def toxicity_papers(path):
+    rows = [
+        {"id": f"tox-{i}", "title": t, "abstract": a, "date": ADDED_ON, "categories": ["cs.CL"]}
+        for i, (t, a) in enumerate(TOXICITY)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def toxicity_topic(ex: Explorer) -> str:
+    """The key of the topic (at the map's own level) holding the seed's toxicity papers."""
+    tree = ex.landscape().tree
+    rows = [
+        i
+        for i, p in enumerate(ex.corpus)
+        if "toxic" in p.title.lower() and not p.id.startswith("tox-")  # the seed's own
+    ]
+    assert len(rows) >= 2
+    ids, counts = np.unique(tree.levels[tree.default][rows], return_counts=True)
+    return f"{tree.default}.{int(ids[np.argmax(counts)])}"
+
+
+def test_a_growth_build_reports_the_topics_its_new_papers_joined(tmp_path, embedder):
+    _, whole = split_seed(tmp_path, 41)
+    added, root = toxicity_papers(tmp_path / "added.jsonl"), tmp_path / "cache"
+    first = Explorer.build(whole, name="lab", root=root, embedder=embedder)
+    assert first.report is not None and first.report.growth() is None
+    assert (first.report.grown, first.report.grown_topics) == (0, [])
+    grown = Explorer.build([whole, added], name="lab", root=root, embedder=embedder)
+    report = grown.report
+    assert report is not None and report.grown == 4 and report.grown_since == ADDED_ON
+    # the four papers on toxicity join the topic of the seed's toxicity papers, all of them
+    assert report.grown_topics[0]["key"] == toxicity_topic(grown)
+    assert report.grown_topics[0]["new"] == 4 and len(report.grown_topics) == 1
+    assert sum(t["new"] for t in report.grown_topics) + report.grown_noise == 4
+    tree = grown.landscape().tree
+    for t in report.grown_topics:  # each names its topic as the map has it
+        topic = tree.topic(t["level"], t["id"])
+        assert (t["label"], t["size"]) == (topic.label, topic.size)
+    assert report.grown_fields == []  # 45 papers: one level, the map's own topics
+    # Laid out afresh, nothing was placed: nothing grew.
+    again = Explorer.build([whole, added], name="lab", root=root, embedder=embedder, rebuild=True)
+    assert again.report is not None and again.report.growth() is None
+    assert again.report.grown_topics == [] and again.report.to_dict()["grown_topics"] == []
+
+
+def test_explorer_build_prints_which_topics_grew(tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr("explorer.building.Embedder", lambda *a, **k: embedder)
+    _, whole = split_seed(tmp_path, 41)
+    added, cache = toxicity_papers(tmp_path / "added.jsonl"), tmp_path / "cache"
+
+    def run(*args: str):
+        out = CliRunner().invoke(main, list(args), env={"EXPLORER_CACHE": str(cache)})
+        assert out.exit_code == 0, out.output
+        return out
+
+    made = run("build", str(whole), "--corpus", "lab")
+    assert "grew:" not in made.output
+    grown = run("build", str(whole), str(added), "--corpus", "lab", "--json")
+    report = json.loads(grown.stdout)
+    key = toxicity_topic(Explorer.open("lab", root=cache))
+    assert [(t["key"], t["new"]) for t in report["grown_topics"]] == [(key, 4)]
+    assert report["grown"] == 4 and report["output"] == report["map_path"]
+    label = report["grown_topics"][0]["label"]
+    lines = grown.stderr.splitlines()
+    summary = next(i for i, line in enumerate(lines) if line.startswith("lab: 45 papers"))
+    assert lines[summary + 1] == (  # right after the summary
+        f'grew: 1 topic by 4 new papers; most: "{label}" +4 '
+        f"(explorer topics --corpus lab --grown-since {ADDED_ON} lists them)"
+    ), grown.stderr
+    # the command it names lists that topic, +4
+    listed = run("topics", "--corpus", "lab", "--grown-since", ADDED_ON, "--json")
+    assert [(t["id"], t["new"]) for t in json.loads(listed.stdout)] == [(int(key[2:]), 4)]
+    assert "grew:" not in run("build", "--corpus", "lab").output  # up to date: nothing new
+
+
+def test_new_papers_in_no_topic_are_counted_as_noise(tmp_path):
+    def topic(level: int, tid: int, size: int, parent=None, children=()):
+        return Topic(
+            tid, f"t{level}.{tid}", size, (), level=level, parent=parent, children=children
+        )
+
+    # 6 old papers, then 5 new: 3 in finer topic 1 (field 0), 1 in topic 0 (field 0), 1 noise
+    levels = np.array([[0, 0, 0, 1, 1, -1, 0, 0, 0, -1, 0], [0, 1, 1, 2, 2, -1, 1, 1, 1, -1, 0]])
+    tree = Tree(
+        levels,
+        (
+            (topic(0, 0, 7, children=(1, 0)), topic(0, 1, 2, children=(2,))),
+            (topic(1, 1, 5, parent=0), topic(1, 0, 2, parent=0), topic(1, 2, 2, parent=1)),
+        ),
+        default=1,
+    )
+    papers = [
+        Paper(f"p{i}", f"t{i}", "a", date=f"2026-0{1 + i // 6}-0{1 + i % 3}") for i in range(11)
+    ]
+    report = BuildReport("c", 11, 11, 0, [], 5, 6, False, 1.0, tmp_path)
+    report.add_growth(tree, papers, 5)  # a list of papers does for a corpus here
+    assert (report.grown, report.grown_noise, report.grown_since) == (5, 1, "2026-02-01")
+    assert [(t["key"], t["new"]) for t in report.grown_topics] == [("1.1", 3), ("1.0", 1)]
+    assert [(t["key"], t["new"], t["label"]) for t in report.grown_fields] == [("0.0", 4, "t0.0")]
+    line = report.growth()
+    assert line == (
+        'grew: 2 topics by 5 new papers; most: "t1.1" +3, "t1.0" +1; 1 in no topic '
+        "(explorer topics --corpus c --grown-since 2026-02-01 lists them)"
+    )
+    assert report.growth(top=1) is not None and '"t1.1" +3, …;' in report.growth(top=1)

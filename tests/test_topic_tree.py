@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from fakes import HashEmbedder
 
 from explorer import Explorer
+from explorer.building import BuildReport
 from explorer.cli import main
 from explorer.maps import landscape, tree
 from explorer.maps.labels import names_nothing
@@ -245,6 +247,17 @@ def test_growth_places_new_papers_at_every_level(synth):
     assert sum(grown.extra["grown"][k] for k in grown.extra["grown"] if k.startswith("2.")) == 30
     # the new papers mostly land where the full build put them
     assert (t.levels[0, n_old:] == land.tree.levels[0, n_old:]).mean() >= 0.9
+    # a growth build's report: the topics they joined, at the default level and the top one
+    report = BuildReport("synth", len(v), len(v), 0, [], 30, n_old, False, 1.0, Path("."))
+    report.add_growth(t, synth.corpus, 30)
+    assert report.grown == 30 and report.growth() is not None
+    for found, lv in ((report.grown_topics, 1), (report.grown_fields, 0)):
+        assert {x["key"]: x["new"] for x in found} == {
+            k: n for k, n in grown.extra["grown"].items() if k.startswith(f"{lv}.")
+        }
+        assert sum(x["new"] for x in found) + report.grown_noise == 30
+        assert [x["new"] for x in found] == sorted((x["new"] for x in found), reverse=True)
+        assert all(x["label"] == t.topic(lv, x["id"]).label for x in found)
 
 
 def test_small_corpora_have_one_level(seed_vectors, seed_corpus):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -79,6 +80,13 @@ from explorer.readers import FORMATS, formats_help
     help="Let FILES replace the corpus's papers (without it, files other than its own may only "
     "grow it: its papers first, unchanged).",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the build's report as JSON on stdout (a growth build's: the topics its new "
+    "papers joined, in grown_topics) instead of the map's path.",
+)
 @landscape_options
 @errors
 def build(
@@ -95,6 +103,7 @@ def build(
     engine: str,
     address: str | None,
     replace: bool,
+    as_json: bool,
     seed: int | None,
     min_cluster_size: int | str | None,
     assign_noise: bool | None,
@@ -102,7 +111,8 @@ def build(
     """Read FILES, embed what is new, index them, write the map. Without FILES: the files
     the --corpus was built from, read again (default: the seed corpus).
 
-    Prints the map's path (or, with --no-map, the corpus folder) on stdout. --seed,
+    Prints the map's path (or, with --no-map, the corpus folder) on stdout; a build that grew
+    the corpus says which topics its new papers joined. --seed,
     --min-cluster-size and --assign-noise change the corpus's own map settings, which `map`,
     `topics` and map.html then share; 'auto' returns the topic size to automatic."""
     from explorer.workspace import Explorer
@@ -131,6 +141,8 @@ def build(
     )
     assert ex.report is not None
     click.echo(ex.report.summary(), err=True)
+    if grew := ex.report.growth():  # a growth build: which topics the new papers joined
+        click.echo(grew, err=True)
     for field, (was, now) in ex.report.extra.get("settings_changed", {}).items():
         show = {None: "auto"}
         click.echo(
@@ -138,4 +150,7 @@ def build(
             "(now this corpus's own)",
             err=True,
         )
-    click.echo(str(ex.report.output))
+    if as_json:
+        click.echo(json.dumps(ex.report.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(str(ex.report.output))

@@ -95,6 +95,17 @@ class Tree:
         self.topic(level, topic_id)
         return np.flatnonzero(self.levels[level] == topic_id)
 
+    def joined(self, rows: NDArray[np.intp] | slice, level: int) -> list[tuple[Topic, int]]:
+        """The topics at `level` (checked) that the papers `rows` belong to, each with how many
+        of them: most first, then the bigger topic; their noise is left out (it is
+        `(levels[level][rows] < 0).sum()`, the same at every level)."""
+        lv = self.check(level)
+        labels = self.levels[lv][rows]
+        ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+        found = {t.id: t for t in self.topics[lv]}
+        out = [(found[int(c)], int(n)) for c, n in zip(ids, counts, strict=True) if int(c) in found]
+        return sorted(out, key=lambda tn: (-tn[1], -tn[0].size, tn[0].id))
+
     def columns(self) -> dict[str, list[object]]:
         """One column per level for a table of the papers: topic_L (the label, None for noise)
         and topic_id_L (-1 for noise), L = 0 the coarsest."""
