@@ -158,3 +158,38 @@ def test_the_tokenizer_without_transformers_gives_transformers_ids_and_offsets(s
     assert len(ours(["word " * 700], truncation=True, max_length=256)["input_ids"][0]) == 256
     assert len(ours(["word " * 700], add_special_tokens=False)["input_ids"][0]) == 700
     assert (ours.cls_token_id, ours.sep_token_id) == (theirs.cls_token_id, theirs.sep_token_id)
+
+
+def test_the_cached_one_pass_in_small_blocks_fills_every_row_as_one_block(
+    torch_embedder, seed_corpus, pooled, tmp_path
+):
+    """embed_late_cached in blocks of 4 papers (the listing's build takes LATE_BLOCK) puts each
+    paper's and sentence's vector in its row, as the pass over all of them at once does, and
+    keeps no chunk beyond its own (keep=False returns nothing)."""
+    from explorer.embed.cache import Split, VectorCache, embed_late_cached
+
+    texts, spans, got = pooled
+    per = [paper_sentences(p) for p in seed_corpus]
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in per])]).astype(np.int64)
+    head = np.zeros((len(texts), got.first.shape[1]), np.float32)
+    tail = np.zeros((int(offsets[-1]), got.first.shape[1]), np.float16)
+    cache = VectorCache(tmp_path, "m")
+    hashes = [p.text_hash for p in seed_corpus]
+    n = embed_late_cached(
+        texts,
+        spans.__getitem__,
+        per.__getitem__,
+        hashes,
+        offsets,
+        torch_embedder,
+        cache,
+        Split(head, tail),
+        block=4,
+    )
+    assert n == len(texts)
+    # the same vectors as one pass over all papers, up to float16 and batch shapes
+    assert np.allclose(head, got.first, atol=2e-5)
+    assert np.allclose(tail.astype(np.float32), got.spans, atol=2e-3)
+    assert (np.abs(tail).sum(axis=1) > 0).all()
+    none = torch_embedder.embed_late(texts[:2], spans[:2], keep=False)
+    assert none.first.size == 0 and none.spans.size == 0

@@ -194,6 +194,11 @@ def embed_cached(
 # keys they had); the paper vector, `first` (the text cut at the model's length, as before),
 # keeps the plain text key.
 LATE = "late-1"
+# Papers per block of the one pass. A block holds its papers' sentences (strings, hashes, keys)
+# and, read back from the cache, all their vectors: about 10 a paper. 65,536 papers a block
+# (BLOCK) held some 1.5 GB of them on the 74,728-paper listing (peak 5.2 GB); 8,192 papers
+# are still eight 1,024-text chunks, each sorted by length as before.
+LATE_BLOCK = 8_192
 
 
 def late_keys(paper_hash: str, sentence_hashes: Sequence[str]) -> list[str]:
@@ -229,7 +234,7 @@ def embed_late_cached(
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     n = len(hashes)
-    size = int(block or BLOCK)
+    size = int(block or LATE_BLOCK)
     embedded = 0
     for start in range(0, n, size):
         rows = range(start, min(start + size, n))
@@ -258,7 +263,7 @@ def embed_late_cached(
                     at += len(plan[int(r)])
                 cache.put_many(hs, np.asarray(vs, dtype=np.float32))
 
-            embedder.embed_late([texts[i] for i in todo], plan, on_chunk=save)
+            embedder.embed_late([texts[i] for i in todo], plan, on_chunk=save, keep=False)
             embedded += len(todo)
             found.update(cache.get_many([k for i in todo for k in (hashes[i], *keys[i])]))
         for i in rows:

@@ -316,16 +316,24 @@ class Embedder:
         texts: Sequence[str],
         text_spans: Sequence[Sequence[late.Span | None]],
         on_chunk: Callable[[NDArray[np.intp], late.Pooled], None] | None = None,
+        *,
+        keep: bool = True,
     ) -> late.Pooled:
         """One pass over `texts` for each text's vectors and its spans' (`embed.late`), chunk
         by chunk (`late_chunks`); `on_chunk(rows, pooled)` after each chunk (its spans in the
-        order of its rows' spans). Returns every text's and span's vectors in order."""
+        order of its rows' spans). Returns every text's and span's vectors in order; with
+        `keep=False` (a caller that takes each chunk in `on_chunk`) it keeps none of them, so
+        that memory stays one chunk's, and returns empty arrays."""
         n = len(texts)
         counts = np.fromiter((len(s) for s in text_spans), dtype=np.int64, count=n)
         at = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         first = whole = spans_out = np.empty((0, 0), np.float32)
         empty: list[int] = []
         for rows, got in self.tracked(texts, self.late_chunks(texts, text_spans)):
+            if not keep:
+                if on_chunk is not None:
+                    on_chunk(rows, got)
+                continue
             if first.shape[1] == 0:  # the first chunk tells the dimension
                 d = got.first.shape[1]
                 first, whole = np.empty((n, d), np.float32), np.empty((n, d), np.float32)
