@@ -219,7 +219,7 @@ def test_the_module_is_self_contained(seeds):
     text = esm()
     assert "__SOURCES__" not in text and "export default" in text
     sources = json.loads(re.search(r"const SOURCES = (\{.*?\});\n", text).group(1))
-    assert set(sources) == {"panels.js", "plot.js", "library.js", "levels.js", "app.js"}
+    assert set(sources) == {"panels.js", "plot.js", "library.js", "levels.js", "edits.js", "app.js"}
     for source in sources.values():  # every relative import names a module that travels
         assert set(re.findall(r"from\s*['\"]\./([\w.-]+)['\"]", source)) <= set(sources)
     assert "</script" not in text.lower()

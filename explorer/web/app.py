@@ -122,11 +122,12 @@ def create_app(
 
     @app.get("/api/info")
     def info(request: Request) -> dict[str, Any]:
-        """The corpus: its size, ranking modes, what fields it has, categories and topics, and
-        the generation (the build) it was answered from."""
+        """The corpus: its size, ranking modes, what fields it has, categories and topics, the
+        generation (the build) it was answered from, and whether the page may edit topics
+        (`editable`: the server was started with --edit)."""
         state = corpus_of(request)
         with state.lock:
-            return state.info()
+            return state.info() | {"editable": edit}
 
     @app.get("/api/points")
     def points(request: Request) -> Response:

@@ -31,6 +31,7 @@ ASSETS: dict[str, Asset] = {
     "plot.js": Asset(STATIC / "plot.js", "text/javascript; charset=utf-8"),
     "library.js": Asset(STATIC / "library.js", "text/javascript; charset=utf-8"),
     "levels.js": Asset(STATIC / "levels.js", "text/javascript; charset=utf-8"),
+    "edits.js": Asset(STATIC / "edits.js", "text/javascript; charset=utf-8"),
     "app.css": Asset(STATIC / "app.css", "text/css; charset=utf-8"),
     "plotly.min.js": Asset(
         STATIC / "vendor" / "plotly-strict.min.js", "text/javascript; charset=utf-8"

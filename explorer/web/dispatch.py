@@ -59,7 +59,7 @@ class Dispatcher:
         self.state.read_library()  # a library that can not be read: an ExplorerError now
         self._points: dict[str, Any] | None = None
         self.handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
-            "info": lambda p: self.state.info(),
+            "info": lambda p: self.state.info() | {"editable": False},  # the widget: read-only
             "points": lambda p: self.points(),
             "paper": self.paper,
             "find": self.find,

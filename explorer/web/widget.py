@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # the page's ES modules, by their import names
-MODULES = ("panels.js", "plot.js", "library.js", "levels.js", "app.js")
+MODULES = ("panels.js", "plot.js", "library.js", "levels.js", "edits.js", "app.js")
 SCOPE = ".explorer-widget"
 PLOTLY = "plotly.js"  # the one request that is not the web API's: the vendored bundle
 

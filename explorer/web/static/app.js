@@ -5,6 +5,7 @@ import {h, clear, resultsPanel, cardPanel, relatedInto, selectionPanel, topicsPa
 import {drawMap, setMarks, setHidden, restyleBase, zoomTo, drawTimeline} from './plot.js';
 import {libraryLayer} from './library.js';
 import {inTopic, parseTopic, treePanel, zoomLabels, zoomToTopic} from './levels.js';
+import {topicEditor} from './edits.js';
 
 // The most example papers one query may send (the API's limit, SearchBody.examples).
 export const EXAMPLE_LIMIT = 100;
@@ -35,6 +36,7 @@ const ROUTES = {
   search: ['POST', () => '/api/search'],
   export: ['POST', () => '/api/export'],
   library: ['GET', () => '/api/library'],
+  edit: ['POST', () => '/api/topics/edit'],
 };
 
 // The page's transport: fetch to /api/… on this server. Export answers {blob, filename}.
@@ -276,6 +278,7 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
       show: pid => { const i = S.index.get(pid); zoomTo($.map, [S.pts.x[i]], [S.pts.y[i]]); },
     });
     if (S.lib) S.lib.annotate($.card, p.id);
+    if (S.edits) S.edits.card($.card, p, S.info.topics.map(keyed));
     setMarks($.map, S.pts, S.index, S.hits, S.point, S.paper);
     saveUrl();
     let r;
@@ -378,12 +381,16 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     await setHidden($.map, S.pts, S.hidden);
     if (S.selection.length) setSelection(S.selection.filter(i => !S.hidden.includes(S.pts.topic[i])), S.range);
   }
+  // A topic at the default level as an edit names it (edits.js): its id.
+  const keyed = t => ({...t, key: String(t.id)});
   function legend() {
+    const edit = S.edits ? S.edits.button : null;  // explorer serve --edit
     if (S.info.tree && S.info.tree.levels.length > 1) {  // the topic tree (levels.js)
-      treePanel($.topicList, S.info.tree, S.topics, {pick: pickTopic});
+      treePanel($.topicList, S.info.tree, S.topics, {pick: pickTopic, edit});
       return;
     }
     topicsPanel($.topicList, S.info.topics, S.hidden, {
+      edit: edit && (t => edit(keyed(t), S.info.topics.map(keyed))),
       zoom: zoomTopic,
       toggle: t => hideTopics(S.hidden.includes(t) ? S.hidden.filter(x => x !== t) : [...S.hidden, t]).then(saveUrl),
       showAll: () => hideTopics([]).then(saveUrl),
@@ -398,6 +405,23 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
     else { await zoomToTopic($.map, S.pts, key); await S.levels.focus(key); }
     await filtersChanged();
   }
+  // After a topic edit (edits.js): the topics again from the server, and all that shows them.
+  async function topicsChanged() {
+    [S.info, S.pts] = await Promise.all([api('info'), api('points')]);
+    S.pts.ids.forEach((id, i) => S.index.set(id, i));
+    const known = new Set(S.info.topics.map(t => t.id));
+    const keys = new Set(S.info.tree ? S.info.tree.levels.flat().map(t => t.key) : []);
+    S.hidden = S.hidden.filter(t => known.has(t));
+    S.topics = S.topics.filter(t => (typeof t === 'string' ? keys.has(t) : known.has(t)));
+    topicOptions(); showFilters(); legend();
+    await restyleBase($.map, S.pts, {colorBy: S.colorBy, opacity: opacity(), info: S.info});
+    await setHidden($.map, S.pts, S.hidden);
+    await S.levels.update(S.info);
+    timeline();
+    if (S.paper) await openPaper(S.paper);
+    saveUrl();
+  }
+  const topicOptions = () => clear($.tops, S.info.topics.map(t => h('option', {value: t.id}, `${t.label} (${t.size})`)));
   function zoomTopic(t) {
     const rows = S.pts.topic.flatMap((c, i) => (c === t ? [i] : []));
     zoomTo($.map, rows.map(i => S.pts.x[i]), rows.map(i => S.pts.y[i]));
@@ -473,7 +497,8 @@ export async function mount(root, api = fetchApi, {onState = null} = {}) {
   clear($.mode, h('option', {value: ''}, `ranking: ${S.info.default_mode}`),
     S.info.modes.filter(m => m !== S.info.default_mode).map(m => h('option', {value: m}, 'ranking: ' + m)));
   clear($.cats, S.info.categories.slice(0, 200).map(c => h('option', {value: c.name}, `${c.name} (${c.count})`)));
-  clear($.tops, S.info.topics.map(t => h('option', {value: t.id}, `${t.label} (${t.size})`)));
+  topicOptions();
+  S.edits = S.info.editable ? topicEditor({api, status, changed: topicsChanged}) : null;
   legend();
   chips($.chips, [], null);
   resultsPanel($.results, [], '', openPaper);

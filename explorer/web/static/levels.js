@@ -10,7 +10,7 @@
 // any that would still overlap at this zoom. Topic names are corpus text: they reach the DOM as
 // textContent and the map only through esc().
 import {h, clear} from './panels.js';
-import {esc, tidyLabels, zoomTo} from './plot.js';
+import {esc, tidyLabels, topicLabels, zoomTo} from './plot.js';
 
 export const FULL_VIEW = 1.5;
 export const LABELS_IN_VIEW = 10;
@@ -58,12 +58,14 @@ export function annotations(tree, lv) {
     borderpad: 2, name: lv === tree.default_level ? 'topic ' + t.id : 'topic ' + t.key}));
 }
 
-// Labels by zoom on the map `gd`: answers {level(), show(lv), focus(key)}; gd.dataset.labelLevel
+// Labels by zoom on the map `gd`: answers {level(), show(lv), focus(key), update(info)} (update:
+// the topics changed, an edit: the same level's labels, named anew); gd.dataset.labelLevel
 // says which level is shown (the tests read it). A node picked in the tree (focus, after the
 // map zoomed to it) shows its children's level, however much of the map it covers (a field of
 // 70% of the papers is hardly a zoom); the next zoom or pan chooses by the rule again.
 export function zoomLabels(gd, info, pts) {
-  const tree = info.tree, whole = {x: extent(pts.x), y: extent(pts.y)};
+  let tree = info.tree;
+  const whole = {x: extent(pts.x), y: extent(pts.y)};
   let shown = null, busy = false;
   async function show(lv) {
     if (lv === shown) return;
@@ -86,7 +88,18 @@ export function zoomLabels(gd, info, pts) {
     const lv = Number(String(key).split('.')[0]);
     if (tree && tree.levels.length > 1 && lv + 1 < tree.levels.length) await show(lv + 1);
   }
-  return {level: () => shown ?? 0, show, follow, focus};
+  async function update(next) {
+    tree = next.tree;
+    if (!(tree && tree.levels.length > 1)) {  // one level: the labels drawMap draws
+      await Plotly.relayout(gd, {annotations: topicLabels(next)});
+      tidyLabels(gd);
+      return;
+    }
+    const lv = Math.min(shown ?? 0, tree.levels.length - 1);
+    shown = null;
+    await show(lv);
+  }
+  return {level: () => shown ?? 0, show, follow, focus, update};
 }
 
 // Zoom the map to the papers of a topic filter (a number or "LEVEL.ID").
@@ -97,7 +110,9 @@ export function zoomToTopic(gd, pts, t) {
 }
 
 // The topic list as a tree: each node a swatch in its colour, its label and its count; a click
-// zooms to it and filters by it (actions.pick(key)); the node filtered by is marked.
+// zooms to it and filters by it (actions.pick(key)); the node filtered by is marked. With
+// actions.edit (explorer serve --edit), each node also gets actions.edit(topic, siblings): its
+// edit button (edits.js), the siblings being its level's topics under the same parent.
 export function treePanel(el, tree, current, actions) {
   const byLevel = tree.levels.map(level => new Map(level.map(t => [t.id, t])));
   const node = t => {
@@ -110,6 +125,7 @@ export function treePanel(el, tree, current, actions) {
         'aria-current': current.includes(t.key) ? 'true' : null,
         on: {click: () => actions.pick(t.key)}}, sw, t.label),
       h('span', {class: 'meta count'}, ` (${t.size})`),
+      actions.edit ? actions.edit(t, tree.levels[t.level].filter(s => s.parent === t.parent)) : null,
       kids.length ? h('ul', {class: 'tree', role: 'group'}, kids.map(node)) : null);
   };
   const noise = tree.noise[0];

@@ -48,6 +48,16 @@ export function colours(pts, by, info) {
     showscale: false};
 }
 
+// The topics' labels as plotly annotations, where `explorer map` puts them (beside their topic,
+// apart from each other); on a smaller screen or zoomed out, tidyLabels hides those that would
+// cover a bigger topic's. Labels are corpus text (or a user's edit): escaped.
+export function topicLabels(info) {
+  return info.topics.filter(t => t.label_text !== null).map(t => ({
+    x: t.label_x, y: t.label_y, text: t.label_text.split('\n').map(esc).join('<br>'),
+    showarrow: false, font: {size: 11, color: '#222'}, bgcolor: 'rgba(255,255,255,0.8)',
+    bordercolor: t.color, borderwidth: 1, borderpad: 2, name: 'topic ' + t.id}));
+}
+
 export function drawMap(el, pts, info, opts) {
   const hover = pts.title.map((t, i) => '<b>' + wrap(t, 60) + '</b><br>' + esc(pts.ids[i]) +
     (pts.year[i] !== null ? ' · ' + pts.year[i] : ''));
@@ -56,12 +66,7 @@ export function drawMap(el, pts, info, opts) {
     marker: {size: pts.ids.length > 5000 ? 3 : 7, opacity: opts.opacity,
       ...colours(pts, opts.colorBy, info)},
     selected: {marker: {opacity: 1}}, unselected: {marker: {opacity: 0.35}}};
-  // Labels where `explorer map` puts them (beside their topic, apart from each other); on a
-  // smaller screen or zoomed out, tidyLabels hides those that would cover a bigger topic's.
-  const annotations = info.topics.filter(t => t.label_text !== null).map(t => ({
-    x: t.label_x, y: t.label_y, text: t.label_text.split('\n').map(esc).join('<br>'),
-    showarrow: false, font: {size: 11, color: '#222'}, bgcolor: 'rgba(255,255,255,0.8)',
-    bordercolor: t.color, borderwidth: 1, borderpad: 2, name: 'topic ' + t.id}));
+  const annotations = topicLabels(info);
   const layout = {margin: {l: 10, r: 10, t: 10, b: 10}, dragmode: 'pan', hovermode: 'closest',
     xaxis: {visible: false}, yaxis: {visible: false, scaleanchor: 'x'}, annotations,
     plot_bgcolor: '#fff', uirevision: 'map'};
