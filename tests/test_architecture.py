@@ -20,7 +20,7 @@ STAGES: list[tuple[str, ...]] = [
     ("embed",),
     ("index",),
     ("search", "maps"),
-    ("building", "opening", "sources", "parts", "stages", "libraries", "drawing"),
+    ("building", "report", "opening", "sources", "parts", "stages", "libraries", "drawing"),
     ("workspace",),
     ("cli", "web", "widget", "__main__", ""),  # the faces; "" is explorer/__init__.py
 ]
