@@ -229,31 +229,15 @@ def test_the_static_map_shows_labels_by_zoom(ex, browser, tmp_path):
 @browser_test
 def test_the_widget_reads_by_zoom_and_filters_by_a_node(browser, ex):
     pytest.importorskip("anywidget")
-    from test_web_library import FAKE_MODEL
+    from test_web_library import widget_page
 
-    from explorer.web.assets import ASSETS
-    from explorer.web.widget import ExplorerWidget, esm
+    from explorer.web.widget import ExplorerWidget
 
     w = ExplorerWidget(ex, height=600)
-    replies: list[Any] = []
-    w.send = lambda content, buffers=None: replies.append(json.loads(json.dumps(content)))
-
-    def kernel(msg: Any) -> list[Any]:
-        replies.clear()
-        w._on_message(w, msg, [])
-        return list(replies)
-
     tree = ex.landscape().tree
     log = PageLog()
-    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page = widget_page(browser, w, log)
     try:
-        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-        page.expose_function("kernel", kernel)
-        page.set_content("<html><body><div id='host'></div></body></html>")
-        page.add_script_tag(path=str(ASSETS["plotly.min.js"].path))
-        state = {"height": 600, "selected_ids": [], "highlighted": [], "highlight_note": ""}
-        page.evaluate(FAKE_MODEL, [esm(), state])
-        page.wait_for_selector(".explorer-widget[data-ready=true]", timeout=30_000)
         assert shown_level(page) == 0
         assert {level_of(s["name"], tree.default) for s in labels(page)} == {0}
         field = tree.topics[0][1]

@@ -370,13 +370,12 @@ FAKE_MODEL = """async ([esm, state]) => {
 }"""
 
 
-@pytest.mark.browser
-def test_the_widget_shows_the_library_layer_in_a_browser(browser, ex, library_file):
-    pytest.importorskip("anywidget")
+def widget_page(browser: Any, w: Any, log: PageLog) -> Any:
+    """A new Chromium page running the widget `w`'s own module over FAKE_MODEL, its messages
+    answered by `w` itself (the kernel side), drawn and ready; page errors go to `log`."""
     from explorer.web.assets import ASSETS
-    from explorer.web.widget import ExplorerWidget, esm
+    from explorer.web.widget import esm
 
-    w = ExplorerWidget(ex, library=str(library_file), height=600)
     replies: list[Any] = []
     w.send = lambda content, buffers=None: replies.append(json.loads(json.dumps(content)))
 
@@ -385,16 +384,26 @@ def test_the_widget_shows_the_library_layer_in_a_browser(browser, ex, library_fi
         w._on_message(w, msg, [])
         return list(replies)
 
-    log = PageLog()
     page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    page.expose_function("kernel", kernel)
+    page.set_content("<html><body><div id='host'></div></body></html>")
+    page.add_script_tag(path=str(ASSETS["plotly.min.js"].path))
+    state = {"height": 600, "selected_ids": [], "highlighted": [], "highlight_note": ""}
+    page.evaluate(FAKE_MODEL, [esm(), state])
+    page.wait_for_selector(".explorer-widget[data-ready=true]", timeout=30_000)
+    return page
+
+
+@pytest.mark.browser
+def test_the_widget_shows_the_library_layer_in_a_browser(browser, ex, library_file):
+    pytest.importorskip("anywidget")
+    from explorer.web.widget import ExplorerWidget
+
+    w = ExplorerWidget(ex, library=str(library_file), height=600)
+    log = PageLog()
+    page = widget_page(browser, w, log)
     try:
-        page.on("pageerror", lambda e: log.page_errors.append(str(e)))
-        page.expose_function("kernel", kernel)
-        page.set_content("<html><body><div id='host'></div></body></html>")
-        page.add_script_tag(path=str(ASSETS["plotly.min.js"].path))
-        state = {"height": 600, "selected_ids": [], "highlighted": [], "highlight_note": ""}
-        page.evaluate(FAKE_MODEL, [esm(), state])
-        page.wait_for_selector(".explorer-widget[data-ready=true]", timeout=30_000)
         page.wait_for_selector("#tool-library", timeout=30_000)
         assert page.evaluate(f"{LAYER}.x.length") == 3
         page.click("#select-library")
