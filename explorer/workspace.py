@@ -109,7 +109,9 @@ class Explorer:
     ) -> Explorer:
         """Read `paths` (default: the seed corpus), embed what is not cached, index, save, lay
         out the map: see `explorer.building.build` for the options. What was done is
-        `explorer.report`, with each stage's seconds in `report.extra["stages"]`.
+        `ex.report` (`explorer.report.BuildReport`), with each stage's seconds in
+        `report.extra["stages"]` and, after a growth build, the topics its new papers joined
+        (`report.grown_topics`, `grown_fields`).
 
         `engine="ray"` embeds on a Ray actor pool (`explorer.embed.distributed`): a local Ray
         instance, or the cluster at `address`; the same vectors land in the same cache."""
