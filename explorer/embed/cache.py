@@ -194,11 +194,12 @@ def embed_cached(
 # keys they had); the paper vector, `first` (the text cut at the model's length, as before),
 # keeps the plain text key.
 LATE = "late-1"
-# Papers per block of the one pass. A block holds its papers' sentences (strings, hashes, keys)
-# and, read back from the cache, all their vectors: about 10 a paper. 65,536 papers a block
-# (BLOCK) held some 1.5 GB of them on the 74,728-paper listing (peak 5.2 GB); 8,192 papers
-# are still eight 1,024-text chunks, each sorted by length as before.
-LATE_BLOCK = 8_192
+# Papers per block of the one pass: BLOCK, as for plain texts. Blocks of 8,192 papers were
+# tried on the 74,728-paper listing (2026-12-07, one idle build each): the embed stage's peak
+# fell from 4.9 to 4.3 GB, but the build's rose from 5.56 to 6.25 GB (the map and label stages
+# then sat on top of what the embed stage left resident) and embedding took 1,469 s against
+# 1,361 s. `embed_late(keep=False)` stays: the pass keeps no chunk it has handed to the cache.
+LATE_BLOCK = BLOCK
 
 
 def late_keys(paper_hash: str, sentence_hashes: Sequence[str]) -> list[str]:
