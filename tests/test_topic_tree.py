@@ -68,12 +68,17 @@ def synthetic_papers() -> list[dict[str, object]]:
     return papers
 
 
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory) -> Explorer:
-    folder = tmp_path_factory.mktemp("tree")
+def build_synthetic(folder: Path) -> Explorer:
+    """The synthetic papers built in `folder` with the hash embedder (corpus "synth")."""
     data = folder / "synth.jsonl"
     data.write_text("\n".join(json.dumps(p) for p in synthetic_papers()) + "\n", "utf-8")
     return Explorer.build(data, name="synth", root=folder / "cache", embedder=HashEmbedder())
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory) -> Explorer:
+    folder = tmp_path_factory.mktemp("tree")
+    return build_synthetic(folder)
 
 
 def truth(ex: Explorer, depth: int) -> np.ndarray:

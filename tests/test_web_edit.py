@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from browser import ARGS, CHROMIUM, PageLog, record
 from fakes import HashEmbedder  # tests/fakes.py
-from test_topic_tree import synthetic_papers
+from test_topic_tree import build_synthetic, synthetic_papers
 from test_web_page import MAP, idle, ready
 from webapp import XSS_IMG, serving  # tests/webapp.py
 
@@ -29,9 +29,7 @@ pytest.importorskip("fastapi")
 @pytest.fixture(scope="module")
 def ex(tmp_path_factory) -> Explorer:
     folder = tmp_path_factory.mktemp("webedit")
-    data = folder / "synth.jsonl"
-    data.write_text("\n".join(json.dumps(p) for p in synthetic_papers()) + "\n", "utf-8")
-    return Explorer.build(data, name="synth", root=folder / "cache", embedder=HashEmbedder())
+    return build_synthetic(folder)
 
 
 @pytest.fixture(scope="module")

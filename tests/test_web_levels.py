@@ -5,14 +5,12 @@ and the URL keeps the node. The API's tree, levels and topic filters at any leve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from browser import PageLog, page_browser, page_server, record  # noqa: F401 (fixtures)
-from fakes import HashEmbedder  # tests/fakes.py
-from test_topic_tree import synthetic_papers
+from test_topic_tree import build_synthetic
 from test_web_page import MAP, idle, ready, search, shown_ids
 
 from explorer import Explorer
@@ -26,9 +24,7 @@ browser_test = pytest.mark.browser
 def ex(tmp_path_factory) -> Explorer:
     pytest.importorskip("fastapi")
     folder = tmp_path_factory.mktemp("weblevels")
-    data = folder / "synth.jsonl"
-    data.write_text("\n".join(json.dumps(p) for p in synthetic_papers()) + "\n", "utf-8")
-    return Explorer.build(data, name="synth", root=folder / "cache", embedder=HashEmbedder())
+    return build_synthetic(folder)
 
 
 @pytest.fixture
