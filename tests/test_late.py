@@ -163,7 +163,7 @@ def test_the_tokenizer_without_transformers_gives_transformers_ids_and_offsets(s
 def test_the_cached_one_pass_in_small_blocks_fills_every_row_as_one_block(
     torch_embedder, seed_corpus, pooled, tmp_path
 ):
-    """embed_late_cached in blocks of 4 papers (the listing's build takes LATE_BLOCK) puts each
+    """embed_late_cached in blocks of 4 papers (a build takes BLOCK) puts each
     paper's and sentence's vector in its row, as the pass over all of them at once does, and
     keeps no chunk beyond its own (keep=False returns nothing)."""
     from explorer.embed.cache import Split, VectorCache, embed_late_cached

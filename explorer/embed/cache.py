@@ -194,12 +194,6 @@ def embed_cached(
 # keys they had); the paper vector, `first` (the text cut at the model's length, as before),
 # keeps the plain text key.
 LATE = "late-1"
-# Papers per block of the one pass: BLOCK, as for plain texts. Blocks of 8,192 papers were
-# tried on the 74,728-paper listing (2026-12-07, one idle build each): the embed stage's peak
-# fell from 4.9 to 4.3 GB, but the build's rose from 5.56 to 6.25 GB (the map and label stages
-# then sat on top of what the embed stage left resident) and embedding took 1,469 s against
-# 1,361 s. `embed_late(keep=False)` stays: the pass keeps no chunk it has handed to the cache.
-LATE_BLOCK = BLOCK
 
 
 def late_keys(paper_hash: str, sentence_hashes: Sequence[str]) -> list[str]:
@@ -235,7 +229,11 @@ def embed_late_cached(
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     n = len(hashes)
-    size = int(block or LATE_BLOCK)
+    # BLOCK papers a block, as for plain texts. Blocks of 8,192 were tried on the 74,728-paper
+    # listing (one idle build each): the embed stage's peak fell 4.9 -> 4.3 GB but the build's
+    # rose 5.56 -> 6.25 GB (the map and label stages on top of what embedding left resident),
+    # and embedding took 1,469 s against 1,361 s.
+    size = int(block or BLOCK)
     embedded = 0
     for start in range(0, n, size):
         rows = range(start, min(start + size, n))
